@@ -1,0 +1,10 @@
+DROP TABLE idempotency_keys;
+DROP TRIGGER audit_log_no_change ON audit_log;
+DROP FUNCTION audit_log_append_only();
+DROP TABLE audit_log;
+DROP TABLE refresh_tokens;
+DROP TABLE products;
+DROP TABLE staff_contracts;
+ALTER TABLE units DROP CONSTRAINT units_head_fk;
+DROP TABLE staff;
+DROP TABLE units;

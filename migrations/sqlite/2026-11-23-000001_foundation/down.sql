@@ -1,0 +1,9 @@
+DROP TABLE idempotency_keys;
+DROP TRIGGER audit_log_no_delete;
+DROP TRIGGER audit_log_no_update;
+DROP TABLE audit_log;
+DROP TABLE refresh_tokens;
+DROP TABLE products;
+DROP TABLE staff_contracts;
+DROP TABLE staff;
+DROP TABLE units;

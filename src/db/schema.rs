@@ -1,0 +1,113 @@
+//! Table definitions shared by both backends (hand-written: the two migration sets keep the same
+//! columns and types).
+
+diesel::table! {
+    units (id) {
+        id -> BigInt,
+        code -> Text,
+        name -> Text,
+        level -> Text,
+        parent_id -> Nullable<BigInt>,
+        head_id -> Nullable<BigInt>,
+        path -> Text,
+        active -> Bool,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    staff (id) {
+        id -> BigInt,
+        unit_id -> Nullable<BigInt>,
+        supervisor_id -> Nullable<BigInt>,
+        username -> Text,
+        password_hash -> Nullable<Text>,
+        full_name -> Text,
+        email -> Nullable<Text>,
+        position -> Nullable<Text>,
+        roles -> Text,
+        is_leader -> Bool,
+        joined_on -> Nullable<Date>,
+        left_on -> Nullable<Date>,
+        active -> Bool,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    staff_contracts (id) {
+        id -> BigInt,
+        staff_id -> BigInt,
+        effective_from -> Date,
+        weekly_minutes -> Integer,
+    }
+}
+
+diesel::table! {
+    products (id) {
+        id -> BigInt,
+        code -> Text,
+        name -> Text,
+        measuring_unit -> Text,
+        standard_minutes -> Integer,
+        active -> Bool,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    refresh_tokens (id) {
+        id -> BigInt,
+        staff_id -> BigInt,
+        family -> Text,
+        token_hash -> Text,
+        expires_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
+        revoked_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    audit_log (id) {
+        id -> BigInt,
+        at -> Timestamp,
+        actor_id -> Nullable<BigInt>,
+        entity -> Text,
+        entity_id -> BigInt,
+        action -> Text,
+        from_state -> Nullable<Text>,
+        to_state -> Nullable<Text>,
+        reason -> Nullable<Text>,
+        detail -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    idempotency_keys (id) {
+        id -> BigInt,
+        actor_id -> BigInt,
+        scope -> Text,
+        key -> Text,
+        entity_id -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(staff -> units (unit_id));
+diesel::joinable!(staff_contracts -> staff (staff_id));
+diesel::allow_tables_to_appear_in_same_query!(
+    units,
+    staff,
+    staff_contracts,
+    products,
+    refresh_tokens,
+    audit_log,
+    idempotency_keys,
+);

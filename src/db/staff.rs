@@ -1,0 +1,236 @@
+//! Queries of people and their contracts.
+
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+
+use super::schema::{staff, staff_contracts};
+use super::DbConnection;
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = staff)]
+pub struct Staff {
+    pub id: i64,
+    pub unit_id: Option<i64>,
+    pub supervisor_id: Option<i64>,
+    pub username: String,
+    pub password_hash: Option<String>,
+    pub full_name: String,
+    pub email: Option<String>,
+    pub position: Option<String>,
+    pub roles: String,
+    pub is_leader: bool,
+    pub joined_on: Option<NaiveDate>,
+    pub left_on: Option<NaiveDate>,
+    pub active: bool,
+    pub version: i64,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = staff)]
+pub struct NewStaff {
+    pub unit_id: Option<i64>,
+    pub supervisor_id: Option<i64>,
+    pub username: String,
+    pub password_hash: Option<String>,
+    pub full_name: String,
+    pub email: Option<String>,
+    pub position: Option<String>,
+    pub roles: String,
+    pub is_leader: bool,
+    pub joined_on: Option<NaiveDate>,
+    pub left_on: Option<NaiveDate>,
+    pub active: bool,
+    pub version: i64,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = staff_contracts)]
+pub struct Contract {
+    pub staff_id: i64,
+    pub effective_from: NaiveDate,
+    pub weekly_minutes: i32,
+}
+
+pub fn insert(conn: &mut DbConnection, new: &NewStaff) -> QueryResult<i64> {
+    diesel::insert_into(staff::table)
+        .values(new)
+        .returning(staff::id)
+        .get_result(conn)
+}
+
+pub fn find(conn: &mut DbConnection, id: i64) -> QueryResult<Option<Staff>> {
+    staff::table
+        .find(id)
+        .select(Staff::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn find_by_username(conn: &mut DbConnection, username: &str) -> QueryResult<Option<Staff>> {
+    staff::table
+        .filter(staff::username.eq(username))
+        .select(Staff::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn any_admin(conn: &mut DbConnection) -> QueryResult<bool> {
+    let n: i64 = staff::table
+        .filter(staff::roles.like("%admin%"))
+        .count()
+        .get_result(conn)?;
+    Ok(n > 0)
+}
+
+pub struct StaffListFilter {
+    /// None: everybody; Some: only people of these units.
+    pub unit_ids: Option<Vec<i64>>,
+    /// Restrict to one person (plain staff see only themselves).
+    pub only_id: Option<i64>,
+    pub unit_id: Option<i64>,
+    pub active: Option<bool>,
+    pub after_id: Option<i64>,
+    pub limit: i64,
+}
+
+pub fn list(conn: &mut DbConnection, f: &StaffListFilter) -> QueryResult<Vec<Staff>> {
+    let mut q = staff::table.select(Staff::as_select()).into_boxed();
+    if let Some(ids) = &f.unit_ids {
+        q = q.filter(staff::unit_id.eq_any(ids.clone()));
+    }
+    if let Some(id) = f.only_id {
+        q = q.filter(staff::id.eq(id));
+    }
+    if let Some(unit) = f.unit_id {
+        q = q.filter(staff::unit_id.eq(unit));
+    }
+    if let Some(active) = f.active {
+        q = q.filter(staff::active.eq(active));
+    }
+    if let Some(after) = f.after_id {
+        q = q.filter(staff::id.gt(after));
+    }
+    q.order(staff::id.asc()).limit(f.limit).load(conn)
+}
+
+#[derive(Debug, Default, AsChangeset)]
+#[diesel(table_name = staff)]
+pub struct StaffChanges {
+    pub unit_id: Option<Option<i64>>,
+    pub supervisor_id: Option<Option<i64>>,
+    pub password_hash: Option<Option<String>>,
+    pub full_name: Option<String>,
+    pub email: Option<Option<String>>,
+    pub position: Option<Option<String>>,
+    pub roles: Option<String>,
+    pub is_leader: Option<bool>,
+    pub joined_on: Option<Option<NaiveDate>>,
+    pub left_on: Option<Option<NaiveDate>>,
+    pub active: Option<bool>,
+}
+
+impl StaffChanges {
+    pub fn is_empty(&self) -> bool {
+        self.unit_id.is_none()
+            && self.supervisor_id.is_none()
+            && self.password_hash.is_none()
+            && self.full_name.is_none()
+            && self.email.is_none()
+            && self.position.is_none()
+            && self.roles.is_none()
+            && self.is_leader.is_none()
+            && self.joined_on.is_none()
+            && self.left_on.is_none()
+            && self.active.is_none()
+    }
+}
+
+/// Applies changes when the stored version matches (`None`: no check, for imports).
+pub fn update_versioned(
+    conn: &mut DbConnection,
+    id: i64,
+    expected_version: Option<i64>,
+    changes: &StaffChanges,
+    now: NaiveDateTime,
+) -> QueryResult<bool> {
+    let mut target = staff::table.filter(staff::id.eq(id)).into_boxed();
+    if let Some(v) = expected_version {
+        target = target.filter(staff::version.eq(v));
+    }
+    // diesel cannot update a boxed query: resolve the row first, then update by id + version.
+    let current: Option<i64> = target.select(staff::version).first(conn).optional()?;
+    let Some(version) = current else {
+        return Ok(false);
+    };
+    if changes.is_empty() {
+        diesel::update(
+            staff::table
+                .filter(staff::id.eq(id))
+                .filter(staff::version.eq(version)),
+        )
+        .set((staff::version.eq(version + 1), staff::updated_at.eq(now)))
+        .execute(conn)?;
+        return Ok(true);
+    }
+    let n = diesel::update(
+        staff::table
+            .filter(staff::id.eq(id))
+            .filter(staff::version.eq(version)),
+    )
+    .set((
+        changes,
+        staff::version.eq(version + 1),
+        staff::updated_at.eq(now),
+    ))
+    .execute(conn)?;
+    Ok(n == 1)
+}
+
+/// Adds or replaces the contract that takes effect on `effective_from`.
+pub fn upsert_contract(
+    conn: &mut DbConnection,
+    staff_id: i64,
+    effective_from: NaiveDate,
+    weekly_minutes: i32,
+) -> QueryResult<()> {
+    let updated = diesel::update(
+        staff_contracts::table
+            .filter(staff_contracts::staff_id.eq(staff_id))
+            .filter(staff_contracts::effective_from.eq(effective_from)),
+    )
+    .set(staff_contracts::weekly_minutes.eq(weekly_minutes))
+    .execute(conn)?;
+    if updated == 0 {
+        diesel::insert_into(staff_contracts::table)
+            .values((
+                staff_contracts::staff_id.eq(staff_id),
+                staff_contracts::effective_from.eq(effective_from),
+                staff_contracts::weekly_minutes.eq(weekly_minutes),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// Contracts of several people at once (one query), ordered by person then date.
+pub fn contracts_of(conn: &mut DbConnection, staff_ids: &[i64]) -> QueryResult<Vec<Contract>> {
+    staff_contracts::table
+        .filter(staff_contracts::staff_id.eq_any(staff_ids.to_vec()))
+        .order((staff_contracts::staff_id, staff_contracts::effective_from))
+        .select(Contract::as_select())
+        .load(conn)
+}
+
+/// The supervisor chain of a person, nearest first, stopping at `max` links.
+pub fn supervisor_of(conn: &mut DbConnection, id: i64) -> QueryResult<Option<i64>> {
+    staff::table
+        .find(id)
+        .select(staff::supervisor_id)
+        .first::<Option<i64>>(conn)
+        .optional()
+        .map(Option::flatten)
+}

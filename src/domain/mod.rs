@@ -1,0 +1,6 @@
+//! Pure rules of the rulebook (`shared/design/domain.md`): no diesel, no actix. Each rule lives
+//! here exactly once and is unit-tested in place.
+
+pub mod org;
+pub mod roles;
+pub mod scope;

@@ -1,0 +1,125 @@
+//! worklog-kpi: work diary, approval, KPI and grading for Vietnamese public bodies.
+//!
+//! Layers: `routes` (HTTP) → `services` (use cases, one transaction each) → `domain` (pure
+//! rules) and `db` (queries). This file wires them into an actix `App` for `main` and for tests.
+
+pub mod auth;
+pub mod config;
+pub mod db;
+pub mod domain;
+pub mod error;
+pub mod i18n;
+pub mod metrics;
+pub mod openapi;
+pub mod routes;
+pub mod services;
+pub mod telemetry;
+
+use std::net::TcpListener;
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix_web::dev::Server;
+use actix_web::{middleware, web, App, HttpServer};
+use utoipa_actix_web::AppExt;
+
+use crate::auth::jwt::JwtKeys;
+use crate::config::Settings;
+use crate::db::{DbConnection, DbPool};
+use crate::error::AppResult;
+
+/// Shared state of every worker: the pool, the settings, and the signing keys.
+pub struct AppState {
+    pub pool: DbPool,
+    pub settings: Arc<Settings>,
+    pub jwt: JwtKeys,
+    pub metrics: metrics::Metrics,
+}
+
+impl AppState {
+    pub fn new(pool: DbPool, settings: Settings) -> AppState {
+        let jwt = JwtKeys::new(&settings.auth.jwt_secret, settings.auth.access_ttl_secs);
+        AppState {
+            pool,
+            settings: Arc::new(settings),
+            jwt,
+            metrics: metrics::Metrics::default(),
+        }
+    }
+
+    /// Runs database work on the blocking pool (diesel is synchronous), with a pooled
+    /// connection. A pool that cannot hand out a connection answers 503.
+    pub async fn db<T, F>(self: &Arc<Self>, f: F) -> AppResult<T>
+    where
+        F: FnOnce(&mut DbConnection, &AppState) -> AppResult<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        let state = Arc::clone(self);
+        web::block(move || {
+            let mut conn = state.pool.get()?;
+            f(&mut conn, &state)
+        })
+        .await?
+    }
+}
+
+/// Connects, migrates and bootstraps: what `serve` and the tests do before listening.
+pub fn prepare_state(settings: Settings) -> anyhow::Result<AppState> {
+    let pool = db::build_pool(
+        &settings.database.url,
+        settings.database.pool_size,
+        Duration::from_secs(settings.database.connect_timeout_secs),
+    )?;
+    {
+        let mut conn = pool.get()?;
+        let applied = db::run_migrations(&mut conn)?;
+        if applied > 0 {
+            tracing::info!(applied, "database migrations applied");
+        }
+        services::staff::bootstrap_admin(&mut conn, &settings.bootstrap)?;
+    }
+    Ok(AppState::new(pool, settings))
+}
+
+/// Builds the actix application with every route; the OpenAPI document is collected from the
+/// same registrations, so routes and docs cannot drift.
+pub fn configure_app(
+    state: web::Data<AppState>,
+) -> App<
+    impl actix_web::dev::ServiceFactory<
+        actix_web::dev::ServiceRequest,
+        Config = (),
+        Response = actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    let (app, api) = App::new()
+        .into_utoipa_app()
+        .openapi(openapi::base())
+        .app_data(state.clone())
+        .app_data(routes::json_config())
+        .app_data(routes::query_config())
+        .app_data(routes::path_config())
+        .app_data(web::PayloadConfig::new(16 << 20))
+        .configure(routes::configure)
+        .split_for_parts();
+    app.service(routes::docs::swagger(api))
+        .default_service(web::to(routes::not_found))
+        .wrap(middleware::from_fn(metrics::record))
+        .wrap(middleware::from_fn(i18n::language_scope))
+        .wrap(middleware::Compress::default())
+}
+
+/// Starts the HTTP server on an already-bound listener (tests bind port 0).
+pub fn run(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
+    let workers = state.settings.server.workers;
+    let data = web::Data::new(state);
+    let mut server = HttpServer::new(move || configure_app(data.clone()))
+        .listen(listener)?
+        .shutdown_timeout(5);
+    if workers > 0 {
+        server = server.workers(workers);
+    }
+    Ok(server.run())
+}

@@ -1,0 +1,143 @@
+//! Command line: `serve` (default), `migrate`, `create-admin`, `import`, `openapi`.
+
+use std::net::TcpListener;
+
+use clap::{Parser, Subcommand};
+use worklog_kpi::config::Settings;
+use worklog_kpi::{db, services, telemetry};
+
+#[derive(Parser)]
+#[command(
+    name = "worklog-kpi",
+    version,
+    about = "Work diary, KPI and grading service"
+)]
+struct Cli {
+    /// Directory of the configuration files.
+    #[arg(long, global = true, env = "APP_CONFIG_DIR")]
+    config_dir: Option<String>,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the HTTP server (migrations are applied first).
+    Serve,
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Create an administrator account.
+    CreateAdmin {
+        #[arg(long)]
+        username: String,
+        /// Password (or set WORKLOG_ADMIN_PASSWORD).
+        #[arg(long, env = "WORKLOG_ADMIN_PASSWORD")]
+        password: String,
+        #[arg(long, default_value = "Quản trị hệ thống")]
+        full_name: String,
+    },
+    /// Import units and staff from a CSV file as an administrator (all or nothing).
+    Import {
+        /// The CSV file (format: see POST /api/v1/staff/import).
+        file: String,
+        /// Username of the administrator the import is recorded under.
+        #[arg(long)]
+        as_user: String,
+    },
+    /// Print the OpenAPI document.
+    Openapi,
+}
+
+fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Openapi => {
+            print!("{}", worklog_kpi::openapi::spec_json());
+            Ok(())
+        }
+        Command::Serve => {
+            telemetry::init();
+            let settings = Settings::load(cli.config_dir.as_deref())?;
+            serve(settings)
+        }
+        Command::Migrate => {
+            telemetry::init();
+            let settings = Settings::load(cli.config_dir.as_deref())?;
+            let pool = pool_of(&settings)?;
+            let mut conn = pool.get()?;
+            let applied = db::run_migrations(&mut conn)?;
+            println!("{applied} migration(s) applied");
+            Ok(())
+        }
+        Command::CreateAdmin {
+            username,
+            password,
+            full_name,
+        } => {
+            telemetry::init();
+            let settings = Settings::load(cli.config_dir.as_deref())?;
+            if !worklog_kpi::domain::org::is_valid_username(&username) {
+                anyhow::bail!("usernames are 3-64 lowercase letters, digits, '.', '_', '-', '@'");
+            }
+            if !worklog_kpi::domain::org::is_valid_password(&password) {
+                anyhow::bail!("passwords are 8 to 128 characters");
+            }
+            let pool = pool_of(&settings)?;
+            let mut conn = pool.get()?;
+            db::run_migrations(&mut conn)?;
+            let today = chrono::Utc::now().date_naive();
+            let id =
+                services::staff::create_admin(&mut conn, &username, &password, &full_name, today)
+                    .map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!("administrator '{username}' created (id {id})");
+            Ok(())
+        }
+        Command::Import { file, as_user } => {
+            telemetry::init();
+            let settings = Settings::load(cli.config_dir.as_deref())?;
+            let text = std::fs::read_to_string(&file)?;
+            let pool = pool_of(&settings)?;
+            let mut conn = pool.get()?;
+            db::run_migrations(&mut conn)?;
+            let actor = db::staff::find_by_username(&mut conn, &as_user)?
+                .ok_or_else(|| anyhow::anyhow!("no user '{as_user}'"))?;
+            let viewer = services::access::load_viewer(&mut conn, actor.id)
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            let today = chrono::Utc::now().date_naive();
+            match services::import::import(&mut conn, &viewer, &text, today) {
+                Ok(s) => {
+                    println!(
+                        "units: {} created, {} updated; staff: {} created, {} updated",
+                        s.units_created, s.units_updated, s.staff_created, s.staff_updated
+                    );
+                    Ok(())
+                }
+                Err(worklog_kpi::error::AppError::Validation(issues)) => {
+                    for i in issues {
+                        eprintln!("{}: {} ({})", i.field, i.message.en, i.code);
+                    }
+                    anyhow::bail!("import rejected: nothing was applied")
+                }
+                Err(e) => Err(anyhow::anyhow!("{e}")),
+            }
+        }
+    }
+}
+
+fn pool_of(settings: &Settings) -> anyhow::Result<db::DbPool> {
+    db::build_pool(
+        &settings.database.url,
+        2,
+        std::time::Duration::from_secs(settings.database.connect_timeout_secs),
+    )
+}
+
+#[actix_web::main]
+async fn serve(settings: Settings) -> anyhow::Result<()> {
+    let address = format!("{}:{}", settings.server.host, settings.server.port);
+    let state = worklog_kpi::prepare_state(settings)?;
+    let listener = TcpListener::bind(&address)?;
+    tracing::info!(%address, "worklog-kpi listening; API docs at /docs");
+    worklog_kpi::run(listener, state)?.await?;
+    Ok(())
+}

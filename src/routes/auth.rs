@@ -1,0 +1,124 @@
+//! `POST /auth/login`, `/auth/refresh`, `/auth/logout`.
+
+use actix_web::{post, web, HttpResponse};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use utoipa_actix_web::service_config::ServiceConfig;
+use validator::Validate;
+
+use crate::error::{AppError, Problem};
+use crate::routes::ValidJson;
+use crate::services;
+use crate::AppState;
+
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(login).service(refresh).service(logout);
+}
+
+/// Credentials.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[schema(example = json!({"username": "admin", "password": "Doi-mat-khau-ngay!"}))]
+pub struct LoginRequest {
+    /// Username.
+    #[validate(length(min = 1, max = 64))]
+    pub username: String,
+    /// Password.
+    #[validate(length(min = 1, max = 128))]
+    pub password: String,
+}
+
+/// A refresh token to use or revoke.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+pub struct RefreshRequest {
+    /// The refresh token from the last login or refresh (each works once).
+    #[validate(length(min = 1, max = 256))]
+    pub refresh_token: String,
+}
+
+/// Tokens for the API.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TokenResponse {
+    /// Short-lived JWT for `Authorization: Bearer`.
+    pub access_token: String,
+    /// Always `Bearer`.
+    #[schema(example = "Bearer")]
+    pub token_type: String,
+    /// Seconds until the access token expires.
+    #[schema(example = 900)]
+    pub expires_in: i64,
+    /// Opaque token for `/auth/refresh`; rotated on every use.
+    pub refresh_token: String,
+}
+
+impl From<services::auth::Tokens> for TokenResponse {
+    fn from(t: services::auth::Tokens) -> Self {
+        TokenResponse {
+            access_token: t.access_token,
+            token_type: "Bearer".into(),
+            expires_in: t.expires_in,
+            refresh_token: t.refresh_token,
+        }
+    }
+}
+
+/// Log in with username and password.
+#[utoipa::path(
+    tag = "auth",
+    request_body = LoginRequest,
+    responses(
+        (status = 200, description = "Logged in", body = TokenResponse),
+        (status = 401, description = "Wrong username or password", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid request", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/auth/login")]
+pub async fn login(
+    state: web::Data<AppState>,
+    body: ValidJson<LoginRequest>,
+) -> Result<HttpResponse, AppError> {
+    let body = body.0;
+    let tokens = state
+        .db(move |conn, st| services::auth::login(conn, st, &body.username, &body.password))
+        .await?;
+    Ok(HttpResponse::Ok().json(TokenResponse::from(tokens)))
+}
+
+/// Exchange a refresh token for new tokens. A token works once; reusing a spent token
+/// revokes every token of that login.
+#[utoipa::path(
+    tag = "auth",
+    request_body = RefreshRequest,
+    responses(
+        (status = 200, description = "New tokens", body = TokenResponse),
+        (status = 401, description = "Invalid, spent, revoked or expired refresh token", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/auth/refresh")]
+pub async fn refresh(
+    state: web::Data<AppState>,
+    body: ValidJson<RefreshRequest>,
+) -> Result<HttpResponse, AppError> {
+    let token = body.0.refresh_token;
+    let tokens = state
+        .db(move |conn, st| services::auth::refresh(conn, st, &token))
+        .await?;
+    Ok(HttpResponse::Ok().json(TokenResponse::from(tokens)))
+}
+
+/// Revoke the login a refresh token belongs to.
+#[utoipa::path(
+    tag = "auth",
+    request_body = RefreshRequest,
+    responses((status = 204, description = "Revoked (also for unknown tokens)"))
+)]
+#[post("/auth/logout")]
+pub async fn logout(
+    state: web::Data<AppState>,
+    body: ValidJson<RefreshRequest>,
+) -> Result<HttpResponse, AppError> {
+    let token = body.0.refresh_token;
+    state
+        .db(move |conn, _| services::auth::logout(conn, &token))
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}

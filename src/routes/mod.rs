@@ -1,0 +1,343 @@
+//! HTTP layer: thin handlers (extract, validate, call one service inside `web::block`, map to a
+//! DTO) and the request/response types documented in the OpenAPI spec.
+
+pub mod audit;
+pub mod auth;
+pub mod docs;
+pub mod health;
+pub mod me;
+pub mod products;
+pub mod staff;
+pub mod units;
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::http::header;
+use actix_web::{web, FromRequest, HttpRequest, HttpResponse};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Deserializer, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_actix_web::{scope, service_config::ServiceConfig};
+use validator::{Validate, ValidationErrors, ValidationErrorsKind};
+
+use crate::error::{AppError, FieldIssue};
+use crate::i18n::Text;
+use crate::services::Paging;
+
+/// Registers every route (API under `/api/v1`, operational routes at the root).
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(health::health)
+        .service(health::ready)
+        .service(health::metrics)
+        .service(
+            scope::scope("/api/v1")
+                .configure(auth::configure)
+                .configure(me::configure)
+                .configure(units::configure)
+                .configure(staff::configure)
+                .configure(products::configure)
+                .configure(audit::configure),
+        );
+}
+
+/// Unknown paths answer a problem document too.
+pub async fn not_found() -> Result<HttpResponse, AppError> {
+    Err(AppError::NotFound)
+}
+
+/// Malformed query strings are 400 (the contract's "malformed JSON or query").
+pub fn query_config() -> web::QueryConfig {
+    web::QueryConfig::default().error_handler(|err, _| {
+        AppError::BadRequest(Text::new(
+            format!("Tham số truy vấn không hợp lệ: {err}"),
+            format!("Invalid query parameters: {err}"),
+        ))
+        .into()
+    })
+}
+
+/// A path segment of the wrong type (e.g. `/units/abc`) names nothing: 404.
+pub fn path_config() -> web::PathConfig {
+    web::PathConfig::default().error_handler(|_, _| AppError::NotFound.into())
+}
+
+/// Plain `web::Json` is not used for bodies (see `ValidJson`), but keep its errors in shape.
+pub fn json_config() -> web::JsonConfig {
+    web::JsonConfig::default().error_handler(|err, _| {
+        AppError::BadRequest(Text::new(
+            format!("JSON không hợp lệ: {err}"),
+            format!("Malformed JSON: {err}"),
+        ))
+        .into()
+    })
+}
+
+const MAX_BODY_BYTES: usize = 1 << 20;
+
+/// A JSON body, parsed and validated: syntax errors are 400; wrong types, missing fields and
+/// rule violations are 422 with the field paths.
+pub struct ValidJson<T>(pub T);
+
+impl<T: DeserializeOwned + Validate + 'static> FromRequest for ValidJson<T> {
+    type Error = AppError;
+    type Future = Pin<Box<dyn Future<Output = Result<ValidJson<T>, AppError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut actix_web::dev::Payload) -> Self::Future {
+        let is_json = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|ct| ct.starts_with("application/json") || ct.contains("+json"));
+        let bytes = web::Bytes::from_request(req, payload);
+        Box::pin(async move {
+            if !is_json {
+                return Err(AppError::bad_request(
+                    "Nội dung phải là JSON (Content-Type: application/json).",
+                    "The body must be JSON (Content-Type: application/json).",
+                ));
+            }
+            let bytes = bytes.await.map_err(|e| {
+                AppError::BadRequest(Text::new(
+                    format!("Không đọc được nội dung: {e}"),
+                    format!("Cannot read the body: {e}"),
+                ))
+            })?;
+            if bytes.len() > MAX_BODY_BYTES {
+                return Err(AppError::bad_request(
+                    "Nội dung quá lớn.",
+                    "The body is too large.",
+                ));
+            }
+            let value = parse_json::<T>(&bytes)?;
+            value.validate().map_err(validation_issues)?;
+            Ok(ValidJson(value))
+        })
+    }
+}
+
+fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
+    let de = &mut serde_json::Deserializer::from_slice(bytes);
+    serde_path_to_error::deserialize(de).map_err(|err| {
+        let path = err.path().to_string();
+        let inner = err.into_inner();
+        if inner.classify() == serde_json::error::Category::Data {
+            let msg = inner.to_string();
+            // "missing field `x`" is reported at the parent's path: name the field itself.
+            let field = match msg
+                .strip_prefix("missing field `")
+                .and_then(|r| r.split('`').next())
+            {
+                Some(name) if path == "." => name.to_string(),
+                Some(name) => format!("{path}.{name}"),
+                None => path,
+            };
+            let detail = msg.split(" at line").next().unwrap_or(&msg).to_string();
+            AppError::Validation(vec![FieldIssue::new(
+                field,
+                "invalid",
+                Text::new(format!("Giá trị không hợp lệ: {detail}"), detail.clone()),
+            )])
+        } else {
+            AppError::BadRequest(Text::new(
+                format!("JSON không hợp lệ: {inner}"),
+                format!("Malformed JSON: {inner}"),
+            ))
+        }
+    })
+}
+
+/// Converts `validator` errors into bilingual field issues.
+pub fn validation_issues(errors: ValidationErrors) -> AppError {
+    let mut issues = Vec::new();
+    collect_issues("", &errors, &mut issues);
+    issues.sort_by(|a, b| a.field.cmp(&b.field));
+    AppError::Validation(issues)
+}
+
+fn collect_issues(prefix: &str, errors: &ValidationErrors, out: &mut Vec<FieldIssue>) {
+    for (field, kind) in errors.errors() {
+        let name = if prefix.is_empty() {
+            field.to_string()
+        } else {
+            format!("{prefix}.{field}")
+        };
+        match kind {
+            ValidationErrorsKind::Field(list) => {
+                for e in list {
+                    out.push(FieldIssue::new(
+                        name.clone(),
+                        e.code.to_string(),
+                        describe(e),
+                    ));
+                }
+            }
+            ValidationErrorsKind::Struct(inner) => collect_issues(&name, inner, out),
+            ValidationErrorsKind::List(items) => {
+                for (i, inner) in items {
+                    collect_issues(&format!("{name}[{i}]"), inner, out);
+                }
+            }
+        }
+    }
+}
+
+fn describe(e: &validator::ValidationError) -> Text {
+    let p = |k: &str| e.params.get(k).map(|v| v.to_string());
+    if let Some(msg) = &e.message {
+        // Custom rules carry "vi|en" messages.
+        let (vi, en) = msg.split_once('|').unwrap_or((msg, msg));
+        return Text::new(vi.to_string(), en.to_string());
+    }
+    match e.code.as_ref() {
+        "length" => match (p("min"), p("max")) {
+            (Some(min), Some(max)) => Text::new(
+                format!("Độ dài phải từ {min} đến {max} ký tự."),
+                format!("Length must be between {min} and {max}."),
+            ),
+            (Some(min), None) => Text::new(
+                format!("Độ dài tối thiểu {min}."),
+                format!("Length must be at least {min}."),
+            ),
+            (None, Some(max)) => Text::new(
+                format!("Độ dài tối đa {max}."),
+                format!("Length must be at most {max}."),
+            ),
+            _ => Text::new("Độ dài không hợp lệ.", "Invalid length."),
+        },
+        "range" => match (p("min"), p("max")) {
+            (Some(min), Some(max)) => Text::new(
+                format!("Giá trị phải từ {min} đến {max}."),
+                format!("Value must be between {min} and {max}."),
+            ),
+            (Some(min), None) => Text::new(
+                format!("Giá trị tối thiểu {min}."),
+                format!("Value must be at least {min}."),
+            ),
+            (None, Some(max)) => Text::new(
+                format!("Giá trị tối đa {max}."),
+                format!("Value must be at most {max}."),
+            ),
+            _ => Text::new("Giá trị ngoài phạm vi.", "Value out of range."),
+        },
+        "email" => Text::new("Địa chỉ email không hợp lệ.", "Invalid email address."),
+        other => Text::new(
+            format!("Không hợp lệ ({other})."),
+            format!("Invalid ({other})."),
+        ),
+    }
+}
+
+/// Builds a custom validation error with a "vi|en" message.
+pub fn rule_error(code: &'static str, vi: &str, en: &str) -> validator::ValidationError {
+    let mut e = validator::ValidationError::new(code);
+    e.message = Some(format!("{vi}|{en}").into());
+    e
+}
+
+/// `?limit=&cursor=` of every list.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PageQuery {
+    /// Page size, 1 to 500 (default 50).
+    pub limit: Option<i64>,
+    /// The `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+impl PageQuery {
+    pub fn paging(&self) -> Result<Paging, AppError> {
+        let limit = self.limit.unwrap_or(50);
+        if !(1..=500).contains(&limit) {
+            return Err(AppError::validation(
+                "limit",
+                "range",
+                "limit phải từ 1 đến 500.",
+                "limit must be between 1 and 500.",
+            ));
+        }
+        let after_id = match &self.cursor {
+            None => None,
+            Some(c) => Some(c.parse::<i64>().map_err(|_| {
+                AppError::bad_request("cursor không hợp lệ.", "The cursor is not valid.")
+            })?),
+        };
+        Ok(Paging { limit, after_id })
+    }
+}
+
+/// A page of results.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Page<T: ToSchema> {
+    /// The items of this page.
+    pub items: Vec<T>,
+    /// Pass as `cursor` to get the next page; null on the last page.
+    pub next_cursor: Option<String>,
+}
+
+impl<T: ToSchema> Page<T> {
+    pub fn from_service<U>(page: crate::services::Page<U>, f: impl FnMut(U) -> T) -> Page<T> {
+        Page {
+            items: page.items.into_iter().map(f).collect(),
+            next_cursor: page.next_cursor.map(|c| c.to_string()),
+        }
+    }
+}
+
+/// The version a client read, from `If-Match` (`"3"` or `W/"3"`). Missing is 428, since every
+/// versioned update must say which version it edits.
+pub fn if_match(req: &HttpRequest) -> Result<i64, AppError> {
+    let raw = req
+        .headers()
+        .get(header::IF_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .ok_or_else(|| {
+            AppError::PreconditionRequired(Text::new(
+                "Thiếu tiêu đề If-Match (ETag của bản ghi đã đọc).",
+                "The If-Match header (the ETag you read) is required.",
+            ))
+        })?;
+    raw.trim()
+        .trim_start_matches("W/")
+        .trim_matches('"')
+        .parse::<i64>()
+        .map_err(|_| crate::services::access::stale())
+}
+
+pub fn etag(version: i64) -> header::ETag {
+    header::ETag(header::EntityTag::new_strong(version.to_string()))
+}
+
+/// 200 with the body and its ETag.
+pub fn ok_versioned<T: Serialize>(version: i64, body: &T) -> HttpResponse {
+    HttpResponse::Ok().insert_header(etag(version)).json(body)
+}
+
+/// 201 with `Location` and ETag.
+pub fn created_versioned<T: Serialize>(location: String, version: i64, body: &T) -> HttpResponse {
+    HttpResponse::Created()
+        .insert_header((header::LOCATION, location))
+        .insert_header(etag(version))
+        .json(body)
+}
+
+/// Deserializes a field that may be absent (no change), null (clear) or a value (set).
+pub fn double_option<'de, T, D>(d: D) -> Result<Option<Option<T>>, D::Error>
+where
+    T: Deserialize<'de>,
+    D: Deserializer<'de>,
+{
+    Option::<T>::deserialize(d).map(Some)
+}
+
+/// The organisation's local date ("today" for diary rules).
+pub fn local_today(state: &crate::AppState) -> chrono::NaiveDate {
+    let offset =
+        chrono::Duration::minutes(i64::from(state.settings.organisation.utc_offset_minutes));
+    (chrono::Utc::now().naive_utc() + offset).date()
+}
+
+/// Stored timestamps are UTC without an offset; clients get RFC 3339 with `Z`.
+pub fn utc(t: chrono::NaiveDateTime) -> chrono::DateTime<chrono::Utc> {
+    chrono::DateTime::from_naive_utc_and_offset(t, chrono::Utc)
+}

@@ -1,0 +1,46 @@
+//! Use cases: each public function loads what it needs, applies the domain rules, writes back in
+//! one transaction, and returns plain data. Services take `&mut DbConnection` so that
+//! transactions compose and tests can call them directly.
+
+pub mod access;
+pub mod audit;
+pub mod auth;
+pub mod import;
+pub mod products;
+pub mod staff;
+pub mod units;
+
+/// A page of a keyset-paginated list.
+#[derive(Debug, Clone)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub next_cursor: Option<i64>,
+}
+
+impl<T> Page<T> {
+    /// Builds a page from `limit + 1` fetched rows: the extra row only says whether more exist.
+    pub fn from_overfetch(mut rows: Vec<T>, limit: i64, id_of: impl Fn(&T) -> i64) -> Page<T> {
+        let limit = usize::try_from(limit).unwrap_or(0);
+        let more = rows.len() > limit;
+        rows.truncate(limit);
+        let next_cursor = if more { rows.last().map(&id_of) } else { None };
+        Page {
+            items: rows,
+            next_cursor,
+        }
+    }
+
+    pub fn map<U>(self, f: impl FnMut(T) -> U) -> Page<U> {
+        Page {
+            items: self.items.into_iter().map(f).collect(),
+            next_cursor: self.next_cursor,
+        }
+    }
+}
+
+/// Paging parameters already checked by the route.
+#[derive(Debug, Clone, Copy)]
+pub struct Paging {
+    pub limit: i64,
+    pub after_id: Option<i64>,
+}
