@@ -77,7 +77,7 @@ fn main() -> anyhow::Result<()> {
             telemetry::init();
             let settings = Settings::load(cli.config_dir.as_deref())?;
             if !worklog_kpi::domain::org::is_valid_username(&username) {
-                anyhow::bail!("usernames are 3-64 lowercase letters, digits, '.', '_', '-', '@'");
+                anyhow::bail!("usernames are 2-64 lowercase letters, digits, '.', '_', '-', '@'");
             }
             if !worklog_kpi::domain::org::is_valid_password(&password) {
                 anyhow::bail!("passwords are 8 to 128 characters");

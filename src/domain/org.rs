@@ -137,9 +137,9 @@ pub fn is_valid_code(code: &str) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
 }
 
-/// Usernames: 3 to 64 characters of lowercase letters, digits, `.`, `_`, `-`, `@`.
+/// Usernames: 2 to 64 characters of lowercase letters, digits, `.`, `_`, `-`, `@`.
 pub fn is_valid_username(name: &str) -> bool {
-    (3..=64).contains(&name.len())
+    (2..=64).contains(&name.len())
         && name.chars().all(|c| {
             c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '_' | '-' | '@')
         })
@@ -168,7 +168,7 @@ mod format_tests {
         assert!(!is_valid_code(&"X".repeat(33)));
         assert!(is_valid_username("nguyen.van.a"));
         assert!(!is_valid_username("Nguyen"));
-        assert!(!is_valid_username("ab"));
+        assert!(!is_valid_username("a"));
         assert!(is_valid_name("Nguyễn Thị Ánh"));
         assert!(!is_valid_name("   "));
         assert!(is_valid_password("mật-khẩu"));

@@ -123,8 +123,8 @@ fn username_rule(u: &str) -> Result<(), validator::ValidationError> {
     } else {
         Err(rule_error(
             "format",
-            "Tên đăng nhập gồm 3-64 ký tự: chữ thường, số, '.', '_', '-', '@'.",
-            "Usernames are 3-64 lowercase letters, digits, '.', '_', '-', '@'.",
+            "Tên đăng nhập gồm 2-64 ký tự: chữ thường, số, '.', '_', '-', '@'.",
+            "Usernames are 2-64 lowercase letters, digits, '.', '_', '-', '@'.",
         ))
     }
 }

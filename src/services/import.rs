@@ -230,7 +230,7 @@ fn parse(csv_text: &str, today: NaiveDate, issues: &mut Issues) -> (Vec<UnitRow>
                 let username = required(issues, line, "username", get("username"));
                 let full_name = required(issues, line, "full_name", get("full_name"));
                 if let Some(u) = username.filter(|u| !is_valid_username(u)) {
-                    issues.add(line, "username", "format", format!("Tên đăng nhập '{u}' chỉ gồm chữ thường, số, '.', '_', '-', '@', 3-64 ký tự."), format!("Username '{u}' must be 3-64 lowercase letters, digits, '.', '_', '-', '@'."));
+                    issues.add(line, "username", "format", format!("Tên đăng nhập '{u}' chỉ gồm chữ thường, số, '.', '_', '-', '@', 2-64 ký tự."), format!("Username '{u}' must be 2-64 lowercase letters, digits, '.', '_', '-', '@'."));
                 }
                 let roles = match RoleSet::parse(get("roles").unwrap_or("staff")) {
                     Ok(r) if !r.is_empty() => Some(r),

@@ -1,0 +1,118 @@
+//! Bad input gets a clear problem document in the caller's language, never a 500.
+
+use reqwest::StatusCode;
+use serde_json::json;
+
+use crate::helpers::{assert_problem, fields, spawn_app};
+
+#[tokio::test]
+async fn validation_errors_list_every_field_in_vietnamese_or_english() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let body = json!({"username": "Bad Name", "full_name": "", "password": "short", "weekly_hours": 60, "unit_id": 1});
+    let vi = assert_problem(
+        app.post("/api/v1/staff", &admin, body.clone()).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await;
+    assert_eq!(
+        fields(&vi),
+        vec!["full_name", "password", "username", "weekly_hours"]
+    );
+    assert_eq!(vi["title"], "Dữ liệu không hợp lệ");
+    let en = app
+        .client
+        .post(format!("{}/api/v1/staff", app.address))
+        .bearer_auth(&admin)
+        .header("Accept-Language", "en-US,en;q=0.9")
+        .json(&body)
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(
+        en.headers()
+            .get("content-language")
+            .and_then(|v| v.to_str().ok()),
+        Some("en")
+    );
+    let en = assert_problem(en, StatusCode::UNPROCESSABLE_ENTITY).await;
+    assert_eq!(en["title"], "Validation failed");
+    let hours = en["errors"]
+        .as_array()
+        .expect("errors")
+        .iter()
+        .find(|e| e["field"] == "weekly_hours")
+        .expect("weekly_hours");
+    assert_eq!(
+        hours["message"],
+        "Weekly hours must be more than 0 and at most 48."
+    );
+}
+
+#[tokio::test]
+async fn malformed_json_is_400_and_wrong_types_are_422_with_the_field() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let res = app
+        .client
+        .post(format!("{}/api/v1/units", app.address))
+        .bearer_auth(&admin)
+        .header("content-type", "application/json")
+        .body("{\"code\": \"X\", ")
+        .send()
+        .await
+        .expect("request");
+    assert_problem(res, StatusCode::BAD_REQUEST).await;
+    let res = app
+        .post(
+            "/api/v1/units",
+            &admin,
+            json!({"code": "X", "name": "Y", "level": "ward", "parent_id": "one"}),
+        )
+        .await;
+    assert_eq!(
+        fields(&assert_problem(res, StatusCode::UNPROCESSABLE_ENTITY).await),
+        vec!["parent_id"]
+    );
+    let res = app
+        .post(
+            "/api/v1/units",
+            &admin,
+            json!({"code": "X", "level": "ward"}),
+        )
+        .await;
+    assert_eq!(
+        fields(&assert_problem(res, StatusCode::UNPROCESSABLE_ENTITY).await),
+        vec!["name"]
+    );
+    let res = app
+        .post(
+            "/api/v1/units",
+            &admin,
+            json!({"code": "X", "name": "Y", "level": "ward", "colour": "red"}),
+        )
+        .await;
+    assert_problem(res, StatusCode::UNPROCESSABLE_ENTITY).await;
+    let res = app
+        .client
+        .post(format!("{}/api/v1/units", app.address))
+        .bearer_auth(&admin)
+        .header("content-type", "text/plain")
+        .body("code=X")
+        .send()
+        .await
+        .expect("request");
+    assert_problem(res, StatusCode::BAD_REQUEST).await;
+    // A path id that is not a number names nothing.
+    assert_problem(
+        app.get("/api/v1/units/abc", &admin).await,
+        StatusCode::NOT_FOUND,
+    )
+    .await;
+    // A query of the wrong type is a malformed query.
+    assert_problem(
+        app.get("/api/v1/units?parent_id=abc", &admin).await,
+        StatusCode::BAD_REQUEST,
+    )
+    .await;
+}
