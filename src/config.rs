@@ -18,6 +18,65 @@ pub struct Settings {
     pub organisation: OrganisationSettings,
     #[serde(default)]
     pub bootstrap: BootstrapSettings,
+    #[serde(default)]
+    pub diary: DiarySettings,
+}
+
+/// Diary policy (rulebook defaults; a grading policy version will take these over).
+#[derive(Debug, Clone, Deserialize)]
+pub struct DiarySettings {
+    #[serde(default = "default_backdate_days")]
+    pub backdate_days: i64,
+    #[serde(default = "default_anomaly_day_minutes")]
+    pub anomaly_day_minutes: i64,
+    #[serde(default = "default_late_backfill_days")]
+    pub late_backfill_days: i64,
+    /// `logged` (submitted + approved) or `approved`.
+    #[serde(default = "default_under_log_basis")]
+    pub under_log_basis: String,
+}
+
+impl Default for DiarySettings {
+    fn default() -> Self {
+        DiarySettings {
+            backdate_days: default_backdate_days(),
+            anomaly_day_minutes: default_anomaly_day_minutes(),
+            late_backfill_days: default_late_backfill_days(),
+            under_log_basis: default_under_log_basis(),
+        }
+    }
+}
+
+impl DiarySettings {
+    pub fn policy(&self) -> crate::domain::diary::DiaryPolicy {
+        crate::domain::diary::DiaryPolicy {
+            backdate_days: self.backdate_days,
+            anomaly_day_minutes: self.anomaly_day_minutes,
+            late_backfill_days: self.late_backfill_days,
+            ..Default::default()
+        }
+    }
+
+    pub fn basis(&self) -> crate::domain::calendar::UnderLogBasis {
+        if self.under_log_basis == "approved" {
+            crate::domain::calendar::UnderLogBasis::Approved
+        } else {
+            crate::domain::calendar::UnderLogBasis::Logged
+        }
+    }
+}
+
+fn default_backdate_days() -> i64 {
+    7
+}
+fn default_anomaly_day_minutes() -> i64 {
+    600
+}
+fn default_late_backfill_days() -> i64 {
+    3
+}
+fn default_under_log_basis() -> String {
+    "logged".into()
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -126,6 +185,9 @@ impl Settings {
                  set APP__AUTH__JWT_SECRET"
             );
         }
+        if !matches!(self.diary.under_log_basis.as_str(), "logged" | "approved") {
+            anyhow::bail!("diary.under_log_basis must be `logged` or `approved`");
+        }
         if self.auth.jwt_secret.len() < 32 {
             anyhow::bail!("auth.jwt_secret must be at least 32 characters");
         }
@@ -153,6 +215,7 @@ impl Settings {
             },
             organisation: OrganisationSettings::default(),
             bootstrap: BootstrapSettings::default(),
+            diary: DiarySettings::default(),
         }
     }
 }

@@ -77,6 +77,11 @@ pub fn prepare_state(settings: Settings) -> anyhow::Result<AppState> {
             tracing::info!(applied, "database migrations applied");
         }
         services::staff::bootstrap_admin(&mut conn, &settings.bootstrap)?;
+        let seeded = services::calendar::seed_statutory_holidays(&mut conn)
+            .map_err(|e| anyhow::anyhow!("seeding holidays: {e}"))?;
+        if seeded > 0 {
+            tracing::info!(seeded, "statutory holidays 2025-2027 seeded");
+        }
     }
     Ok(AppState::new(pool, settings))
 }

@@ -2,7 +2,11 @@
 //! module of queries per aggregate. Nothing here knows about HTTP.
 
 pub mod audit;
+pub mod delegations;
+pub mod entries;
+pub mod holidays;
 pub mod idempotency;
+pub mod leaves;
 pub mod products;
 pub mod schema;
 pub mod staff;

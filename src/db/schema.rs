@@ -100,7 +100,102 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    entries (id) {
+        id -> BigInt,
+        staff_id -> BigInt,
+        unit_id -> BigInt,
+        work_date -> Date,
+        product_id -> BigInt,
+        quantity -> Integer,
+        minutes -> Integer,
+        note -> Text,
+        evidence -> Nullable<Text>,
+        client_ref -> Nullable<Text>,
+        state -> Text,
+        approver_id -> Nullable<BigInt>,
+        rework_count -> Integer,
+        last_return_kind -> Nullable<Text>,
+        last_return_reason -> Nullable<Text>,
+        submitted_at -> Nullable<Timestamp>,
+        decided_at -> Nullable<Timestamp>,
+        decided_by -> Nullable<BigInt>,
+        deleted_at -> Nullable<Timestamp>,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    holidays (id) {
+        id -> BigInt,
+        day -> Date,
+        name_vi -> Text,
+        name_en -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    seeds (name) {
+        name -> Text,
+        applied_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    leaves (id) {
+        id -> BigInt,
+        staff_id -> BigInt,
+        start_date -> Date,
+        end_date -> Date,
+        kind -> Text,
+        portion -> Text,
+        reason -> Text,
+        state -> Text,
+        decided_by -> Nullable<BigInt>,
+        decided_at -> Nullable<Timestamp>,
+        version -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    delegations (id) {
+        id -> BigInt,
+        approver_id -> BigInt,
+        acting_id -> BigInt,
+        from_date -> Date,
+        to_date -> Date,
+        created_at -> Timestamp,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    backdate_permissions (id) {
+        id -> BigInt,
+        staff_id -> BigInt,
+        work_date -> Date,
+        granted_by -> BigInt,
+        reason -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    period_locks (id) {
+        id -> BigInt,
+        unit_id -> BigInt,
+        period -> Text,
+        locked_by -> Nullable<BigInt>,
+        locked_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(staff -> units (unit_id));
+diesel::joinable!(entries -> products (product_id));
 diesel::joinable!(staff_contracts -> staff (staff_id));
 diesel::allow_tables_to_appear_in_same_query!(
     units,
@@ -110,4 +205,11 @@ diesel::allow_tables_to_appear_in_same_query!(
     refresh_tokens,
     audit_log,
     idempotency_keys,
+    entries,
+    holidays,
+    seeds,
+    leaves,
+    delegations,
+    backdate_permissions,
+    period_locks,
 );

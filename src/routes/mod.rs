@@ -3,12 +3,15 @@
 
 pub mod audit;
 pub mod auth;
+pub mod calendar;
 pub mod docs;
 pub mod health;
+pub mod leaves;
 pub mod me;
 pub mod products;
 pub mod staff;
 pub mod units;
+pub mod weeks;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -37,7 +40,10 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .configure(units::configure)
                 .configure(staff::configure)
                 .configure(products::configure)
-                .configure(audit::configure),
+                .configure(audit::configure)
+                .configure(calendar::configure)
+                .configure(leaves::configure)
+                .configure(weeks::configure),
         );
 }
 

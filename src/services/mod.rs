@@ -3,12 +3,16 @@
 //! transactions compose and tests can call them directly.
 
 pub mod access;
+pub mod approvers;
 pub mod audit;
 pub mod auth;
+pub mod calendar;
 pub mod import;
+pub mod leaves;
 pub mod products;
 pub mod staff;
 pub mod units;
+pub mod weeks;
 
 /// A page of a keyset-paginated list.
 #[derive(Debug, Clone)]

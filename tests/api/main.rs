@@ -2,9 +2,11 @@
 //! SQLite (default) or PostgreSQL (`TEST_DATABASE_URL=postgres://...`).
 
 mod auth;
+mod calendar;
 mod errors;
 mod health;
 mod helpers;
 mod import;
 mod organisation;
 mod products;
+mod weeks;

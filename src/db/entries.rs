@@ -1,0 +1,313 @@
+//! Queries of the work diary. Every hot query is keyed by staff or approver and uses an index
+//! (`entries_staff_date`, `entries_approver_state`, `entries_unit_date`).
+
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::dsl::sum;
+use diesel::prelude::*;
+
+use super::schema::{entries, products};
+use super::DbConnection;
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = entries)]
+pub struct Entry {
+    pub id: i64,
+    pub staff_id: i64,
+    pub unit_id: i64,
+    pub work_date: NaiveDate,
+    pub product_id: i64,
+    pub quantity: i32,
+    pub minutes: i32,
+    pub note: String,
+    pub evidence: Option<String>,
+    pub client_ref: Option<String>,
+    pub state: String,
+    pub approver_id: Option<i64>,
+    pub rework_count: i32,
+    pub last_return_kind: Option<String>,
+    pub last_return_reason: Option<String>,
+    pub submitted_at: Option<NaiveDateTime>,
+    pub decided_at: Option<NaiveDateTime>,
+    pub decided_by: Option<i64>,
+    pub deleted_at: Option<NaiveDateTime>,
+    pub version: i64,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = entries)]
+pub struct NewEntry {
+    pub staff_id: i64,
+    pub unit_id: i64,
+    pub work_date: NaiveDate,
+    pub product_id: i64,
+    pub quantity: i32,
+    pub minutes: i32,
+    pub note: String,
+    pub evidence: Option<String>,
+    pub client_ref: Option<String>,
+    pub state: String,
+    pub rework_count: i32,
+    pub version: i64,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+pub fn insert(conn: &mut DbConnection, new: &NewEntry) -> QueryResult<i64> {
+    diesel::insert_into(entries::table)
+        .values(new)
+        .returning(entries::id)
+        .get_result(conn)
+}
+
+/// A live (not deleted) entry.
+pub fn find(conn: &mut DbConnection, id: i64) -> QueryResult<Option<Entry>> {
+    entries::table
+        .find(id)
+        .filter(entries::deleted_at.is_null())
+        .select(Entry::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Several live entries at once.
+pub fn find_many(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<Vec<Entry>> {
+    entries::table
+        .filter(entries::id.eq_any(ids.to_vec()))
+        .filter(entries::deleted_at.is_null())
+        .select(Entry::as_select())
+        .load(conn)
+}
+
+pub fn find_by_client_ref(
+    conn: &mut DbConnection,
+    staff_id: i64,
+    client_ref: &str,
+) -> QueryResult<Option<Entry>> {
+    entries::table
+        .filter(entries::staff_id.eq(staff_id))
+        .filter(entries::client_ref.eq(client_ref))
+        .select(Entry::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Minutes a person has on one day in live entries, optionally leaving one entry out (the one
+/// being edited).
+pub fn day_minutes(
+    conn: &mut DbConnection,
+    staff_id: i64,
+    day: NaiveDate,
+    except: Option<i64>,
+) -> QueryResult<i64> {
+    let mut q = entries::table
+        .filter(entries::staff_id.eq(staff_id))
+        .filter(entries::work_date.eq(day))
+        .filter(entries::deleted_at.is_null())
+        .select(sum(entries::minutes))
+        .into_boxed();
+    if let Some(id) = except {
+        q = q.filter(entries::id.ne(id));
+    }
+    Ok(q.first::<Option<i64>>(conn)?.unwrap_or(0))
+}
+
+/// One row of minutes grouped by person, day and state.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DayStateMinutes {
+    pub staff_id: i64,
+    pub work_date: NaiveDate,
+    pub state: String,
+    pub minutes: i64,
+}
+
+/// Minutes of live entries grouped by (person, day, state) for a set of people and a date range:
+/// one grouped query for week summaries and reports, never a per-entry round trip.
+pub fn minutes_by_day(
+    conn: &mut DbConnection,
+    staff_ids: &[i64],
+    from: NaiveDate,
+    to: NaiveDate,
+) -> QueryResult<Vec<DayStateMinutes>> {
+    let mut out = Vec::new();
+    // Chunks keep the IN list within every engine's bind limit.
+    for chunk in staff_ids.chunks(900) {
+        let rows: Vec<(i64, NaiveDate, String, Option<i64>)> = entries::table
+            .filter(entries::staff_id.eq_any(chunk.to_vec()))
+            .filter(entries::work_date.between(from, to))
+            .filter(entries::deleted_at.is_null())
+            .group_by((entries::staff_id, entries::work_date, entries::state))
+            .select((
+                entries::staff_id,
+                entries::work_date,
+                entries::state,
+                sum(entries::minutes),
+            ))
+            .load(conn)?;
+        out.extend(
+            rows.into_iter()
+                .map(|(staff_id, work_date, state, minutes)| DayStateMinutes {
+                    staff_id,
+                    work_date,
+                    state,
+                    minutes: minutes.unwrap_or(0),
+                }),
+        );
+    }
+    Ok(out)
+}
+
+pub struct EntryListFilter {
+    pub staff_id: i64,
+    pub from: Option<NaiveDate>,
+    pub to: Option<NaiveDate>,
+    pub state: Option<String>,
+    pub after_id: Option<i64>,
+    pub limit: i64,
+}
+
+pub fn list(conn: &mut DbConnection, f: &EntryListFilter) -> QueryResult<Vec<Entry>> {
+    let mut q = entries::table
+        .filter(entries::staff_id.eq(f.staff_id))
+        .filter(entries::deleted_at.is_null())
+        .select(Entry::as_select())
+        .into_boxed();
+    if let Some(from) = f.from {
+        q = q.filter(entries::work_date.ge(from));
+    }
+    if let Some(to) = f.to {
+        q = q.filter(entries::work_date.le(to));
+    }
+    if let Some(state) = &f.state {
+        q = q.filter(entries::state.eq(state.clone()));
+    }
+    if let Some(after) = f.after_id {
+        q = q.filter(entries::id.gt(after));
+    }
+    q.order(entries::id.asc()).limit(f.limit).load(conn)
+}
+
+/// Live drafts of one person on one day (for "submit the day").
+pub fn drafts_of_day(
+    conn: &mut DbConnection,
+    staff_id: i64,
+    day: NaiveDate,
+) -> QueryResult<Vec<Entry>> {
+    entries::table
+        .filter(entries::staff_id.eq(staff_id))
+        .filter(entries::work_date.eq(day))
+        .filter(entries::deleted_at.is_null())
+        .filter(entries::state.eq("draft"))
+        .order(entries::id.asc())
+        .select(Entry::as_select())
+        .load(conn)
+}
+
+/// Changes of one person since a time, deleted entries included (offline sync feed).
+pub fn changes_since(
+    conn: &mut DbConnection,
+    staff_id: i64,
+    since: NaiveDateTime,
+    limit: i64,
+) -> QueryResult<Vec<Entry>> {
+    entries::table
+        .filter(entries::staff_id.eq(staff_id))
+        .filter(entries::updated_at.gt(since))
+        .order((entries::updated_at.asc(), entries::id.asc()))
+        .limit(limit)
+        .select(Entry::as_select())
+        .load(conn)
+}
+
+/// Submitted entries waiting for any of `approver_ids`, optionally limited to some units,
+/// oldest work date first (keyset on id within that order is not needed: the queue is bounded).
+pub fn queue(
+    conn: &mut DbConnection,
+    approver_ids: &[i64],
+    unit_ids: Option<&[i64]>,
+    limit: i64,
+) -> QueryResult<Vec<Entry>> {
+    let mut q = entries::table
+        .filter(entries::state.eq("submitted"))
+        .filter(entries::deleted_at.is_null())
+        .select(Entry::as_select())
+        .into_boxed();
+    match unit_ids {
+        Some(units) => q = q.filter(entries::unit_id.eq_any(units.to_vec())),
+        None => q = q.filter(entries::approver_id.eq_any(approver_ids.to_vec())),
+    }
+    q.order((entries::work_date.asc(), entries::id.asc()))
+        .limit(limit)
+        .load(conn)
+}
+
+/// Standard minutes of the products of some entries.
+pub fn standard_minutes(
+    conn: &mut DbConnection,
+    product_ids: &[i64],
+) -> QueryResult<Vec<(i64, i32)>> {
+    products::table
+        .filter(products::id.eq_any(product_ids.to_vec()))
+        .select((products::id, products::standard_minutes))
+        .load(conn)
+}
+
+/// Live entries of some people on some days (anomaly checks of a queue page).
+pub fn of_people_between(
+    conn: &mut DbConnection,
+    staff_ids: &[i64],
+    from: NaiveDate,
+    to: NaiveDate,
+) -> QueryResult<Vec<Entry>> {
+    entries::table
+        .filter(entries::staff_id.eq_any(staff_ids.to_vec()))
+        .filter(entries::work_date.between(from, to))
+        .filter(entries::deleted_at.is_null())
+        .select(Entry::as_select())
+        .load(conn)
+}
+
+#[derive(Debug, Default, AsChangeset)]
+#[diesel(table_name = entries)]
+pub struct EntryChanges {
+    pub work_date: Option<NaiveDate>,
+    pub product_id: Option<i64>,
+    pub quantity: Option<i32>,
+    pub minutes: Option<i32>,
+    pub note: Option<String>,
+    pub evidence: Option<Option<String>>,
+    pub state: Option<String>,
+    pub approver_id: Option<Option<i64>>,
+    pub rework_count: Option<i32>,
+    pub last_return_kind: Option<Option<String>>,
+    pub last_return_reason: Option<Option<String>>,
+    pub submitted_at: Option<Option<NaiveDateTime>>,
+    pub decided_at: Option<Option<NaiveDateTime>>,
+    pub decided_by: Option<Option<i64>>,
+    pub deleted_at: Option<Option<NaiveDateTime>>,
+    pub client_ref: Option<Option<String>>,
+}
+
+/// Applies changes if the entry is still at `expected_version`; false when someone else changed
+/// it first (the caller answers 409/412 and nothing is written).
+pub fn update_versioned(
+    conn: &mut DbConnection,
+    id: i64,
+    expected_version: i64,
+    changes: &EntryChanges,
+    now: NaiveDateTime,
+) -> QueryResult<bool> {
+    let n = diesel::update(
+        entries::table
+            .filter(entries::id.eq(id))
+            .filter(entries::version.eq(expected_version)),
+    )
+    .set((
+        changes,
+        entries::version.eq(expected_version + 1),
+        entries::updated_at.eq(now),
+    ))
+    .execute(conn)?;
+    Ok(n == 1)
+}

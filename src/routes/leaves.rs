@@ -1,0 +1,5 @@
+//! (being written)
+
+use utoipa_actix_web::service_config::ServiceConfig;
+
+pub fn configure(_cfg: &mut ServiceConfig) {}
