@@ -2,11 +2,13 @@
 //! module of queries per aggregate. Nothing here knows about HTTP.
 
 pub mod audit;
+pub mod backdate;
 pub mod delegations;
 pub mod entries;
 pub mod holidays;
 pub mod idempotency;
 pub mod leaves;
+pub mod locks;
 pub mod products;
 pub mod schema;
 pub mod staff;

@@ -234,3 +234,50 @@ pub fn supervisor_of(conn: &mut DbConnection, id: i64) -> QueryResult<Option<i64
         .optional()
         .map(Option::flatten)
 }
+
+/// Takes the write lock on a person's row first thing in a transaction: concurrent writes for the
+/// same person (two devices logging the same day) are serialised, so day totals cannot race past
+/// the 24-hour cap. On SQLite it also takes the database write lock up front, which avoids
+/// "database is locked" failures of read-then-write transactions.
+pub fn lock_person(conn: &mut DbConnection, id: i64) -> QueryResult<()> {
+    diesel::update(staff::table.find(id))
+        .set(staff::version.eq(staff::version))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Names of several people (one query).
+pub fn names_of(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<Vec<(i64, String)>> {
+    staff::table
+        .filter(staff::id.eq_any(ids.to_vec()))
+        .select((staff::id, staff::full_name))
+        .load(conn)
+}
+
+/// Active people who belong to a unit: of the given units (None: of every unit), in one query
+/// per 900 units (bind limits), ordered by id. Reports load a whole subtree with this.
+pub fn active_in_units(
+    conn: &mut DbConnection,
+    unit_ids: Option<&[i64]>,
+) -> QueryResult<Vec<Staff>> {
+    let Some(unit_ids) = unit_ids else {
+        return staff::table
+            .filter(staff::active.eq(true))
+            .filter(staff::unit_id.is_not_null())
+            .order(staff::id.asc())
+            .select(Staff::as_select())
+            .load(conn);
+    };
+    let mut out = Vec::new();
+    for chunk in unit_ids.chunks(900) {
+        let mut rows = staff::table
+            .filter(staff::active.eq(true))
+            .filter(staff::unit_id.eq_any(chunk.to_vec()))
+            .order(staff::id.asc())
+            .select(Staff::as_select())
+            .load(conn)?;
+        out.append(&mut rows);
+    }
+    out.sort_by_key(|s| s.id);
+    Ok(out)
+}

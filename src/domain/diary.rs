@@ -132,7 +132,7 @@ pub fn check_day_total(
 // ---------------------------------------------------------------------------------------------
 
 /// State of a diary entry: `draft → submitted → approved | returned`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum EntryState {
     Draft,
@@ -185,7 +185,7 @@ impl EntryState {
 }
 
 /// Why an approver returned an entry. Only quality returns count as rework.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ReturnKind {
     Quality,
@@ -421,7 +421,7 @@ pub fn may_decide(
 // ---------------------------------------------------------------------------------------------
 
 /// A reason for an approver to look twice at an entry. Never a refusal.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Anomaly {
     DayOverThreshold,

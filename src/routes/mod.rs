@@ -1,10 +1,12 @@
 //! HTTP layer: thin handlers (extract, validate, call one service inside `web::block`, map to a
 //! DTO) and the request/response types documented in the OpenAPI spec.
 
+pub mod approvals;
 pub mod audit;
 pub mod auth;
 pub mod calendar;
 pub mod docs;
+pub mod entries;
 pub mod health;
 pub mod leaves;
 pub mod me;
@@ -41,6 +43,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .configure(staff::configure)
                 .configure(products::configure)
                 .configure(audit::configure)
+                .configure(entries::configure)
+                .configure(approvals::configure)
                 .configure(calendar::configure)
                 .configure(leaves::configure)
                 .configure(weeks::configure),

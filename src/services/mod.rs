@@ -3,10 +3,13 @@
 //! transactions compose and tests can call them directly.
 
 pub mod access;
+pub mod approvals;
 pub mod approvers;
 pub mod audit;
 pub mod auth;
 pub mod calendar;
+pub mod delegations;
+pub mod entries;
 pub mod import;
 pub mod leaves;
 pub mod products;

@@ -14,6 +14,8 @@ pub const PASSWORD: &str = "Mat-khau-123";
 pub struct TestApp {
     pub address: String,
     pub client: Client,
+    /// Direct access to the database, for arranging what the API cannot do yet.
+    pub pool: worklog_kpi::db::DbPool,
     /// Keeps the SQLite directory alive for the test's duration.
     _dir: Option<tempfile::TempDir>,
 }
@@ -92,6 +94,7 @@ pub async fn spawn_with(
         .expect("pool");
         worklog_kpi::AppState::new(pool, settings)
     };
+    let pool = state.pool.clone();
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
     let port = listener.local_addr().expect("addr").port();
     let server = worklog_kpi::run(listener, state).expect("server");
@@ -99,6 +102,7 @@ pub async fn spawn_with(
     TestApp {
         address: format!("http://127.0.0.1:{port}"),
         client: Client::builder().build().expect("client"),
+        pool,
         _dir: dir,
     }
 }

@@ -1,8 +1,10 @@
 //! One integration test binary: every module is a feature told as the user's story, run against
 //! SQLite (default) or PostgreSQL (`TEST_DATABASE_URL=postgres://...`).
 
+mod approvals;
 mod auth;
 mod calendar;
+mod diary;
 mod errors;
 mod health;
 mod helpers;

@@ -1,0 +1,173 @@
+//! The approver's side: the queue of entries waiting for a decision, with each day's total and
+//! the anomaly flags of the rulebook, and batch decisions with one result per entry.
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::{Duration, NaiveDate};
+
+use crate::db::entries::Entry;
+use crate::db::{self, DbConnection};
+use crate::domain::diary::{anomalies, Anomaly, DiaryPolicy, EntryAction, EntryFacts};
+use crate::domain::scope::Viewer;
+use crate::error::{AppError, AppResult};
+use crate::services::calendar::load_calendar;
+use crate::services::entries::{transition, ReturnReason};
+
+/// An entry waiting for a decision, with what the approver should look at twice.
+#[derive(Debug, Clone)]
+pub struct QueueItem {
+    pub entry: Entry,
+    pub staff_name: String,
+    pub day_total: i64,
+    pub anomalies: Vec<Anomaly>,
+}
+
+/// Entries waiting for the caller: those they approve, those of approvers who delegated to them
+/// today, or (with `unit_id`, for heads within their subtree and the organisation) every
+/// submitted entry of a unit subtree. Bounded by `limit`; five queries whatever its size.
+pub fn queue(
+    conn: &mut DbConnection,
+    viewer: &Viewer,
+    unit_id: Option<i64>,
+    limit: i64,
+    today: NaiveDate,
+    utc_offset_minutes: i32,
+    policy: &DiaryPolicy,
+) -> AppResult<Vec<QueueItem>> {
+    let entries = match unit_id {
+        Some(u) => {
+            let unit = db::units::find(conn, u)?.ok_or(AppError::NotFound)?;
+            if !viewer.is_org_wide()
+                && !viewer
+                    .headed_paths
+                    .iter()
+                    .any(|p| unit.path.starts_with(p.as_str()))
+            {
+                return Err(AppError::NotFound);
+            }
+            let units = db::units::ids_in_subtrees(conn, &[unit.path])?;
+            db::entries::queue(conn, &[], Some(&units), limit)?
+        }
+        None => {
+            let mut approvers = vec![viewer.staff_id];
+            approvers.extend(
+                db::delegations::active_to(conn, viewer.staff_id, today)?
+                    .into_iter()
+                    .map(|d| d.approver_id),
+            );
+            db::entries::queue(conn, &approvers, None, limit)?
+        }
+    };
+    annotate(conn, entries, utc_offset_minutes, policy)
+}
+
+fn annotate(
+    conn: &mut DbConnection,
+    entries: Vec<Entry>,
+    utc_offset_minutes: i32,
+    policy: &DiaryPolicy,
+) -> AppResult<Vec<QueueItem>> {
+    let (Some(from), Some(to)) = (
+        entries.iter().map(|e| e.work_date).min(),
+        entries.iter().map(|e| e.work_date).max(),
+    ) else {
+        return Ok(Vec::new());
+    };
+    let people: Vec<i64> = entries
+        .iter()
+        .map(|e| e.staff_id)
+        .collect::<HashSet<_>>()
+        .into_iter()
+        .collect();
+    // Every live entry of these people on these days: day totals and duplicates come from here.
+    let context = db::entries::of_people_between(conn, &people, from, to)?;
+    let mut day_totals: HashMap<(i64, NaiveDate), i64> = HashMap::new();
+    let mut identical: HashMap<(i64, NaiveDate, i64, i32, i32, String), u32> = HashMap::new();
+    for e in &context {
+        *day_totals.entry((e.staff_id, e.work_date)).or_default() += i64::from(e.minutes);
+        *identical
+            .entry((
+                e.staff_id,
+                e.work_date,
+                e.product_id,
+                e.quantity,
+                e.minutes,
+                e.note.trim().to_lowercase(),
+            ))
+            .or_default() += 1;
+    }
+    let product_ids: Vec<i64> = entries
+        .iter()
+        .map(|e| e.product_id)
+        .collect::<HashSet<_>>()
+        .into_iter()
+        .collect();
+    let standard: HashMap<i64, i32> = db::entries::standard_minutes(conn, &product_ids)?
+        .into_iter()
+        .collect();
+    let names: HashMap<i64, String> = db::staff::names_of(conn, &people)?.into_iter().collect();
+    let calendar = load_calendar(conn, from, to)?;
+    let offset = Duration::minutes(i64::from(utc_offset_minutes));
+    Ok(entries
+        .into_iter()
+        .map(|e| {
+            let day_total = day_totals
+                .get(&(e.staff_id, e.work_date))
+                .copied()
+                .unwrap_or(0);
+            let same = identical
+                .get(&(
+                    e.staff_id,
+                    e.work_date,
+                    e.product_id,
+                    e.quantity,
+                    e.minutes,
+                    e.note.trim().to_lowercase(),
+                ))
+                .copied()
+                .unwrap_or(1);
+            let facts = EntryFacts {
+                work_date: e.work_date,
+                created_on: (e.created_at + offset).date(),
+                quantity: e.quantity,
+                minutes: e.minutes,
+                standard_minutes: standard.get(&e.product_id).copied().unwrap_or(0),
+                day_total,
+                is_working_day: calendar.is_working_day(e.work_date),
+                identical_entries: same.saturating_sub(1),
+            };
+            QueueItem {
+                anomalies: anomalies(&facts, policy),
+                staff_name: names.get(&e.staff_id).cloned().unwrap_or_default(),
+                day_total,
+                entry: e,
+            }
+        })
+        .collect())
+}
+
+/// The outcome of one item of a batch.
+#[derive(Debug)]
+pub struct BatchOutcome {
+    pub entry_id: i64,
+    pub result: AppResult<Entry>,
+}
+
+/// Approves or returns several entries; each is decided on its own (one failure does not undo
+/// the others) and reported separately.
+pub fn decide_batch(
+    conn: &mut DbConnection,
+    viewer: &Viewer,
+    entry_ids: &[i64],
+    action: EntryAction,
+    ret: Option<ReturnReason>,
+    today: NaiveDate,
+) -> Vec<BatchOutcome> {
+    entry_ids
+        .iter()
+        .map(|&id| BatchOutcome {
+            entry_id: id,
+            result: transition(conn, viewer, id, action, None, ret.clone(), today),
+        })
+        .collect()
+}
