@@ -31,7 +31,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(withdraw_entry)
         .service(approve_entry)
         .service(return_entry)
-        .service(revoke_entry);
+        .service(revoke_entry)
+        .service(amend_entry);
 }
 
 /// One line of the work diary: one product of one day.
@@ -679,4 +680,77 @@ pub async fn submit_day(
     Ok(HttpResponse::Ok().json(SubmittedDay {
         items: entries.into_iter().map(EntryView::from).collect(),
     }))
+}
+
+/// A correction by the organisation department (also in locked periods).
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"minutes": 240, "reason": "Quyết định số 12/QĐ-BTC điều chỉnh theo kết quả thanh tra"}))]
+pub struct AmendRequest {
+    /// Why (kept in the audit trail).
+    #[validate(length(min = 1, max = 1000))]
+    pub reason: String,
+    /// Corrected product.
+    pub product_id: Option<i64>,
+    /// Corrected quantity.
+    pub quantity: Option<i32>,
+    /// Corrected minutes.
+    pub minutes: Option<i32>,
+    /// Corrected note.
+    #[validate(length(max = 2000))]
+    pub note: Option<String>,
+    /// Corrected state (`approved` or `returned`).
+    pub state: Option<EntryState>,
+}
+
+/// Amend an entry after its period is locked (organisation department; never one's own entry).
+/// Every amendment is in the audit trail with its reason and the values before and after.
+#[utoipa::path(
+    tag = "diary",
+    params(("id" = i64, Path, description = "Entry id")),
+    request_body = AmendRequest,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Amended", body = EntryView),
+        (status = 403, description = "Not the organisation department, or one's own entry", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Not found", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid values", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/entries/{id}/amend")]
+pub async fn amend_entry(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: web::Path<i64>,
+    body: ValidJson<AmendRequest>,
+) -> Result<HttpResponse, AppError> {
+    let id = id.into_inner();
+    let b = body.0;
+    if matches!(
+        b.state,
+        Some(EntryState::Draft) | Some(EntryState::Submitted)
+    ) {
+        return Err(AppError::validation(
+            "state",
+            "enum",
+            "Chỉ điều chỉnh sang trạng thái approved hoặc returned.",
+            "An amendment may only set the state to approved or returned.",
+        ));
+    }
+    let reason = b.reason.trim().to_string();
+    let patch = EntryPatch {
+        product_id: b.product_id,
+        quantity: b.quantity,
+        minutes: b.minutes,
+        note: b.note,
+        ..Default::default()
+    };
+    let new_state = b.state;
+    let entry = state
+        .db(move |conn, _| {
+            let viewer = load_viewer(conn, user.staff_id)?;
+            services::entries::amend(conn, &viewer, id, patch, new_state, &reason)
+        })
+        .await?;
+    Ok(ok_versioned(entry.version, &EntryView::from(entry)))
 }

@@ -661,3 +661,76 @@ pub fn grant_backdate(
         Ok(id)
     })
 }
+
+/// A correction of an entry by the organisation department, allowed in locked periods too
+/// (rulebook: after the lock, corrections are amendments with a reason, in the audit log).
+pub fn amend(
+    conn: &mut DbConnection,
+    viewer: &Viewer,
+    id: i64,
+    patch: EntryPatch,
+    new_state: Option<EntryState>,
+    reason: &str,
+) -> AppResult<Entry> {
+    if !viewer.is_org_wide() {
+        return Err(AppError::forbidden(
+            "Chỉ Ban Tổ chức được điều chỉnh nhật ký sau khi khoá kỳ.",
+            "Only the organisation department amends diary entries.",
+        ));
+    }
+    conn.transaction(|conn| {
+        let entry = db::entries::find(conn, id)?.ok_or(AppError::NotFound)?;
+        db::staff::lock_person(conn, entry.staff_id)?;
+        let entry = db::entries::find(conn, id)?.ok_or(AppError::NotFound)?;
+        if entry.staff_id == viewer.staff_id {
+            return Err(diary_error(DiaryError::SelfApproval));
+        }
+        let minutes = patch.minutes.unwrap_or(entry.minutes);
+        let quantity = patch.quantity.unwrap_or(entry.quantity);
+        let mut issues = Vec::new();
+        for check in [check_minutes(minutes), check_quantity(quantity)] {
+            if let Err(e) = check {
+                if let AppError::Validation(mut v) = diary_error(e) {
+                    issues.append(&mut v);
+                }
+            }
+        }
+        if !issues.is_empty() {
+            return Err(AppError::Validation(issues));
+        }
+        if let Some(p) = patch.product_id {
+            check_product(conn, p)?;
+        }
+        let others = db::entries::day_minutes(conn, entry.staff_id, entry.work_date, Some(entry.id))?;
+        check_day_total(others, minutes, &DiaryPolicy::default()).map_err(diary_error)?;
+        let now = db::now_utc();
+        let changes = EntryChanges {
+            product_id: patch.product_id,
+            quantity: patch.quantity,
+            minutes: patch.minutes,
+            note: patch.note.clone(),
+            state: new_state.map(|s| s.as_str().to_string()),
+            decided_by: new_state.map(|_| Some(viewer.staff_id)),
+            decided_at: new_state.map(|_| Some(now)),
+            ..Default::default()
+        };
+        if !db::entries::update_versioned(conn, id, entry.version, &changes, now)? {
+            return Err(stale());
+        }
+        audit::record(
+            conn,
+            Some(viewer.staff_id),
+            "entry",
+            id,
+            "amend",
+            Some(&entry.state),
+            Some(new_state.map(|s| s.as_str()).unwrap_or(&entry.state)),
+            Some(reason),
+            Some(serde_json::json!({
+                "before": {"product_id": entry.product_id, "quantity": entry.quantity, "minutes": entry.minutes},
+                "after": {"product_id": patch.product_id, "quantity": patch.quantity, "minutes": patch.minutes, "note_changed": patch.note.is_some()},
+            })),
+        )?;
+        db::entries::find(conn, id)?.ok_or(AppError::NotFound)
+    })
+}

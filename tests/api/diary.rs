@@ -570,6 +570,51 @@ async fn a_locked_period_is_read_only() {
     .await;
     // Another unit's diary is not locked.
     log(&app, &d.s2, line(&d, day, 10)).await;
+
+    // After the lock, corrections are amendments by the organisation department, with a reason.
+    let amend = json!({"minutes": 45, "reason": "Điều chỉnh theo kết luận kiểm tra"});
+    assert_problem(
+        app.post(
+            &format!("/api/v1/entries/{approved}/amend"),
+            &d.h1,
+            amend.clone(),
+        )
+        .await,
+        StatusCode::FORBIDDEN,
+    )
+    .await;
+    let tochuc = app.login_as("tochuc", PASSWORD).await;
+    let res = app
+        .post(
+            &format!("/api/v1/entries/{approved}/amend"),
+            &tochuc,
+            json!({"minutes": 45}),
+        )
+        .await;
+    assert_problem(res, StatusCode::UNPROCESSABLE_ENTITY).await;
+    let res = app
+        .post(&format!("/api/v1/entries/{approved}/amend"), &tochuc, amend)
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.json::<Value>().await.expect("json")["minutes"], 45);
+    let audit: Value = app
+        .get(
+            &format!("/api/v1/audit?entity=entry&id={approved}"),
+            &tochuc,
+        )
+        .await
+        .json()
+        .await
+        .expect("json");
+    let last = audit["items"]
+        .as_array()
+        .expect("items")
+        .last()
+        .cloned()
+        .expect("row");
+    assert_eq!(last["action"], "amend");
+    assert_eq!(last["reason"], "Điều chỉnh theo kết luận kiểm tra");
+    assert_eq!(last["detail"]["before"]["minutes"], 60);
 }
 
 #[tokio::test]

@@ -9,6 +9,7 @@ mod errors;
 mod health;
 mod helpers;
 mod import;
+mod indexes;
 mod organisation;
 mod products;
 mod weeks;

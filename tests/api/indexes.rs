@@ -1,0 +1,52 @@
+//! The hot queries of the diary use indexes, not table scans (checked with SQLite's planner on a
+//! migrated database; PostgreSQL has the same indexes from its own migration).
+
+use diesel::{QueryableByName, RunQueryDsl};
+
+#[derive(QueryableByName)]
+struct PlanRow {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    detail: String,
+}
+
+fn plan(conn: &mut worklog_kpi::db::DbConnection, sql: &str) -> String {
+    let rows: Vec<PlanRow> = diesel::sql_query(format!("EXPLAIN QUERY PLAN {sql}")).load(conn).expect("plan");
+    rows.into_iter().map(|r| r.detail).collect::<Vec<_>>().join(" | ")
+}
+
+#[test]
+fn diary_hot_paths_are_index_scans() {
+    let dir = tempfile::tempdir().expect("dir");
+    let url = format!("sqlite://{}", dir.path().join("plan.db").display());
+    let pool = worklog_kpi::db::build_pool(&url, 1, std::time::Duration::from_secs(5)).expect("pool");
+    let mut conn = pool.get().expect("conn");
+    worklog_kpi::db::run_migrations(&mut conn).expect("migrate");
+    let cases = [
+        // approval queue: entries waiting for some approvers
+        (
+            "SELECT * FROM entries WHERE state = 'submitted' AND deleted_at IS NULL AND approver_id IN (1, 2) ORDER BY work_date, id LIMIT 200",
+            "entries_approver_state",
+        ),
+        // day total of a person (every create and edit)
+        (
+            "SELECT SUM(minutes) FROM entries WHERE staff_id = 1 AND work_date = '2026-11-23' AND deleted_at IS NULL",
+            "entries_staff_date",
+        ),
+        // week summaries and reports: minutes grouped by person, day and state
+        (
+            "SELECT staff_id, work_date, state, SUM(minutes) FROM entries WHERE staff_id IN (1, 2, 3) AND work_date BETWEEN '2026-09-01' AND '2026-11-30' AND deleted_at IS NULL GROUP BY staff_id, work_date, state",
+            "entries_staff_date",
+        ),
+        // idempotent create
+        ("SELECT * FROM entries WHERE staff_id = 1 AND client_ref = 'x'", "sqlite_autoindex_entries_1"),
+        // sync feed
+        ("SELECT * FROM entries WHERE staff_id = 1 AND updated_at > '2026-11-01' ORDER BY updated_at, id LIMIT 200", "entries_staff_updated"),
+        // a unit subtree
+        ("SELECT id FROM units WHERE path >= '/1/' AND path < '/1/~'", "units_path"),
+    ];
+    for (sql, index) in cases {
+        let p = plan(&mut conn, sql);
+        assert!(p.contains(index), "expected {index} in the plan of `{sql}`: {p}");
+        assert!(!p.contains("SCAN entries") && !p.contains("SCAN units"), "full scan in `{sql}`: {p}");
+    }
+}
