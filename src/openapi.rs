@@ -23,6 +23,11 @@ use crate::error::{FieldError, Problem};
         (name = "auth", description = "Login and tokens"),
         (name = "organisation", description = "Units, staff, CSV import"),
         (name = "catalogue", description = "Product catalogue"),
+        (name = "diary", description = "Work diary: entries and their transitions"),
+        (name = "approvals", description = "Approval queue, batch decisions, delegations, backdate permissions"),
+        (name = "calendar", description = "Public holidays"),
+        (name = "leave", description = "Leave requests and decisions"),
+        (name = "reports", description = "Week summaries and reports"),
         (name = "audit", description = "Audit trail"),
         (name = "operations", description = "Health, readiness, metrics"),
     )

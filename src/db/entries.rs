@@ -33,6 +33,7 @@ pub struct Entry {
     pub version: i64,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    pub task_id: Option<i64>,
 }
 
 #[derive(Debug, Clone, Insertable)]
@@ -52,6 +53,7 @@ pub struct NewEntry {
     pub version: i64,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    pub task_id: Option<i64>,
 }
 
 pub fn insert(conn: &mut DbConnection, new: &NewEntry) -> QueryResult<i64> {
@@ -287,6 +289,7 @@ pub struct EntryChanges {
     pub decided_by: Option<Option<i64>>,
     pub deleted_at: Option<Option<NaiveDateTime>>,
     pub client_ref: Option<Option<String>>,
+    pub task_id: Option<Option<i64>>,
 }
 
 /// Applies changes if the entry is still at `expected_version`; false when someone else changed

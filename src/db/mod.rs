@@ -12,6 +12,7 @@ pub mod locks;
 pub mod products;
 pub mod schema;
 pub mod staff;
+pub mod tasks;
 pub mod tokens;
 pub mod units;
 

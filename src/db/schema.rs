@@ -124,6 +124,7 @@ diesel::table! {
         version -> BigInt,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        task_id -> Nullable<BigInt>,
     }
 }
 
@@ -194,7 +195,108 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    tasks (id) {
+        id -> BigInt,
+        title -> Text,
+        description -> Text,
+        owner_id -> BigInt,
+        assigner_id -> BigInt,
+        unit_id -> BigInt,
+        kind -> Text,
+        due_date -> Date,
+        state -> Text,
+        completed_on -> Nullable<Date>,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    policies (id) {
+        id -> BigInt,
+        code -> Text,
+        version -> Integer,
+        body -> Text,
+        is_default -> Bool,
+        created_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    grading_rounds (id) {
+        id -> BigInt,
+        unit_id -> BigInt,
+        period -> Text,
+        policy_id -> BigInt,
+        state -> Text,
+        created_by -> BigInt,
+        decided_by -> Nullable<BigInt>,
+        decided_at -> Nullable<Timestamp>,
+        published_by -> Nullable<BigInt>,
+        published_at -> Nullable<Timestamp>,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    grades (id) {
+        id -> BigInt,
+        round_id -> BigInt,
+        staff_id -> BigInt,
+        unit_id -> BigInt,
+        is_head -> Bool,
+        is_leader -> Bool,
+        expected -> BigInt,
+        credited -> BigInt,
+        quantity -> Double,
+        quality -> Double,
+        progress -> Double,
+        task_score -> Double,
+        common_score -> Double,
+        bonus -> Double,
+        total -> Double,
+        evaluator_scores -> Nullable<Text>,
+        self_scores -> Nullable<Text>,
+        ballot_votes -> Integer,
+        disciplined -> Bool,
+        worked_days -> BigInt,
+        period_working_days -> BigInt,
+        rework -> BigInt,
+        first_submission -> Nullable<Timestamp>,
+        proposed_grade -> Text,
+        final_grade -> Nullable<Text>,
+        reasons -> Text,
+        override_reason -> Nullable<Text>,
+        inputs -> Text,
+        version -> BigInt,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    appeals (id) {
+        id -> BigInt,
+        grade_id -> BigInt,
+        staff_id -> BigInt,
+        kind -> Text,
+        reason -> Text,
+        state -> Text,
+        resolver_id -> Nullable<BigInt>,
+        resolution -> Nullable<Text>,
+        new_grade -> Nullable<Text>,
+        created_at -> Timestamp,
+        resolved_at -> Nullable<Timestamp>,
+    }
+}
+
 diesel::joinable!(staff -> units (unit_id));
+diesel::joinable!(entries -> tasks (task_id));
+diesel::joinable!(grades -> grading_rounds (round_id));
 diesel::joinable!(entries -> products (product_id));
 diesel::joinable!(staff_contracts -> staff (staff_id));
 diesel::allow_tables_to_appear_in_same_query!(
@@ -212,4 +314,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     delegations,
     backdate_permissions,
     period_locks,
+    tasks,
+    policies,
+    grading_rounds,
+    grades,
+    appeals,
 );

@@ -3,7 +3,10 @@
 
 pub mod calendar;
 pub mod diary;
+pub mod grading;
+pub mod kpi;
 pub mod org;
 pub mod period;
 pub mod roles;
 pub mod scope;
+pub mod text;

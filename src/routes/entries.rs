@@ -58,6 +58,8 @@ pub struct EntryView {
     pub evidence: Option<String>,
     /// The client's own reference (idempotent creates).
     pub client_ref: Option<String>,
+    /// The assigned task it belongs to.
+    pub task_id: Option<i64>,
     /// `draft`, `submitted`, `approved` or `returned`.
     pub state: EntryState,
     /// Who decides on it (resolved at submission).
@@ -97,6 +99,7 @@ impl From<Entry> for EntryView {
             note: e.note,
             evidence: e.evidence,
             client_ref: e.client_ref,
+            task_id: e.task_id,
             state: EntryState::parse(&e.state).unwrap_or(EntryState::Draft),
             approver_id: e.approver_id,
             rework_count: e.rework_count,
@@ -137,6 +140,8 @@ pub struct CreateEntry {
     /// The client's reference: retrying with the same value returns the same entry.
     #[validate(length(min = 1, max = 100))]
     pub client_ref: Option<String>,
+    /// The assigned task this work belongs to (its assigner approves the line).
+    pub task_id: Option<i64>,
 }
 
 fn one() -> i32 {
@@ -163,6 +168,10 @@ pub struct UpdateEntry {
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<String>)]
     pub evidence: Option<Option<String>>,
+    /// Link to a task (null unlinks).
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<i64>)]
+    pub task_id: Option<Option<i64>>,
 }
 
 /// Why a line is sent back.
@@ -299,6 +308,7 @@ pub async fn create_entry(
                     note: b.note.trim().to_string(),
                     evidence: b.evidence,
                     client_ref: b.client_ref,
+                    task_id: b.task_id,
                 },
                 key,
                 &ctx,
@@ -453,6 +463,7 @@ pub async fn update_entry(
                     minutes: b.minutes,
                     note: b.note.map(|n| n.trim().to_string()),
                     evidence: b.evidence,
+                    task_id: b.task_id,
                 },
                 &ctx,
             )

@@ -1,5 +1,312 @@
-//! (being written)
+//! `/staff/{id}/weeks` (a person's expected, logged and approved minutes per ISO week) and
+//! `/reports/under-logged` (who logged less than expected in a week, with gap and streak).
 
+use actix_web::{get, web, HttpResponse};
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 
-pub fn configure(_cfg: &mut ServiceConfig) {}
+use crate::auth::AuthUser;
+use crate::domain::calendar::{UnderLogBasis, WeekSummary};
+use crate::domain::period::IsoWeek;
+use crate::error::{AppError, Problem};
+use crate::i18n::Text;
+use crate::routes::local_today;
+use crate::services::weeks::UnderLoggedReport;
+use crate::services::{self, access::load_viewer};
+use crate::AppState;
+
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(staff_weeks).service(under_logged_report);
+}
+
+/// Which minutes are compared with the expectation (policy `diary.under_log_basis`).
+#[derive(Debug, Clone, Copy, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum BasisView {
+    /// Submitted plus approved minutes.
+    Logged,
+    /// Approved minutes only.
+    Approved,
+}
+
+impl From<UnderLogBasis> for BasisView {
+    fn from(b: UnderLogBasis) -> Self {
+        match b {
+            UnderLogBasis::Logged => BasisView::Logged,
+            UnderLogBasis::Approved => BasisView::Approved,
+        }
+    }
+}
+
+/// One ISO week of one person; all amounts are integer minutes.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct WeekView {
+    /// ISO week.
+    #[schema(example = "2026-W47")]
+    pub week: String,
+    /// Its Monday.
+    #[schema(example = "2026-11-16")]
+    pub monday: NaiveDate,
+    /// Its Sunday.
+    #[schema(example = "2026-11-22")]
+    pub sunday: NaiveDate,
+    /// Norm minutes: contract hours ÷ 5 per working day of employment, minus holidays and
+    /// approved leave (half days remove half; business trips remove nothing).
+    #[schema(example = 2400)]
+    pub expected: i64,
+    /// Minutes of submitted and approved entries.
+    #[schema(example = 1980)]
+    pub logged: i64,
+    /// Minutes of approved entries.
+    #[schema(example = 1500)]
+    pub approved: i64,
+    /// The basis minutes are below `expected` (never when `expected` is 0).
+    pub under_logged: bool,
+    /// `expected` minus the basis minutes, never negative.
+    #[schema(example = 420)]
+    pub gap: i64,
+    /// Consecutive under-logged weeks ending at this one (0 when not under-logged). Weeks with
+    /// nothing expected are skipped without breaking a run. Counts up to 12 weeks before the
+    /// requested range.
+    #[schema(example = 2)]
+    pub streak: u32,
+}
+
+impl From<WeekSummary> for WeekView {
+    fn from(w: WeekSummary) -> Self {
+        WeekView {
+            week: w.week.to_string(),
+            monday: w.week.monday(),
+            sunday: w.week.sunday(),
+            expected: w.expected,
+            logged: w.logged,
+            approved: w.approved,
+            under_logged: w.under_logged,
+            gap: w.gap,
+            streak: w.streak,
+        }
+    }
+}
+
+/// A person's weeks.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StaffWeeksView {
+    /// The person.
+    pub staff_id: i64,
+    /// Which minutes decide `under_logged` and `gap`.
+    pub basis: BasisView,
+    /// One item per ISO week from `from` to `to`, in order.
+    pub weeks: Vec<WeekView>,
+}
+
+/// The range of weeks.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct WeekRange {
+    /// First ISO week (default: 7 weeks before `to`).
+    #[param(example = "2026-W40")]
+    pub from: Option<String>,
+    /// Last ISO week (default: the current week in the organisation's time zone).
+    #[param(example = "2026-W47")]
+    pub to: Option<String>,
+}
+
+fn parse_week(field: &str, text: &str) -> Result<IsoWeek, AppError> {
+    IsoWeek::parse(text).map_err(|e| {
+        AppError::Validation(vec![crate::error::FieldIssue::new(
+            field,
+            "format",
+            Text::new(
+                format!("Tuần ISO không hợp lệ (dạng 2026-W47): {e}"),
+                format!("Not a valid ISO week (like 2026-W47): {e}"),
+            ),
+        )])
+    })
+}
+
+/// A person's expected, logged and approved minutes per ISO week, with the under-logged flag,
+/// gap and streak. Visible to the person, heads of their subtree and the organisation
+/// department (404 for anyone else). Default range: the 8 weeks ending with the current week;
+/// at most 106 weeks.
+///
+/// Streaks look back 12 weeks before `from`: the computation starts 12 weeks earlier so that
+/// the first requested week's streak includes a run that began before it; only the requested
+/// weeks are returned.
+#[utoipa::path(
+    tag = "reports",
+    params(("id" = i64, Path, description = "Staff id"), WeekRange),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "One summary per week", body = StaffWeeksView),
+        (status = 400, description = "Malformed query", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Not logged in", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such person, or not visible", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid week, `from` after `to`, or more than 106 weeks", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/staff/{id}/weeks")]
+pub async fn staff_weeks(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: web::Path<i64>,
+    range: web::Query<WeekRange>,
+) -> Result<HttpResponse, AppError> {
+    let id = id.into_inner();
+    let (default_from, default_to) = services::weeks::default_range(local_today(&state));
+    let to = match &range.to {
+        Some(t) => parse_week("to", t)?,
+        None => default_to,
+    };
+    let from = match &range.from {
+        Some(f) => parse_week("from", f)?,
+        // Without `from`, the 8 weeks ending with `to`.
+        None if range.to.is_some() => services::weeks::default_range(to.monday()).0,
+        None => default_from,
+    };
+    let basis = state.settings.diary.basis();
+    let weeks = state
+        .db(move |conn, _| {
+            let viewer = load_viewer(conn, user.staff_id)?;
+            services::weeks::weeks_of_person(conn, &viewer, id, from, to, basis)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(StaffWeeksView {
+        staff_id: id,
+        basis: basis.into(),
+        weeks: weeks.into_iter().map(WeekView::from).collect(),
+    }))
+}
+
+/// Which week and which part of the organisation.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ReportQuery {
+    /// ISO week (default: the previous week in the organisation's time zone).
+    #[param(example = "2026-W47")]
+    pub week: Option<String>,
+    /// Root of the subtree (default: the units the caller heads; for the organisation
+    /// department, the whole organisation).
+    pub unit_id: Option<i64>,
+}
+
+/// One under-logged person.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UnderLoggedPersonView {
+    /// The person.
+    pub staff_id: i64,
+    /// Full name.
+    #[schema(example = "Nguyễn Thị Ánh")]
+    pub full_name: String,
+    /// Their unit.
+    pub unit_id: Option<i64>,
+    /// Their unit's name.
+    #[schema(example = "Phường Một")]
+    pub unit_name: Option<String>,
+    /// Expected minutes of the week.
+    #[schema(example = 2400)]
+    pub expected: i64,
+    /// Submitted plus approved minutes.
+    #[schema(example = 1200)]
+    pub logged: i64,
+    /// Approved minutes.
+    #[schema(example = 960)]
+    pub approved: i64,
+    /// Minutes short of the expectation (on the report's basis).
+    #[schema(example = 1200)]
+    pub gap: i64,
+    /// Consecutive under-logged weeks ending with this one (looks back 12 weeks).
+    #[schema(example = 3)]
+    pub streak: u32,
+}
+
+/// Under-logged people of a subtree in one week.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UnderLoggedReportView {
+    /// The ISO week.
+    #[schema(example = "2026-W47")]
+    pub week: String,
+    /// Root unit of the report (null: the whole organisation, or several headed subtrees).
+    pub unit_id: Option<i64>,
+    /// Which minutes decide under-logging.
+    pub basis: BasisView,
+    /// Active people of the subtree expected to work that week (expected > 0).
+    #[schema(example = 25)]
+    pub people_count: usize,
+    /// How many of them are under-logged.
+    #[schema(example = 4)]
+    pub under_logged_count: usize,
+    /// `under_logged_count / people_count` in [0, 1] (0 when nobody was expected to work).
+    #[schema(example = 0.16)]
+    pub under_logged_share: f64,
+    /// Only under-logged people: by gap (largest first), then streak (longest first), then
+    /// full name in Vietnamese alphabetical order.
+    pub people: Vec<UnderLoggedPersonView>,
+}
+
+impl UnderLoggedReportView {
+    fn new(r: UnderLoggedReport, basis: UnderLogBasis) -> Self {
+        let share = r.share();
+        UnderLoggedReportView {
+            week: r.week.to_string(),
+            unit_id: r.unit_id,
+            basis: basis.into(),
+            people_count: r.people_count,
+            under_logged_count: r.people.len(),
+            under_logged_share: share,
+            people: r
+                .people
+                .into_iter()
+                .map(|p| UnderLoggedPersonView {
+                    staff_id: p.staff_id,
+                    full_name: p.full_name,
+                    unit_id: p.unit_id,
+                    unit_name: p.unit_name,
+                    expected: p.summary.expected,
+                    logged: p.summary.logged,
+                    approved: p.summary.approved,
+                    gap: p.summary.gap,
+                    streak: p.summary.streak,
+                })
+                .collect(),
+        }
+    }
+}
+
+/// Under-logged people of one ISO week: heads for their own subtree (another unit is 404),
+/// the organisation department and administrators for any unit or the whole organisation;
+/// plain staff are refused (403). Streaks look back 12 weeks before the week.
+#[utoipa::path(
+    tag = "reports",
+    params(ReportQuery),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The report", body = UnderLoggedReportView),
+        (status = 400, description = "Malformed query", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Not logged in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Neither a head nor the organisation department", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Unit unknown or outside the caller's subtree", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid week", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/reports/under-logged")]
+pub async fn under_logged_report(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    query: web::Query<ReportQuery>,
+) -> Result<HttpResponse, AppError> {
+    let q = query.into_inner();
+    let week = match &q.week {
+        Some(w) => parse_week("week", w)?,
+        None => IsoWeek::of(local_today(&state)).prev(),
+    };
+    let basis = state.settings.diary.basis();
+    let report = state
+        .db(move |conn, _| {
+            let viewer = load_viewer(conn, user.staff_id)?;
+            services::weeks::under_logged_report(conn, &viewer, week, q.unit_id, basis)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(UnderLoggedReportView::new(report, basis)))
+}

@@ -54,6 +54,8 @@ pub struct EntryDraft {
     pub note: String,
     pub evidence: Option<String>,
     pub client_ref: Option<String>,
+    /// The assigned task this work belongs to (its assigner approves it).
+    pub task_id: Option<i64>,
 }
 
 /// Changes to a draft or returned line.
@@ -65,6 +67,7 @@ pub struct EntryPatch {
     pub minutes: Option<i32>,
     pub note: Option<String>,
     pub evidence: Option<Option<String>>,
+    pub task_id: Option<Option<i64>>,
 }
 
 /// What a create did: a retried create (same `client_ref` or `Idempotency-Key`) replays the
@@ -151,6 +154,19 @@ fn check_line(
     Ok(())
 }
 
+/// A line may name a task only of its owner's, and not a cancelled one.
+fn check_task(conn: &mut DbConnection, owner: i64, task_id: i64) -> AppResult<()> {
+    match db::tasks::find(conn, task_id)? {
+        Some(t) if t.owner_id == owner && t.state != "cancelled" => Ok(()),
+        _ => Err(AppError::validation(
+            "task_id",
+            "unknown_reference",
+            "Nhiệm vụ không tồn tại, không giao cho bạn hoặc đã huỷ.",
+            "The task does not exist, is not assigned to you, or was cancelled.",
+        )),
+    }
+}
+
 fn owner_unit(viewer: &Viewer) -> AppResult<i64> {
     viewer.unit_id.ok_or_else(|| {
         AppError::forbidden(
@@ -208,6 +224,9 @@ pub fn create(
             draft.minutes,
             None,
         )?;
+        if let Some(task) = draft.task_id {
+            check_task(conn, viewer.staff_id, task)?;
+        }
         let now = db::now_utc();
         let id = db::entries::insert(
             conn,
@@ -226,6 +245,7 @@ pub fn create(
                 version: 1,
                 created_at: now,
                 updated_at: now,
+                task_id: draft.task_id,
             },
         )?;
         if let Some(key) = &idempotency_key {
@@ -404,7 +424,11 @@ pub fn update(
             patch.minutes.unwrap_or(entry.minutes),
             Some(entry.id),
         )?;
+        if let Some(Some(task)) = patch.task_id {
+            check_task(conn, entry.staff_id, task)?;
+        }
         let changes = EntryChanges {
+            task_id: patch.task_id,
             work_date: patch.work_date,
             product_id: patch.product_id,
             quantity: patch.quantity,
@@ -504,7 +528,11 @@ fn apply(
             refuse_if_locked(conn, entry.unit_id, entry.work_date)?;
             if action == EntryAction::Submit {
                 let owner = db::staff::find(conn, entry.staff_id)?.ok_or(AppError::NotFound)?;
-                changes.approver_id = Some(approver_for(conn, &owner, None)?);
+                let assigner = match entry.task_id {
+                    Some(t) => db::tasks::find(conn, t)?.map(|t| t.assigner_id),
+                    None => None,
+                };
+                changes.approver_id = Some(approver_for(conn, &owner, assigner)?);
                 let last_kind = entry
                     .last_return_kind
                     .as_deref()

@@ -10,15 +10,21 @@ struct PlanRow {
 }
 
 fn plan(conn: &mut worklog_kpi::db::DbConnection, sql: &str) -> String {
-    let rows: Vec<PlanRow> = diesel::sql_query(format!("EXPLAIN QUERY PLAN {sql}")).load(conn).expect("plan");
-    rows.into_iter().map(|r| r.detail).collect::<Vec<_>>().join(" | ")
+    let rows: Vec<PlanRow> = diesel::sql_query(format!("EXPLAIN QUERY PLAN {sql}"))
+        .load(conn)
+        .expect("plan");
+    rows.into_iter()
+        .map(|r| r.detail)
+        .collect::<Vec<_>>()
+        .join(" | ")
 }
 
 #[test]
 fn diary_hot_paths_are_index_scans() {
     let dir = tempfile::tempdir().expect("dir");
     let url = format!("sqlite://{}", dir.path().join("plan.db").display());
-    let pool = worklog_kpi::db::build_pool(&url, 1, std::time::Duration::from_secs(5)).expect("pool");
+    let pool =
+        worklog_kpi::db::build_pool(&url, 1, std::time::Duration::from_secs(5)).expect("pool");
     let mut conn = pool.get().expect("conn");
     worklog_kpi::db::run_migrations(&mut conn).expect("migrate");
     let cases = [
@@ -46,7 +52,13 @@ fn diary_hot_paths_are_index_scans() {
     ];
     for (sql, index) in cases {
         let p = plan(&mut conn, sql);
-        assert!(p.contains(index), "expected {index} in the plan of `{sql}`: {p}");
-        assert!(!p.contains("SCAN entries") && !p.contains("SCAN units"), "full scan in `{sql}`: {p}");
+        assert!(
+            p.contains(index),
+            "expected {index} in the plan of `{sql}`: {p}"
+        );
+        assert!(
+            !p.contains("SCAN entries") && !p.contains("SCAN units"),
+            "full scan in `{sql}`: {p}"
+        );
     }
 }

@@ -1,1 +1,487 @@
-//! (being written)
+//! The 40-hour norm week by week: what each person was expected to log, what they logged, and
+//! who is under-logged. Every date is relative to today (UTC+07:00) and every expected number is
+//! computed from the holidays the API itself lists, so the stories do not rot.
+
+use std::collections::BTreeSet;
+
+use chrono::{Datelike, Duration, NaiveDate, Weekday};
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
+
+use crate::calendar::{holidays_between, today};
+use crate::helpers::{
+    assert_problem, etag_of, fields, small_org, spawn_app, Org, TestApp, PASSWORD,
+};
+
+fn monday_of(d: NaiveDate) -> NaiveDate {
+    d - Duration::days(i64::from(d.weekday().num_days_from_monday()))
+}
+
+/// `2026-W47` for the ISO week of a date.
+fn week_of(d: NaiveDate) -> String {
+    let w = d.iso_week();
+    format!("{}-W{:02}", w.year(), w.week())
+}
+
+/// Mondays to Fridays of the week starting `monday` that are not holidays.
+fn working_days(monday: NaiveDate, holidays: &BTreeSet<NaiveDate>) -> Vec<NaiveDate> {
+    (0..7)
+        .map(|i| monday + Duration::days(i))
+        .filter(|d| !matches!(d.weekday(), Weekday::Sat | Weekday::Sun))
+        .filter(|d| !holidays.contains(d))
+        .collect()
+}
+
+/// Gives a person a contract of `hours` a week from `from` (as the organisation would).
+async fn set_contract(app: &TestApp, admin: &str, staff_id: i64, hours: f64, from: NaiveDate) {
+    let res = app.get(&format!("/api/v1/staff/{staff_id}"), admin).await;
+    let etag = etag_of(&res);
+    let res = app
+        .patch(
+            &format!("/api/v1/staff/{staff_id}"),
+            admin,
+            Some(&etag),
+            json!({"contract": {"weekly_hours": hours, "effective_from": from}}),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK, "contract of {staff_id}");
+}
+
+/// Everyone of the small organisation on a full-time contract since 2020.
+async fn long_serving(app: &TestApp, org: &Org) {
+    let since = NaiveDate::from_ymd_opt(2020, 1, 1).unwrap();
+    for id in [org.h1, org.s1, org.s2] {
+        set_contract(app, &org.admin, id, 40.0, since).await;
+    }
+}
+
+async fn weeks_of(app: &TestApp, token: &str, staff_id: i64, query: &str) -> Value {
+    let res = app
+        .get(&format!("/api/v1/staff/{staff_id}/weeks?{query}"), token)
+        .await;
+    let status = res.status();
+    let body: Value = res.json().await.expect("json");
+    assert_eq!(status, StatusCode::OK, "{body}");
+    body
+}
+
+/// The most recent complete week before this one that has working days (not the Tết week).
+async fn last_week_with_work(app: &TestApp, token: &str) -> (NaiveDate, Vec<NaiveDate>) {
+    let this_monday = monday_of(today());
+    let holidays =
+        holidays_between(app, token, this_monday - Duration::weeks(6), this_monday).await;
+    (1..=6)
+        .map(|n| this_monday - Duration::weeks(n))
+        .map(|m| (m, working_days(m, &holidays)))
+        .find(|(_, days)| !days.is_empty())
+        .expect("a week with working days in the last six")
+}
+
+#[tokio::test]
+async fn a_week_without_entries_is_under_logged_and_the_streak_grows() {
+    let app = spawn_app().await;
+    let org = small_org(&app).await;
+    let s1 = app.login_as("s1", PASSWORD).await;
+    let this_monday = monday_of(today());
+    let first = this_monday - Duration::weeks(3);
+    // s1 joined three weeks ago, full time; nothing has been logged since.
+    set_contract(&app, &org.admin, org.s1, 40.0, first).await;
+
+    let query = format!(
+        "from={}&to={}",
+        week_of(first),
+        week_of(this_monday - Duration::weeks(1))
+    );
+    let body = weeks_of(&app, &s1, org.s1, &query).await;
+    assert_eq!(body["staff_id"], org.s1);
+    assert_eq!(body["basis"], "logged");
+    let weeks = body["weeks"].as_array().expect("weeks");
+    assert_eq!(weeks.len(), 3);
+
+    let holidays = holidays_between(&app, &s1, first, this_monday).await;
+    let mut streak = 0;
+    for (i, w) in weeks.iter().enumerate() {
+        let monday = first + Duration::weeks(i as i64);
+        let expected = 480 * working_days(monday, &holidays).len() as i64;
+        if expected > 0 {
+            streak += 1; // a week with nothing expected neither counts nor breaks the run
+        }
+        assert_eq!(w["week"], week_of(monday));
+        assert_eq!(w["monday"], monday.to_string());
+        assert_eq!(w["sunday"], (monday + Duration::days(6)).to_string());
+        assert_eq!(w["expected"], expected, "{w}");
+        assert_eq!(w["logged"], 0);
+        assert_eq!(w["approved"], 0);
+        assert_eq!(w["under_logged"], expected > 0);
+        assert_eq!(w["gap"], expected);
+        assert_eq!(w["streak"], if expected > 0 { streak } else { 0 });
+    }
+    assert!(
+        streak >= 2,
+        "at most one week of three can be a holiday week"
+    );
+
+    // Asking for the last week alone gives the same streak: the run before it is looked up.
+    let last = this_monday - Duration::weeks(1);
+    let alone = weeks_of(
+        &app,
+        &s1,
+        org.s1,
+        &format!("from={0}&to={0}", week_of(last)),
+    )
+    .await;
+    assert_eq!(alone["weeks"].as_array().unwrap().len(), 1);
+    assert_eq!(alone["weeks"][0], weeks[2]);
+
+    // Without a range: the 8 weeks ending with the current one.
+    let default = weeks_of(&app, &s1, org.s1, "").await;
+    let default = default["weeks"].as_array().unwrap();
+    assert_eq!(default.len(), 8);
+    assert_eq!(default[7]["week"], week_of(today()));
+    assert_eq!(default[0]["week"], week_of(today() - Duration::weeks(7)));
+}
+
+/// The first week from next week on with at least three working days, and those days.
+async fn coming_week_with_three_working_days(
+    app: &TestApp,
+    token: &str,
+) -> (NaiveDate, Vec<NaiveDate>) {
+    let next_monday = monday_of(today()) + Duration::weeks(1);
+    let holidays =
+        holidays_between(app, token, next_monday, next_monday + Duration::weeks(6)).await;
+    (0..6)
+        .map(|n| next_monday + Duration::weeks(n))
+        .map(|m| (m, working_days(m, &holidays)))
+        .find(|(_, days)| days.len() >= 3)
+        .expect("a week with three working days")
+}
+
+async fn request_leave(app: &TestApp, token: &str, body: Value) -> i64 {
+    let res = app.post("/api/v1/leaves", token, body.clone()).await;
+    let status = res.status();
+    let value: Value = res.json().await.expect("json");
+    assert_eq!(status, StatusCode::CREATED, "{body} -> {value}");
+    value["id"].as_i64().expect("id")
+}
+
+#[tokio::test]
+async fn approved_leave_lowers_expected_minutes_but_a_business_trip_does_not() {
+    let app = spawn_app().await;
+    let org = small_org(&app).await;
+    let s1 = app.login_as("s1", PASSWORD).await;
+    let h1 = app.login_as("h1", PASSWORD).await;
+    let (monday, days) = coming_week_with_three_working_days(&app, &s1).await;
+    let full_week = 480 * days.len() as i64;
+    let query = format!("from={0}&to={0}", week_of(monday));
+
+    let annual = request_leave(
+        &app,
+        &s1,
+        json!({"start_date": days[0], "end_date": days[0], "kind": "annual"}),
+    )
+    .await;
+    let trip = request_leave(
+        &app,
+        &s1,
+        json!({"start_date": days[1], "end_date": days[1], "kind": "business_trip", "reason": "Công tác huyện"}),
+    )
+    .await;
+    let half = request_leave(
+        &app,
+        &s1,
+        json!({"start_date": days[2], "end_date": days[2], "kind": "sick", "portion": "half"}),
+    )
+    .await;
+
+    // Requested leave changes nothing yet.
+    let body = weeks_of(&app, &s1, org.s1, &query).await;
+    assert_eq!(body["weeks"][0]["expected"], full_week);
+
+    for id in [annual, trip, half] {
+        let res = app
+            .request(
+                Method::POST,
+                &format!("/api/v1/leaves/{id}/approve"),
+                Some(&h1),
+                None,
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::OK);
+    }
+    // A full day of annual leave removes 480, half a sick day 240, the business trip nothing.
+    let body = weeks_of(&app, &s1, org.s1, &query).await;
+    assert_eq!(body["weeks"][0]["expected"], full_week - 480 - 240);
+    assert_eq!(body["weeks"][0]["gap"], full_week - 480 - 240);
+}
+
+#[tokio::test]
+async fn a_part_time_contract_halves_expected_minutes() {
+    let app = spawn_app().await;
+    let org = small_org(&app).await;
+    let tochuc = app.login_as("tochuc", PASSWORD).await;
+    let (monday, days) = last_week_with_work(&app, &tochuc).await;
+    let since = monday - Duration::weeks(1);
+    set_contract(&app, &org.admin, org.s1, 40.0, since).await;
+    set_contract(&app, &org.admin, org.s2, 20.0, since).await;
+
+    let query = format!("from={0}&to={0}", week_of(monday));
+    let full = weeks_of(&app, &tochuc, org.s1, &query).await;
+    let part = weeks_of(&app, &tochuc, org.s2, &query).await;
+    assert_eq!(full["weeks"][0]["expected"], 480 * days.len() as i64);
+    assert_eq!(part["weeks"][0]["expected"], 240 * days.len() as i64);
+}
+
+#[tokio::test]
+async fn weeks_are_private_to_the_person_their_heads_and_the_organisation() {
+    let app = spawn_app().await;
+    let org = small_org(&app).await;
+    let s1 = app.login_as("s1", PASSWORD).await;
+    let s2 = app.login_as("s2", PASSWORD).await;
+    let h1 = app.login_as("h1", PASSWORD).await;
+    let tochuc = app.login_as("tochuc", PASSWORD).await;
+    let path = format!("/api/v1/staff/{}/weeks", org.s1);
+
+    assert_problem(app.get(&path, &s2).await, StatusCode::NOT_FOUND).await;
+    assert_problem(
+        app.get(&format!("/api/v1/staff/{}/weeks", org.s2), &h1)
+            .await,
+        StatusCode::NOT_FOUND,
+    )
+    .await;
+    assert_problem(
+        app.get("/api/v1/staff/999999/weeks", &tochuc).await,
+        StatusCode::NOT_FOUND,
+    )
+    .await;
+    for token in [&s1, &h1, &tochuc] {
+        assert_eq!(app.get(&path, token).await.status(), StatusCode::OK);
+    }
+
+    // (name, query, field)
+    let cases = [
+        ("no week 54", "from=2026-W54&to=2026-W47", "from"),
+        ("not a week", "from=2026-W40&to=soon", "to"),
+        ("reversed", "from=2026-W47&to=2026-W40", "from"),
+        ("107 weeks", "from=2025-W01&to=2027-W02", "to"),
+    ];
+    for (name, query, field) in cases {
+        let problem = assert_problem(
+            app.get(&format!("{path}?{query}"), &s1).await,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+        assert_eq!(fields(&problem), [field], "{name}");
+    }
+    // 106 weeks is the longest range.
+    let body = weeks_of(&app, &s1, org.s1, "from=2025-W01&to=2027-W01").await;
+    assert_eq!(body["weeks"].as_array().unwrap().len(), 106);
+}
+
+fn names(report: &Value) -> Vec<String> {
+    report["people"]
+        .as_array()
+        .expect("people")
+        .iter()
+        .map(|p| p["full_name"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[tokio::test]
+async fn heads_and_the_organisation_see_who_is_under_logged() {
+    let app = spawn_app().await;
+    let org = small_org(&app).await;
+    long_serving(&app, &org).await;
+    // s2 works half time: a smaller gap, so further down the list.
+    set_contract(
+        &app,
+        &org.admin,
+        org.s2,
+        20.0,
+        NaiveDate::from_ymd_opt(2020, 1, 1).unwrap(),
+    )
+    .await;
+    let s1 = app.login_as("s1", PASSWORD).await;
+    let h1 = app.login_as("h1", PASSWORD).await;
+    let tochuc = app.login_as("tochuc", PASSWORD).await;
+    let (monday, days) = last_week_with_work(&app, &h1).await;
+    let week = week_of(monday);
+    let expected = 480 * days.len() as i64;
+
+    // The head of W1 sees their ward: themselves and s1, nobody from W2.
+    let res = app
+        .get(&format!("/api/v1/reports/under-logged?week={week}"), &h1)
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let report: Value = res.json().await.expect("json");
+    assert_eq!(report["week"], week);
+    assert_eq!(report["unit_id"], org.w1);
+    assert_eq!(report["basis"], "logged");
+    assert_eq!(report["people_count"], 2);
+    assert_eq!(report["under_logged_count"], 2);
+    assert_eq!(report["under_logged_share"], 1.0);
+    // Same gap and streak: Vietnamese alphabetical order, "Lê" before "Nguyễn".
+    assert_eq!(names(&report), ["Lê Văn Hưng", "Nguyễn Thị Ánh"]);
+    let anh = &report["people"][1];
+    assert_eq!(anh["staff_id"], org.s1);
+    assert_eq!(anh["unit_id"], org.w1);
+    assert_eq!(anh["unit_name"], "Phường Một");
+    assert_eq!(anh["expected"], expected);
+    assert_eq!(anh["logged"], 0);
+    assert_eq!(anh["approved"], 0);
+    assert_eq!(anh["gap"], expected);
+    assert!(anh["streak"].as_u64().unwrap() >= 1);
+
+    // Staff do not get the report; a head does not get another ward, nor the province above.
+    assert_problem(
+        app.get(&format!("/api/v1/reports/under-logged?week={week}"), &s1)
+            .await,
+        StatusCode::FORBIDDEN,
+    )
+    .await;
+    for unit in [org.w2, org.province, 999_999] {
+        assert_problem(
+            app.get(
+                &format!("/api/v1/reports/under-logged?week={week}&unit_id={unit}"),
+                &h1,
+            )
+            .await,
+            StatusCode::NOT_FOUND,
+        )
+        .await;
+    }
+    let problem = assert_problem(
+        app.get("/api/v1/reports/under-logged?week=2026-W99", &h1)
+            .await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await;
+    assert_eq!(fields(&problem), ["week"]);
+
+    // The organisation department sees both wards: the whole organisation by default.
+    let res = app
+        .get(
+            &format!("/api/v1/reports/under-logged?week={week}"),
+            &tochuc,
+        )
+        .await;
+    let report: Value = res.json().await.expect("json");
+    assert!(report["unit_id"].is_null());
+    assert_eq!(report["people_count"], 3);
+    assert_eq!(
+        names(&report),
+        ["Lê Văn Hưng", "Nguyễn Thị Ánh", "Trần Văn Bình"]
+    );
+    assert_eq!(report["people"][2]["gap"], expected / 2);
+    assert_eq!(report["people"][2]["unit_name"], "Phường Hai");
+    let res = app
+        .get(
+            &format!(
+                "/api/v1/reports/under-logged?week={week}&unit_id={}",
+                org.province
+            ),
+            &tochuc,
+        )
+        .await;
+    let report: Value = res.json().await.expect("json");
+    assert_eq!(report["unit_id"], org.province);
+    assert_eq!(report["under_logged_count"], 3);
+    let res = app
+        .get(
+            &format!(
+                "/api/v1/reports/under-logged?week={week}&unit_id={}",
+                org.w2
+            ),
+            &tochuc,
+        )
+        .await;
+    let report: Value = res.json().await.expect("json");
+    assert_eq!(names(&report), ["Trần Văn Bình"]);
+
+    // Without a week: the previous ISO week.
+    let res = app.get("/api/v1/reports/under-logged", &h1).await;
+    let report: Value = res.json().await.expect("json");
+    assert_eq!(
+        report["week"],
+        week_of(monday_of(today()) - Duration::weeks(1))
+    );
+}
+
+async fn log(app: &TestApp, token: &str, product: i64, day: NaiveDate, minutes: i64) -> i64 {
+    let body = json!({"work_date": day, "product_id": product, "quantity": 1, "minutes": minutes, "note": "Tiếp nhận hồ sơ"});
+    let res = app.post("/api/v1/entries", token, body.clone()).await;
+    let status = res.status();
+    let value: Value = res.json().await.expect("json");
+    assert_eq!(status, StatusCode::CREATED, "{body} -> {value}");
+    assert_eq!(value["state"], "draft");
+    value["id"].as_i64().expect("id")
+}
+
+async fn entry_action(app: &TestApp, token: &str, id: i64, action: &str) {
+    let res = app
+        .request(
+            Method::POST,
+            &format!("/api/v1/entries/{id}/{action}"),
+            Some(token),
+            None,
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK, "{action} {id}");
+}
+
+#[tokio::test]
+async fn submitted_and_approved_entries_count_and_shrink_the_gap() {
+    let app = spawn_app().await;
+    let org = small_org(&app).await;
+    long_serving(&app, &org).await;
+    let res = app
+        .post(
+            "/api/v1/products",
+            &org.admin,
+            json!({"code": "HS", "name": "Hồ sơ thủ tục hành chính", "measuring_unit": "hồ sơ", "standard_minutes": 30}),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let product = res.json::<Value>().await.expect("json")["id"]
+        .as_i64()
+        .expect("id");
+    let s1 = app.login_as("s1", PASSWORD).await;
+    let h1 = app.login_as("h1", PASSWORD).await;
+    let day = today();
+
+    // A draft does not count; a submitted line counts as logged; an approved one as both.
+    log(&app, &s1, product, day, 120).await;
+    let submitted = log(&app, &s1, product, day, 180).await;
+    entry_action(&app, &s1, submitted, "submit").await;
+    let approved = log(&app, &s1, product, day, 60).await;
+    entry_action(&app, &s1, approved, "submit").await;
+    entry_action(&app, &h1, approved, "approve").await;
+
+    let monday = monday_of(day);
+    let holidays = holidays_between(&app, &s1, monday, monday + Duration::days(6)).await;
+    let expected = 480 * working_days(monday, &holidays).len() as i64;
+    let week = week_of(day);
+    let body = weeks_of(&app, &s1, org.s1, &format!("from={week}&to={week}")).await;
+    let w = &body["weeks"][0];
+    assert_eq!(w["expected"], expected);
+    assert_eq!(w["logged"], 240);
+    assert_eq!(w["approved"], 60);
+    assert_eq!(w["gap"], (expected - 240).max(0));
+    assert_eq!(w["under_logged"], expected > 240);
+
+    // In the head's report s1 now comes after the head, whose gap is the whole week.
+    let res = app
+        .get(&format!("/api/v1/reports/under-logged?week={week}"), &h1)
+        .await;
+    let report: Value = res.json().await.expect("json");
+    if expected > 240 {
+        assert_eq!(names(&report), ["Lê Văn Hưng", "Nguyễn Thị Ánh"]);
+        assert_eq!(report["people"][1]["gap"], expected - 240);
+        assert_eq!(report["people"][1]["logged"], 240);
+        assert_eq!(report["people"][1]["approved"], 60);
+    } else if expected > 0 {
+        assert_eq!(names(&report), ["Lê Văn Hưng"]);
+    } else {
+        // This week is a holiday week: nothing expected, nobody under-logged.
+        assert_eq!(report["under_logged_count"], 0);
+    }
+}
