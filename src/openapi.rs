@@ -28,6 +28,9 @@ use crate::error::{FieldError, Problem};
         (name = "calendar", description = "Public holidays"),
         (name = "leave", description = "Leave requests and decisions"),
         (name = "reports", description = "Week summaries and reports"),
+        (name = "kpi", description = "KPI breakdowns of people and units"),
+        (name = "tasks", description = "Assigned tasks"),
+        (name = "grading", description = "Grading rounds, grades, appeals, published results"),
         (name = "audit", description = "Audit trail"),
         (name = "operations", description = "Health, readiness, metrics"),
     )

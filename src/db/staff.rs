@@ -281,3 +281,22 @@ pub fn active_in_units(
     out.sort_by_key(|s| s.id);
     Ok(out)
 }
+
+/// Active direct subordinates of some supervisors (one query).
+pub fn subordinates_of(conn: &mut DbConnection, supervisor_ids: &[i64]) -> QueryResult<Vec<Staff>> {
+    staff::table
+        .filter(staff::supervisor_id.eq_any(supervisor_ids.to_vec()))
+        .filter(staff::active.eq(true))
+        .select(Staff::as_select())
+        .load(conn)
+}
+
+/// Active people of exactly one unit (not its subtree).
+pub fn members_of(conn: &mut DbConnection, unit_id: i64) -> QueryResult<Vec<Staff>> {
+    staff::table
+        .filter(staff::unit_id.eq(unit_id))
+        .filter(staff::active.eq(true))
+        .order(staff::id.asc())
+        .select(Staff::as_select())
+        .load(conn)
+}

@@ -8,10 +8,12 @@ pub mod calendar;
 pub mod docs;
 pub mod entries;
 pub mod health;
+pub mod kpi;
 pub mod leaves;
 pub mod me;
 pub mod products;
 pub mod staff;
+pub mod tasks;
 pub mod units;
 pub mod weeks;
 
@@ -43,8 +45,10 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .configure(staff::configure)
                 .configure(products::configure)
                 .configure(audit::configure)
+                .configure(tasks::configure)
                 .configure(entries::configure)
                 .configure(approvals::configure)
+                .configure(kpi::configure)
                 .configure(calendar::configure)
                 .configure(leaves::configure)
                 .configure(weeks::configure),

@@ -11,9 +11,11 @@ pub mod calendar;
 pub mod delegations;
 pub mod entries;
 pub mod import;
+pub mod kpi;
 pub mod leaves;
 pub mod products;
 pub mod staff;
+pub mod tasks;
 pub mod units;
 pub mod weeks;
 

@@ -10,6 +10,8 @@ mod health;
 mod helpers;
 mod import;
 mod indexes;
+mod kpi;
 mod organisation;
 mod products;
+mod tasks;
 mod weeks;

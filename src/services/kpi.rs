@@ -1,0 +1,427 @@
+//! KPI of a period for many people at once: expected minutes from the calendar, contracts and
+//! leave; credited minutes, rework and task delays from ONE grouped query of approved entries;
+//! then `domain::kpi::compute`. Used by the KPI routes and by grading rounds.
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::dsl::{count_star, min, sum};
+use diesel::prelude::*;
+use serde::Serialize;
+
+use crate::db::schema::{entries, products};
+use crate::db::staff::Staff;
+use crate::db::{self, DbConnection};
+use crate::domain::calendar::{daily_norm, ContractSpan, Employment, LeaveKind};
+use crate::domain::kpi::{compute, delays, CreditedGroup, KpiBreakdown, KpiInputs, KpiPolicy};
+use crate::domain::period::Period;
+use crate::error::AppResult;
+use crate::services::{calendar, leaves};
+
+/// What the evaluator (and the person) said, for the common criteria and the bonus.
+#[derive(Debug, Clone, Default)]
+pub struct CommonInput {
+    pub scores: Vec<f64>,
+    pub bonus: f64,
+}
+
+/// A task behind some credited minutes, with its delays as counted for the period.
+#[derive(Debug, Clone, Serialize)]
+pub struct TaskDelay {
+    pub task_id: i64,
+    pub due_date: NaiveDate,
+    pub completed_on: Option<NaiveDate>,
+    pub delays: i32,
+}
+
+/// One person's KPI with the inputs that produced it (for explanations).
+#[derive(Debug, Clone)]
+pub struct PersonKpi {
+    pub staff_id: i64,
+    pub breakdown: KpiBreakdown,
+    /// Working days of the period on which the person was expected to work (maternity leave
+    /// counts as worked: the rulebook grades it on the time worked).
+    pub worked_days: i64,
+    /// Working days of the period (organisation calendar).
+    pub period_working_days: i64,
+    /// Sum of the rework counts of the approved entries.
+    pub rework: i64,
+    /// First submission among the approved entries.
+    pub first_submission: Option<NaiveDateTime>,
+    /// Approved entries counted.
+    pub approved_entries: i64,
+    pub groups: Vec<CreditedGroup>,
+    pub tasks: Vec<TaskDelay>,
+}
+
+/// Settings of one computation.
+#[derive(Debug, Clone)]
+pub struct KpiRun<'a> {
+    pub period: Period,
+    pub policy: &'a KpiPolicy,
+    pub common_max: f64,
+    /// Evaluator scores and bonus per person (missing: not yet scored).
+    pub common: &'a HashMap<i64, CommonInput>,
+    /// Unit factor per leader (missing: graded on their own results).
+    pub unit_factors: &'a HashMap<i64, f64>,
+    /// Delays of unfinished tasks are counted up to this day (the earlier of today and the end
+    /// of the period).
+    pub today: NaiveDate,
+}
+
+type GroupRow = (
+    i64,
+    i32,
+    Option<i64>,
+    Option<i64>,
+    Option<i64>,
+    i64,
+    Option<NaiveDateTime>,
+);
+
+/// KPI of every person in `people` for the run's period, keyed by staff id.
+pub fn compute_for(
+    conn: &mut DbConnection,
+    people: &[Staff],
+    run: &KpiRun<'_>,
+) -> AppResult<HashMap<i64, PersonKpi>> {
+    if people.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let (first, last) = (run.period.first_day(), run.period.last_day());
+    let ids: Vec<i64> = people.iter().map(|p| p.id).collect();
+    let cal = calendar::load_calendar(conn, first, last)?;
+    let period_days: Vec<NaiveDate> = cal.working_days(first, last);
+    let mut contracts: HashMap<i64, Vec<ContractSpan>> = HashMap::new();
+    for c in db::staff::contracts_of(conn, &ids)? {
+        contracts.entry(c.staff_id).or_default().push(ContractSpan {
+            effective_from: c.effective_from,
+            weekly_minutes: c.weekly_minutes,
+        });
+    }
+    let mut leave_days = leaves::approved_leave_days(conn, &ids, first, last)?;
+
+    // One grouped query: approved minutes and converted products by person, rework and task.
+    let mut rows: Vec<GroupRow> = Vec::new();
+    for chunk in ids.chunks(900) {
+        let mut part: Vec<GroupRow> = entries::table
+            .inner_join(products::table)
+            .filter(entries::staff_id.eq_any(chunk.to_vec()))
+            .filter(entries::state.eq("approved"))
+            .filter(entries::deleted_at.is_null())
+            .filter(entries::work_date.between(first, last))
+            .group_by((entries::staff_id, entries::rework_count, entries::task_id))
+            .select((
+                entries::staff_id,
+                entries::rework_count,
+                entries::task_id,
+                sum(entries::minutes),
+                sum(entries::quantity * products::standard_minutes),
+                count_star(),
+                min(entries::submitted_at),
+            ))
+            .load(conn)?;
+        rows.append(&mut part);
+    }
+    let task_ids: Vec<i64> = {
+        let mut t: Vec<i64> = rows.iter().filter_map(|r| r.2).collect();
+        t.sort_unstable();
+        t.dedup();
+        t
+    };
+    let as_of = run.today.min(last);
+    let task_delays: HashMap<i64, TaskDelay> = db::tasks::find_many(conn, &task_ids)?
+        .into_iter()
+        .map(|t| {
+            let done = t.completed_on.unwrap_or(as_of);
+            (
+                t.id,
+                TaskDelay {
+                    task_id: t.id,
+                    due_date: t.due_date,
+                    completed_on: t.completed_on,
+                    delays: delays(t.due_date, done),
+                },
+            )
+        })
+        .collect();
+
+    struct Acc {
+        groups: BTreeMap<(i32, i32), CreditedGroup>,
+        rework: i64,
+        first: Option<NaiveDateTime>,
+        count: i64,
+        tasks: BTreeMap<i64, TaskDelay>,
+    }
+    let mut acc: HashMap<i64, Acc> = HashMap::new();
+    for (staff_id, rework_count, task_id, minutes, norm, n, first_sub) in rows {
+        let a = acc.entry(staff_id).or_insert_with(|| Acc {
+            groups: BTreeMap::new(),
+            rework: 0,
+            first: None,
+            count: 0,
+            tasks: BTreeMap::new(),
+        });
+        let d = match task_id.and_then(|t| task_delays.get(&t)) {
+            Some(td) => {
+                a.tasks.insert(td.task_id, td.clone());
+                td.delays
+            }
+            None => 0,
+        };
+        let g = a.groups.entry((rework_count, d)).or_insert(CreditedGroup {
+            minutes: 0,
+            norm_minutes: 0,
+            rework_count,
+            delays: d,
+        });
+        g.minutes += minutes.unwrap_or(0);
+        g.norm_minutes += norm.unwrap_or(0);
+        a.rework += i64::from(rework_count) * n;
+        a.count += n;
+        a.first = match (a.first, first_sub) {
+            (Some(x), Some(y)) => Some(x.min(y)),
+            (x, y) => x.or(y),
+        };
+    }
+
+    let mut out = HashMap::with_capacity(people.len());
+    for person in people {
+        let employment = Employment {
+            joined_on: person.joined_on,
+            left_on: person.left_on,
+            contracts: contracts.remove(&person.id).unwrap_or_default(),
+        };
+        let leave = leave_days.remove(&person.id).unwrap_or_default();
+        let mut expected = 0i64;
+        let mut worked_days = 0i64;
+        for day in &period_days {
+            let norm = daily_norm(&cal, &employment, &leave, *day);
+            expected += i64::from(norm);
+            let on_maternity = leave
+                .iter()
+                .any(|l| l.date == *day && l.kind == LeaveKind::Maternity);
+            if norm > 0 || (on_maternity && employment.is_employed_on(*day)) {
+                worked_days += 1;
+            }
+        }
+        let a = acc.remove(&person.id);
+        let groups: Vec<CreditedGroup> = a
+            .as_ref()
+            .map(|a| a.groups.values().cloned().collect())
+            .unwrap_or_default();
+        let common = run.common.get(&person.id).cloned().unwrap_or_default();
+        let breakdown = compute(
+            &KpiInputs {
+                expected,
+                groups: groups.clone(),
+                is_leader: person.is_leader,
+                unit_factor: run.unit_factors.get(&person.id).copied(),
+                common_scores: common.scores,
+                common_max: run.common_max,
+                bonus: common.bonus,
+            },
+            run.policy,
+        );
+        out.insert(
+            person.id,
+            PersonKpi {
+                staff_id: person.id,
+                breakdown,
+                worked_days,
+                period_working_days: period_days.len() as i64,
+                rework: a.as_ref().map(|a| a.rework).unwrap_or(0),
+                first_submission: a.as_ref().and_then(|a| a.first),
+                approved_entries: a.as_ref().map(|a| a.count).unwrap_or(0),
+                groups,
+                tasks: a
+                    .map(|a| a.tasks.into_values().collect())
+                    .unwrap_or_default(),
+            },
+        );
+    }
+    Ok(out)
+}
+
+/// KPI of people with the leader blending of the rulebook: people are computed once on their
+/// own; each leader's unit factor comes from the threshold grades of their direct subordinates
+/// (1 when all are `complete` or better, else 0.5), and leaders are then computed again with it.
+/// Subordinates outside `people` are loaded and computed too (not returned).
+pub fn compute_with_leaders(
+    conn: &mut DbConnection,
+    people: &[Staff],
+    run: &KpiRun<'_>,
+    thresholds: &crate::domain::grading::Thresholds,
+) -> AppResult<HashMap<i64, PersonKpi>> {
+    use crate::domain::grading::grade_by_thresholds;
+    use crate::domain::kpi::unit_factor;
+    let leaders: Vec<i64> = people
+        .iter()
+        .filter(|p| p.is_leader)
+        .map(|p| p.id)
+        .collect();
+    let mut everyone: Vec<Staff> = people.to_vec();
+    let subordinates = if leaders.is_empty() {
+        Vec::new()
+    } else {
+        db::staff::subordinates_of(conn, &leaders)?
+    };
+    for s in &subordinates {
+        if !everyone.iter().any(|p| p.id == s.id) {
+            everyone.push(s.clone());
+        }
+    }
+    let first = compute_for(conn, &everyone, run)?;
+    if leaders.is_empty() {
+        return Ok(first
+            .into_iter()
+            .filter(|(id, _)| people.iter().any(|p| p.id == *id))
+            .collect());
+    }
+    let mut factors: HashMap<i64, f64> = run.unit_factors.clone();
+    for leader in &leaders {
+        let subs: Vec<&Staff> = subordinates
+            .iter()
+            .filter(|s| s.supervisor_id == Some(*leader))
+            .collect();
+        if subs.is_empty() || factors.contains_key(leader) {
+            continue;
+        }
+        let all_ok = subs.iter().all(|s| {
+            first
+                .get(&s.id)
+                .map(|k| {
+                    !k.breakdown.not_graded
+                        && grade_by_thresholds(k.breakdown.total, thresholds)
+                            .is_complete_or_better()
+                })
+                .unwrap_or(false)
+        });
+        factors.insert(*leader, unit_factor(all_ok));
+    }
+    let leader_people: Vec<Staff> = people.iter().filter(|p| p.is_leader).cloned().collect();
+    let second = compute_for(
+        conn,
+        &leader_people,
+        &KpiRun {
+            unit_factors: &factors,
+            ..run.clone()
+        },
+    )?;
+    let mut out: HashMap<i64, PersonKpi> = first
+        .into_iter()
+        .filter(|(id, _)| people.iter().any(|p| p.id == *id))
+        .collect();
+    out.extend(second);
+    Ok(out)
+}
+
+/// The policy the KPI routes use outside a grading round: the default preset.
+pub fn default_policy() -> (KpiPolicy, crate::domain::grading::PolicyPreset) {
+    let preset = crate::domain::grading::preset(crate::domain::grading::DEFAULT_PRESET_CODE)
+        .unwrap_or_else(|| crate::domain::grading::presets().remove(0));
+    (KpiPolicy::default(), preset)
+}
+
+/// A person's KPI for a period (the person, heads of their subtree, the organisation).
+pub fn staff_kpi(
+    conn: &mut DbConnection,
+    viewer: &crate::domain::scope::Viewer,
+    staff_id: i64,
+    period: Period,
+    today: NaiveDate,
+) -> AppResult<(Staff, PersonKpi, crate::domain::grading::Grade)> {
+    use crate::error::AppError;
+    let person = db::staff::find(conn, staff_id)?.ok_or(AppError::NotFound)?;
+    let path = match person.unit_id {
+        Some(u) => db::units::find(conn, u)?.map(|u| u.path),
+        None => None,
+    };
+    if !viewer.can_see_person(staff_id, path.as_deref()) {
+        return Err(AppError::NotFound);
+    }
+    let (policy, preset) = default_policy();
+    let common = HashMap::new();
+    let factors = HashMap::new();
+    let run = KpiRun {
+        period,
+        policy: &policy,
+        common_max: preset.common_max(),
+        common: &common,
+        unit_factors: &factors,
+        today,
+    };
+    let mut all = compute_with_leaders(
+        conn,
+        std::slice::from_ref(&person),
+        &run,
+        &preset.thresholds,
+    )?;
+    let kpi = all.remove(&staff_id).ok_or(AppError::NotFound)?;
+    let grade = threshold_grade(&kpi, &preset);
+    Ok((person, kpi, grade))
+}
+
+/// The grade the thresholds alone give (`not_graded` when nothing was expected).
+pub fn threshold_grade(
+    kpi: &PersonKpi,
+    preset: &crate::domain::grading::PolicyPreset,
+) -> crate::domain::grading::Grade {
+    if kpi.breakdown.not_graded {
+        crate::domain::grading::Grade::NotGraded
+    } else {
+        crate::domain::grading::grade_by_thresholds(kpi.breakdown.total, &preset.thresholds)
+    }
+}
+
+/// KPI of every active member of one unit (heads within their subtree, the organisation).
+pub fn unit_kpi(
+    conn: &mut DbConnection,
+    viewer: &crate::domain::scope::Viewer,
+    unit_id: i64,
+    period: Period,
+    today: NaiveDate,
+) -> AppResult<(
+    crate::db::units::Unit,
+    Vec<(Staff, PersonKpi, crate::domain::grading::Grade)>,
+)> {
+    use crate::error::AppError;
+    let unit = db::units::find(conn, unit_id)?.ok_or(AppError::NotFound)?;
+    let heads_it = viewer.is_org_wide()
+        || viewer
+            .headed_paths
+            .iter()
+            .any(|p| unit.path.starts_with(p.as_str()));
+    if !heads_it {
+        return Err(if viewer.can_see_unit(&unit.path) {
+            AppError::forbidden(
+                "Chỉ thủ trưởng đơn vị và Ban Tổ chức xem KPI của cả đơn vị.",
+                "Only heads and the organisation department see a unit's KPI.",
+            )
+        } else {
+            AppError::NotFound
+        });
+    }
+    let members = db::staff::members_of(conn, unit_id)?;
+    let (policy, preset) = default_policy();
+    let common = HashMap::new();
+    let factors = HashMap::new();
+    let run = KpiRun {
+        period,
+        policy: &policy,
+        common_max: preset.common_max(),
+        common: &common,
+        unit_factors: &factors,
+        today,
+    };
+    let mut all = compute_with_leaders(conn, &members, &run, &preset.thresholds)?;
+    let rows = members
+        .into_iter()
+        .filter_map(|m| {
+            let k = all.remove(&m.id)?;
+            let g = threshold_grade(&k, &preset);
+            Some((m, k, g))
+        })
+        .collect();
+    Ok((unit, rows))
+}
