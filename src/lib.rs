@@ -82,6 +82,11 @@ pub fn prepare_state(settings: Settings) -> anyhow::Result<AppState> {
         if seeded > 0 {
             tracing::info!(seeded, "statutory holidays 2025-2027 seeded");
         }
+        let policies = services::grading::seed_policies(&mut conn)
+            .map_err(|e| anyhow::anyhow!("seeding grading policies: {e}"))?;
+        if policies > 0 {
+            tracing::info!(policies, "grading policy presets seeded");
+        }
     }
     Ok(AppState::new(pool, settings))
 }

@@ -5,6 +5,7 @@ pub mod audit;
 pub mod backdate;
 pub mod delegations;
 pub mod entries;
+pub mod grading;
 pub mod holidays;
 pub mod idempotency;
 pub mod leaves;

@@ -190,3 +190,11 @@ pub fn move_subtree(
 pub fn count(conn: &mut DbConnection) -> QueryResult<i64> {
     units::table.count().get_result(conn)
 }
+
+/// Several units by id (one query).
+pub fn find_many(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<Vec<Unit>> {
+    units::table
+        .filter(units::id.eq_any(ids.to_vec()))
+        .select(Unit::as_select())
+        .load(conn)
+}

@@ -571,6 +571,18 @@ pub enum Reason {
         from: Grade,
         to: Grade,
     },
+    /// The deciding head replaced the proposal (rule 5), with a written reason.
+    Override {
+        from: Grade,
+        to: Grade,
+        reason: String,
+    },
+    /// The level above changed the grade on appeal, with a reason.
+    Appeal {
+        from: Grade,
+        to: Grade,
+        reason: String,
+    },
 }
 
 /// `92.5` → `"92,50"` (Vietnamese decimal comma).
@@ -619,6 +631,16 @@ impl Reason {
                     to.label_vi()
                 )
             }
+            Reason::Override { from, to, reason } => format!(
+                "Thủ trưởng quyết định \"{}\" thay cho đề xuất \"{}\": {reason}",
+                to.label_vi(),
+                from.label_vi()
+            ),
+            Reason::Appeal { from, to, reason } => format!(
+                "Cấp trên giải quyết khiếu nại, đổi \"{}\" thành \"{}\": {reason}",
+                from.label_vi(),
+                to.label_vi()
+            ),
         }
     }
 
@@ -657,6 +679,16 @@ impl Reason {
                     to.label_en()
                 )
             }
+            Reason::Override { from, to, reason } => format!(
+                "The deciding head set \"{}\" instead of the proposed \"{}\": {reason}",
+                to.label_en(),
+                from.label_en()
+            ),
+            Reason::Appeal { from, to, reason } => format!(
+                "Changed on appeal by the level above from \"{}\" to \"{}\": {reason}",
+                from.label_en(),
+                to.label_en()
+            ),
         }
     }
 }

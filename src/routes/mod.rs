@@ -7,6 +7,7 @@ pub mod auth;
 pub mod calendar;
 pub mod docs;
 pub mod entries;
+pub mod grading;
 pub mod health;
 pub mod kpi;
 pub mod leaves;
@@ -49,6 +50,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .configure(entries::configure)
                 .configure(approvals::configure)
                 .configure(kpi::configure)
+                .configure(grading::configure)
                 .configure(calendar::configure)
                 .configure(leaves::configure)
                 .configure(weeks::configure),

@@ -374,6 +374,9 @@ pub fn threshold_grade(
     }
 }
 
+/// A member's KPI with the grade its total reaches.
+pub type GradedKpi = (Staff, PersonKpi, crate::domain::grading::Grade);
+
 /// KPI of every active member of one unit (heads within their subtree, the organisation).
 pub fn unit_kpi(
     conn: &mut DbConnection,
@@ -381,10 +384,7 @@ pub fn unit_kpi(
     unit_id: i64,
     period: Period,
     today: NaiveDate,
-) -> AppResult<(
-    crate::db::units::Unit,
-    Vec<(Staff, PersonKpi, crate::domain::grading::Grade)>,
-)> {
+) -> AppResult<(crate::db::units::Unit, Vec<GradedKpi>)> {
     use crate::error::AppError;
     let unit = db::units::find(conn, unit_id)?.ok_or(AppError::NotFound)?;
     let heads_it = viewer.is_org_wide()

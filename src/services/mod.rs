@@ -10,6 +10,7 @@ pub mod auth;
 pub mod calendar;
 pub mod delegations;
 pub mod entries;
+pub mod grading;
 pub mod import;
 pub mod kpi;
 pub mod leaves;

@@ -6,6 +6,7 @@ mod auth;
 mod calendar;
 mod diary;
 mod errors;
+mod grading;
 mod health;
 mod helpers;
 mod import;

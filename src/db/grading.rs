@@ -1,0 +1,379 @@
+//! Grading policies (versioned), rounds, grades and appeals.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::schema::{appeals, grades, grading_rounds, policies};
+use super::DbConnection;
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = policies)]
+pub struct PolicyRow {
+    pub id: i64,
+    pub code: String,
+    pub version: i32,
+    pub body: String,
+    pub is_default: bool,
+    pub created_by: Option<i64>,
+    pub created_at: NaiveDateTime,
+}
+
+pub fn insert_policy(
+    conn: &mut DbConnection,
+    code: &str,
+    version: i32,
+    body: &str,
+    is_default: bool,
+    created_by: Option<i64>,
+    now: NaiveDateTime,
+) -> QueryResult<i64> {
+    diesel::insert_into(policies::table)
+        .values((
+            policies::code.eq(code),
+            policies::version.eq(version),
+            policies::body.eq(body),
+            policies::is_default.eq(is_default),
+            policies::created_by.eq(created_by),
+            policies::created_at.eq(now),
+        ))
+        .returning(policies::id)
+        .get_result(conn)
+}
+
+pub fn policies_all(conn: &mut DbConnection) -> QueryResult<Vec<PolicyRow>> {
+    policies::table
+        .order((policies::code.asc(), policies::version.asc()))
+        .select(PolicyRow::as_select())
+        .load(conn)
+}
+
+pub fn policy(conn: &mut DbConnection, id: i64) -> QueryResult<Option<PolicyRow>> {
+    policies::table
+        .find(id)
+        .select(PolicyRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn default_policy(conn: &mut DbConnection) -> QueryResult<Option<PolicyRow>> {
+    policies::table
+        .filter(policies::is_default.eq(true))
+        .order(policies::id.desc())
+        .select(PolicyRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn latest_version(conn: &mut DbConnection, code: &str) -> QueryResult<Option<i32>> {
+    policies::table
+        .filter(policies::code.eq(code))
+        .select(diesel::dsl::max(policies::version))
+        .first(conn)
+}
+
+pub fn clear_default(conn: &mut DbConnection) -> QueryResult<()> {
+    diesel::update(policies::table.filter(policies::is_default.eq(true)))
+        .set(policies::is_default.eq(false))
+        .execute(conn)?;
+    Ok(())
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = grading_rounds)]
+pub struct Round {
+    pub id: i64,
+    pub unit_id: i64,
+    pub period: String,
+    pub policy_id: i64,
+    pub state: String,
+    pub created_by: i64,
+    pub decided_by: Option<i64>,
+    pub decided_at: Option<NaiveDateTime>,
+    pub published_by: Option<i64>,
+    pub published_at: Option<NaiveDateTime>,
+    pub version: i64,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+pub fn insert_round(
+    conn: &mut DbConnection,
+    unit_id: i64,
+    period: &str,
+    policy_id: i64,
+    created_by: i64,
+    now: NaiveDateTime,
+) -> QueryResult<i64> {
+    diesel::insert_into(grading_rounds::table)
+        .values((
+            grading_rounds::unit_id.eq(unit_id),
+            grading_rounds::period.eq(period),
+            grading_rounds::policy_id.eq(policy_id),
+            grading_rounds::state.eq("open"),
+            grading_rounds::created_by.eq(created_by),
+            grading_rounds::version.eq(1i64),
+            grading_rounds::created_at.eq(now),
+            grading_rounds::updated_at.eq(now),
+        ))
+        .returning(grading_rounds::id)
+        .get_result(conn)
+}
+
+pub fn round(conn: &mut DbConnection, id: i64) -> QueryResult<Option<Round>> {
+    grading_rounds::table
+        .find(id)
+        .select(Round::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn round_of(conn: &mut DbConnection, unit_id: i64, period: &str) -> QueryResult<Option<Round>> {
+    grading_rounds::table
+        .filter(grading_rounds::unit_id.eq(unit_id))
+        .filter(grading_rounds::period.eq(period))
+        .select(Round::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn published_rounds(conn: &mut DbConnection, period: &str) -> QueryResult<Vec<Round>> {
+    grading_rounds::table
+        .filter(grading_rounds::period.eq(period))
+        .filter(grading_rounds::state.eq("published"))
+        .order(grading_rounds::unit_id.asc())
+        .select(Round::as_select())
+        .load(conn)
+}
+
+/// Moves a round to `state` if it is still at `expected_version`.
+#[allow(clippy::too_many_arguments)]
+pub fn set_round_state(
+    conn: &mut DbConnection,
+    id: i64,
+    expected_version: i64,
+    state: &str,
+    decided_by: Option<i64>,
+    published_by: Option<i64>,
+    now: NaiveDateTime,
+) -> QueryResult<bool> {
+    let target = grading_rounds::table
+        .filter(grading_rounds::id.eq(id))
+        .filter(grading_rounds::version.eq(expected_version));
+    let n = match (decided_by, published_by) {
+        (Some(d), _) => diesel::update(target)
+            .set((
+                grading_rounds::state.eq(state),
+                grading_rounds::decided_by.eq(d),
+                grading_rounds::decided_at.eq(now),
+                grading_rounds::version.eq(expected_version + 1),
+                grading_rounds::updated_at.eq(now),
+            ))
+            .execute(conn)?,
+        (None, Some(p)) => diesel::update(target)
+            .set((
+                grading_rounds::state.eq(state),
+                grading_rounds::published_by.eq(p),
+                grading_rounds::published_at.eq(now),
+                grading_rounds::version.eq(expected_version + 1),
+                grading_rounds::updated_at.eq(now),
+            ))
+            .execute(conn)?,
+        (None, None) => diesel::update(target)
+            .set((
+                grading_rounds::state.eq(state),
+                grading_rounds::version.eq(expected_version + 1),
+                grading_rounds::updated_at.eq(now),
+            ))
+            .execute(conn)?,
+    };
+    Ok(n == 1)
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = grades)]
+pub struct GradeRow {
+    pub id: i64,
+    pub round_id: i64,
+    pub staff_id: i64,
+    pub unit_id: i64,
+    pub is_head: bool,
+    pub is_leader: bool,
+    pub expected: i64,
+    pub credited: i64,
+    pub quantity: f64,
+    pub quality: f64,
+    pub progress: f64,
+    pub task_score: f64,
+    pub common_score: f64,
+    pub bonus: f64,
+    pub total: f64,
+    pub evaluator_scores: Option<String>,
+    pub self_scores: Option<String>,
+    pub ballot_votes: i32,
+    pub disciplined: bool,
+    pub worked_days: i64,
+    pub period_working_days: i64,
+    pub rework: i64,
+    pub first_submission: Option<NaiveDateTime>,
+    pub proposed_grade: String,
+    pub final_grade: Option<String>,
+    pub reasons: String,
+    pub override_reason: Option<String>,
+    pub inputs: String,
+    pub version: i64,
+    pub updated_at: NaiveDateTime,
+}
+
+/// A computed grade to write (everything but the id).
+#[derive(Debug, Clone, Insertable, AsChangeset)]
+#[diesel(table_name = grades)]
+pub struct GradeValues {
+    pub round_id: i64,
+    pub staff_id: i64,
+    pub unit_id: i64,
+    pub is_head: bool,
+    pub is_leader: bool,
+    pub expected: i64,
+    pub credited: i64,
+    pub quantity: f64,
+    pub quality: f64,
+    pub progress: f64,
+    pub task_score: f64,
+    pub common_score: f64,
+    pub bonus: f64,
+    pub total: f64,
+    pub worked_days: i64,
+    pub period_working_days: i64,
+    pub rework: i64,
+    pub first_submission: Option<NaiveDateTime>,
+    pub proposed_grade: String,
+    pub reasons: String,
+    pub inputs: String,
+    pub updated_at: NaiveDateTime,
+}
+
+pub fn grades_of_round(conn: &mut DbConnection, round_id: i64) -> QueryResult<Vec<GradeRow>> {
+    grades::table
+        .filter(grades::round_id.eq(round_id))
+        .order(grades::staff_id.asc())
+        .select(GradeRow::as_select())
+        .load(conn)
+}
+
+pub fn grades_of_rounds(conn: &mut DbConnection, round_ids: &[i64]) -> QueryResult<Vec<GradeRow>> {
+    grades::table
+        .filter(grades::round_id.eq_any(round_ids.to_vec()))
+        .order((grades::round_id.asc(), grades::staff_id.asc()))
+        .select(GradeRow::as_select())
+        .load(conn)
+}
+
+pub fn grade(conn: &mut DbConnection, id: i64) -> QueryResult<Option<GradeRow>> {
+    grades::table
+        .find(id)
+        .select(GradeRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn grade_of(
+    conn: &mut DbConnection,
+    round_id: i64,
+    staff_id: i64,
+) -> QueryResult<Option<GradeRow>> {
+    grades::table
+        .filter(grades::round_id.eq(round_id))
+        .filter(grades::staff_id.eq(staff_id))
+        .select(GradeRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Inserts or refreshes the computed part of a grade (assessments and decisions are kept).
+pub fn upsert_computed(conn: &mut DbConnection, v: &GradeValues) -> QueryResult<()> {
+    let n = diesel::update(
+        grades::table
+            .filter(grades::round_id.eq(v.round_id))
+            .filter(grades::staff_id.eq(v.staff_id)),
+    )
+    .set((v, grades::version.eq(grades::version + 1)))
+    .execute(conn)?;
+    if n == 0 {
+        diesel::insert_into(grades::table).values(v).execute(conn)?;
+    }
+    Ok(())
+}
+
+pub fn delete_grades_except(
+    conn: &mut DbConnection,
+    round_id: i64,
+    keep: &[i64],
+) -> QueryResult<usize> {
+    diesel::delete(
+        grades::table
+            .filter(grades::round_id.eq(round_id))
+            .filter(grades::staff_id.ne_all(keep.to_vec())),
+    )
+    .execute(conn)
+}
+
+#[derive(Debug, Default, AsChangeset)]
+#[diesel(table_name = grades)]
+pub struct Assessment {
+    pub evaluator_scores: Option<Option<String>>,
+    pub self_scores: Option<Option<String>>,
+    pub bonus: Option<f64>,
+    pub ballot_votes: Option<i32>,
+    pub disciplined: Option<bool>,
+}
+
+pub fn set_assessment(conn: &mut DbConnection, grade_id: i64, a: &Assessment) -> QueryResult<()> {
+    diesel::update(grades::table.find(grade_id))
+        .set((a, grades::version.eq(grades::version + 1)))
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn set_final(
+    conn: &mut DbConnection,
+    grade_id: i64,
+    final_grade: &str,
+    reasons: &str,
+    override_reason: Option<&str>,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
+    diesel::update(grades::table.find(grade_id))
+        .set((
+            grades::final_grade.eq(final_grade),
+            grades::reasons.eq(reasons),
+            grades::override_reason.eq(override_reason),
+            grades::version.eq(grades::version + 1),
+            grades::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = appeals)]
+pub struct AppealRow {
+    pub id: i64,
+    pub grade_id: i64,
+    pub staff_id: i64,
+    pub kind: String,
+    pub reason: String,
+    pub state: String,
+    pub resolver_id: Option<i64>,
+    pub resolution: Option<String>,
+    pub new_grade: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub resolved_at: Option<NaiveDateTime>,
+}
+
+pub fn appeals_of_grade(conn: &mut DbConnection, grade_id: i64) -> QueryResult<Vec<AppealRow>> {
+    appeals::table
+        .filter(appeals::grade_id.eq(grade_id))
+        .order(appeals::id.asc())
+        .select(AppealRow::as_select())
+        .load(conn)
+}

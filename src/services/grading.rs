@@ -1,0 +1,728 @@
+//! Grading rounds: open a round for a unit and period, compute every member's KPI and proposed
+//! grade with the policy version in force, take assessments (common criteria, self-assessment,
+//! bonus, ballot votes, discipline), decide (overrides with a reason), publish (which locks the
+//! unit's diary for the period), and explain any grade from its recorded inputs.
+//! The rules are `domain::kpi` and `domain::grading`; this module loads and stores.
+
+use std::collections::HashMap;
+
+use chrono::NaiveDate;
+use diesel::Connection;
+use serde::{Deserialize, Serialize};
+
+use crate::db::grading::{Assessment, GradeRow, GradeValues, PolicyRow, Round};
+use crate::db::units::Unit;
+use crate::db::{self, DbConnection};
+use crate::domain::grading::{
+    grade_unit, presets, Candidate, Grade, PeriodKind, PolicyPreset, Reason, DEFAULT_PRESET_CODE,
+};
+use crate::domain::kpi::KpiPolicy;
+use crate::domain::period::Period;
+use crate::domain::scope::Viewer;
+use crate::error::{AppError, AppResult, FieldIssue};
+use crate::i18n::Text;
+use crate::services::kpi::{compute_with_leaders, CommonInput, KpiRun};
+use crate::services::{audit, calendar};
+
+/// What a policy version holds: the grading preset and the KPI settings.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PolicyBody {
+    pub preset: PolicyPreset,
+    #[serde(default)]
+    pub kpi: KpiPolicy,
+}
+
+impl PolicyBody {
+    /// The KPI settings with the preset's bonus cap.
+    pub fn kpi_policy(&self) -> KpiPolicy {
+        KpiPolicy {
+            max_bonus: self.preset.max_bonus,
+            ..self.kpi
+        }
+    }
+}
+
+const PRESET_SEED: &str = "policy_presets_v1";
+
+/// Stores the shipped presets as version 1 of each code (once); the decree preset is the default.
+pub fn seed_policies(conn: &mut DbConnection) -> AppResult<usize> {
+    conn.transaction(|conn| {
+        if db::holidays::seed_applied(conn, PRESET_SEED)? {
+            return Ok(0);
+        }
+        let now = db::now_utc();
+        let mut n = 0;
+        for preset in presets() {
+            let is_default = preset.code == DEFAULT_PRESET_CODE;
+            let body = serde_json::to_string(&PolicyBody {
+                preset: preset.clone(),
+                kpi: KpiPolicy::default(),
+            })
+            .map_err(|e| AppError::Internal(e.into()))?;
+            db::grading::insert_policy(conn, &preset.code, 1, &body, is_default, None, now)?;
+            n += 1;
+        }
+        db::holidays::mark_seed_applied(conn, PRESET_SEED, now)?;
+        Ok(n)
+    })
+}
+
+pub fn parse_body(row: &PolicyRow) -> AppResult<PolicyBody> {
+    serde_json::from_str(&row.body)
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("policy {} body: {e}", row.id)))
+}
+
+pub fn list_policies(conn: &mut DbConnection) -> AppResult<Vec<(PolicyRow, PolicyBody)>> {
+    db::grading::policies_all(conn)?
+        .into_iter()
+        .map(|r| {
+            let b = parse_body(&r)?;
+            Ok((r, b))
+        })
+        .collect()
+}
+
+/// A new version of a policy (organisation department). Versions are immutable: rounds record
+/// the version they used.
+pub fn create_policy(
+    conn: &mut DbConnection,
+    viewer: &Viewer,
+    body: PolicyBody,
+    make_default: bool,
+) -> AppResult<(PolicyRow, PolicyBody)> {
+    crate::services::access::require_org_manager(viewer)?;
+    if let Err(msg) = body.preset.validate() {
+        return Err(AppError::Validation(vec![FieldIssue::new(
+            "preset",
+            "invalid",
+            Text::new(format!("Chính sách không hợp lệ: {msg}"), msg),
+        )]));
+    }
+    if !body.kpi.weights.is_valid() {
+        return Err(AppError::validation(
+            "kpi.weights",
+            "invalid",
+            "Trọng số khối lượng, chất lượng, tiến độ phải không âm và cộng lại bằng 1.",
+            "The quantity, quality and progress weights must be non-negative and sum to 1.",
+        ));
+    }
+    if !(0.0..=1.0).contains(&body.kpi.leader_unit_weight) {
+        return Err(AppError::validation(
+            "kpi.leader_unit_weight",
+            "range",
+            "Trọng số kết quả đơn vị phải từ 0 đến 1.",
+            "The leader's unit weight must be between 0 and 1.",
+        ));
+    }
+    conn.transaction(|conn| {
+        let version = db::grading::latest_version(conn, &body.preset.code)?.unwrap_or(0) + 1;
+        if make_default {
+            db::grading::clear_default(conn)?;
+        }
+        let text = serde_json::to_string(&body).map_err(|e| AppError::Internal(e.into()))?;
+        let id = db::grading::insert_policy(
+            conn,
+            &body.preset.code,
+            version,
+            &text,
+            make_default,
+            Some(viewer.staff_id),
+            db::now_utc(),
+        )?;
+        audit::record(
+            conn,
+            Some(viewer.staff_id),
+            "policy",
+            id,
+            "create",
+            None,
+            None,
+            None,
+            Some(serde_json::json!({"code": body.preset.code, "version": version})),
+        )?;
+        let row = db::grading::policy(conn, id)?.ok_or(AppError::NotFound)?;
+        Ok((row, body))
+    })
+}
+
+fn period_kind(p: Period) -> PeriodKind {
+    match p {
+        Period::Month { .. } => PeriodKind::Month,
+        Period::Quarter { .. } => PeriodKind::Quarter,
+        Period::Year { .. } => PeriodKind::Year,
+    }
+}
+
+/// Heads of the unit's subtree (including heads of units above) and the organisation manage a
+/// unit's round.
+fn manages(viewer: &Viewer, unit: &Unit) -> bool {
+    viewer.is_org_wide()
+        || viewer
+            .headed_paths
+            .iter()
+            .any(|p| unit.path.starts_with(p.as_str()))
+}
+
+fn load_round(conn: &mut DbConnection, id: i64) -> AppResult<(Round, Unit, PolicyRow, PolicyBody)> {
+    let round = db::grading::round(conn, id)?.ok_or(AppError::NotFound)?;
+    let unit = db::units::find(conn, round.unit_id)?.ok_or(AppError::NotFound)?;
+    let policy = db::grading::policy(conn, round.policy_id)?.ok_or(AppError::NotFound)?;
+    let body = parse_body(&policy)?;
+    Ok((round, unit, policy, body))
+}
+
+fn not_open(state: &str) -> AppError {
+    AppError::Conflict(Text::new(
+        format!("Đợt đánh giá đang ở trạng thái '{state}', không thể thay đổi."),
+        format!("The grading round is {state}; it can no longer change."),
+    ))
+}
+
+/// Opens a grading round for a unit and period and computes every member's proposed grade.
+pub fn open_round(
+    conn: &mut DbConnection,
+    viewer: &Viewer,
+    unit_id: i64,
+    period: Period,
+    policy_id: Option<i64>,
+    today: NaiveDate,
+) -> AppResult<i64> {
+    conn.transaction(|conn| {
+        let unit = db::units::find(conn, unit_id)?.ok_or(AppError::NotFound)?;
+        if !manages(viewer, &unit) {
+            return Err(if viewer.can_see_unit(&unit.path) {
+                AppError::forbidden("Chỉ thủ trưởng hoặc Ban Tổ chức mở đợt đánh giá.", "Only heads or the organisation department open grading rounds.")
+            } else {
+                AppError::NotFound
+            });
+        }
+        let policy = match policy_id {
+            Some(id) => db::grading::policy(conn, id)?.ok_or_else(|| {
+                AppError::validation("policy_id", "unknown_reference", "Chính sách không tồn tại.", "The policy does not exist.")
+            })?,
+            None => db::grading::default_policy(conn)?.ok_or_else(|| AppError::Internal(anyhow::anyhow!("no default policy")))?,
+        };
+        let body = parse_body(&policy)?;
+        if !body.preset.allows_period(period_kind(period)) {
+            return Err(AppError::validation(
+                "period",
+                "not_allowed",
+                "Chính sách này không áp dụng cho loại kỳ đã chọn.",
+                "This policy does not grade that kind of period.",
+            ));
+        }
+        if db::grading::round_of(conn, unit_id, &period.to_string())?.is_some() {
+            return Err(AppError::conflict(
+                "Đơn vị đã có đợt đánh giá cho kỳ này.",
+                "The unit already has a grading round for this period.",
+            ));
+        }
+        let id = db::grading::insert_round(conn, unit_id, &period.to_string(), policy.id, viewer.staff_id, db::now_utc())?;
+        let round = db::grading::round(conn, id)?.ok_or(AppError::NotFound)?;
+        compute(conn, &round, &unit, &policy, &body, today)?;
+        audit::record(conn, Some(viewer.staff_id), "grading_round", id, "open", None, Some("open"), None, Some(serde_json::json!({"unit_id": unit_id, "period": period.to_string(), "policy_id": policy.id})))?;
+        Ok(id)
+    })
+}
+
+fn scores_of(text: &Option<String>) -> Vec<f64> {
+    text.as_deref()
+        .and_then(|t| serde_json::from_str(t).ok())
+        .unwrap_or_default()
+}
+
+/// (Re)computes every member's KPI and proposed grade from the current inputs. Deterministic:
+/// identical inputs give identical numbers.
+fn compute(
+    conn: &mut DbConnection,
+    round: &Round,
+    unit: &Unit,
+    policy: &PolicyRow,
+    body: &PolicyBody,
+    today: NaiveDate,
+) -> AppResult<()> {
+    let period =
+        Period::parse(&round.period).map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))?;
+    let members = db::staff::members_of(conn, unit.id)?;
+    let existing: HashMap<i64, GradeRow> = db::grading::grades_of_round(conn, round.id)?
+        .into_iter()
+        .map(|g| (g.staff_id, g))
+        .collect();
+    let common: HashMap<i64, CommonInput> = existing
+        .values()
+        .map(|g| {
+            (
+                g.staff_id,
+                CommonInput {
+                    scores: scores_of(&g.evaluator_scores),
+                    bonus: g.bonus,
+                },
+            )
+        })
+        .collect();
+    let kpi_policy = body.kpi_policy();
+    let no_factors = HashMap::new();
+    let run = KpiRun {
+        period,
+        policy: &kpi_policy,
+        common_max: body.preset.common_max(),
+        common: &common,
+        unit_factors: &no_factors,
+        today,
+    };
+    let kpis = compute_with_leaders(conn, &members, &run, &body.preset.thresholds)?;
+    let graded: Vec<f64> = kpis
+        .values()
+        .filter(|k| !k.breakdown.not_graded)
+        .map(|k| k.breakdown.quantity)
+        .collect();
+    let unit_avg_quantity = if graded.is_empty() {
+        0.0
+    } else {
+        graded.iter().sum::<f64>() / graded.len() as f64
+    };
+    let candidates: Vec<Candidate> = members
+        .iter()
+        .filter_map(|m| {
+            let k = kpis.get(&m.id)?;
+            let g = existing.get(&m.id);
+            Some(Candidate {
+                staff_id: m.id,
+                total: k.breakdown.total,
+                disciplined: g.is_some_and(|g| g.disciplined),
+                worked_days: k.worked_days,
+                period_working_days: k.period_working_days,
+                ballot_votes: g.map(|g| g.ballot_votes).unwrap_or(0),
+                rework: i32::try_from(k.rework).unwrap_or(i32::MAX),
+                first_submission: k.first_submission,
+                is_head: unit.head_id == Some(m.id),
+                unit_avg_quantity,
+            })
+        })
+        .collect();
+    let decisions = grade_unit(&candidates, &body.preset);
+    let holidays = calendar::load_calendar(conn, period.first_day(), period.last_day())?;
+    let holiday_days: Vec<NaiveDate> = period
+        .first_day()
+        .iter_days()
+        .take_while(|d| *d <= period.last_day())
+        .filter(|d| holidays.is_holiday(*d))
+        .collect();
+    let contracts =
+        db::staff::contracts_of(conn, &members.iter().map(|m| m.id).collect::<Vec<_>>())?;
+    let now = db::now_utc();
+    let mut keep = Vec::new();
+    for d in decisions {
+        let Some(k) = kpis.get(&d.staff_id) else {
+            continue;
+        };
+        let Some(m) = members.iter().find(|m| m.id == d.staff_id) else {
+            continue;
+        };
+        keep.push(m.id);
+        let b = &k.breakdown;
+        let inputs = serde_json::json!({
+            "period": round.period,
+            "period_first_day": period.first_day(),
+            "period_last_day": period.last_day(),
+            "policy": {"id": policy.id, "code": policy.code, "version": policy.version},
+            "credit_mode": kpi_policy.credit_mode.as_str(),
+            "weights": {"quantity": kpi_policy.weights.quantity, "quality": kpi_policy.weights.quality, "progress": kpi_policy.weights.progress},
+            "leader_unit_weight": kpi_policy.leader_unit_weight,
+            "holidays": holiday_days,
+            "working_days": k.period_working_days,
+            "worked_days": k.worked_days,
+            "contracts": contracts.iter().filter(|c| c.staff_id == m.id).map(|c| serde_json::json!({"effective_from": c.effective_from, "weekly_minutes": c.weekly_minutes})).collect::<Vec<_>>(),
+            "joined_on": m.joined_on,
+            "left_on": m.left_on,
+            "approved_entries": k.approved_entries,
+            "credited_groups": k.groups.iter().map(|g| serde_json::json!({"minutes": g.minutes, "norm_minutes": g.norm_minutes, "rework_count": g.rework_count, "delays": g.delays})).collect::<Vec<_>>(),
+            "tasks": k.tasks,
+            "kpi": b,
+            "unit_average_quantity": unit_avg_quantity,
+            "is_head": unit.head_id == Some(m.id),
+            "computed_at": now,
+        });
+        db::grading::upsert_computed(
+            conn,
+            &GradeValues {
+                round_id: round.id,
+                staff_id: m.id,
+                unit_id: unit.id,
+                is_head: unit.head_id == Some(m.id),
+                is_leader: m.is_leader,
+                expected: b.expected,
+                credited: b.credited,
+                quantity: b.quantity,
+                quality: b.quality,
+                progress: b.progress,
+                task_score: b.task_score,
+                common_score: b.common_score,
+                bonus: b.bonus,
+                total: b.total,
+                worked_days: k.worked_days,
+                period_working_days: k.period_working_days,
+                rework: k.rework,
+                first_submission: k.first_submission,
+                proposed_grade: d.grade.as_str().to_string(),
+                reasons: serde_json::to_string(&d.reasons)
+                    .map_err(|e| AppError::Internal(e.into()))?,
+                inputs: inputs.to_string(),
+                updated_at: now,
+            },
+        )?;
+    }
+    db::grading::delete_grades_except(conn, round.id, &keep)?;
+    Ok(())
+}
+
+/// A round with its grades, for those who manage the unit (everyone once it is published).
+pub fn get_round(
+    conn: &mut DbConnection,
+    viewer: &Viewer,
+    id: i64,
+) -> AppResult<(Round, Unit, PolicyRow, Vec<GradeRow>)> {
+    let (round, unit, policy, _) = load_round(conn, id)?;
+    if !manages(viewer, &unit) && round.state != "published" {
+        return Err(AppError::NotFound);
+    }
+    let grades = db::grading::grades_of_round(conn, id)?;
+    Ok((round, unit, policy, grades))
+}
+
+/// Recomputes an open round (e.g. after more entries were approved).
+pub fn recompute(
+    conn: &mut DbConnection,
+    viewer: &Viewer,
+    id: i64,
+    today: NaiveDate,
+) -> AppResult<()> {
+    conn.transaction(|conn| {
+        let (round, unit, policy, body) = load_round(conn, id)?;
+        if !manages(viewer, &unit) {
+            return Err(AppError::NotFound);
+        }
+        if round.state != "open" {
+            return Err(not_open(&round.state));
+        }
+        compute(conn, &round, &unit, &policy, &body, today)?;
+        audit::record(
+            conn,
+            Some(viewer.staff_id),
+            "grading_round",
+            id,
+            "recompute",
+            None,
+            None,
+            None,
+            None,
+        )?;
+        Ok(())
+    })
+}
+
+/// What an evaluator or the person enters for one member.
+#[derive(Debug, Clone, Default)]
+pub struct AssessmentInput {
+    pub common_scores: Option<Vec<f64>>,
+    pub self_scores: Option<Vec<f64>>,
+    pub bonus: Option<f64>,
+    pub ballot_votes: Option<i32>,
+    pub disciplined: Option<bool>,
+}
+
+fn check_scores(field: &str, scores: &[f64], preset: &PolicyPreset) -> AppResult<()> {
+    if scores.len() != preset.criteria.len() {
+        return Err(AppError::Validation(vec![FieldIssue::new(
+            field,
+            "length",
+            Text::new(
+                format!(
+                    "Cần đúng {} điểm, theo các nhóm tiêu chí của chính sách.",
+                    preset.criteria.len()
+                ),
+                format!(
+                    "Exactly {} scores are needed, one per criteria group of the policy.",
+                    preset.criteria.len()
+                ),
+            ),
+        )]));
+    }
+    let mut issues = Vec::new();
+    for (i, (score, group)) in scores.iter().zip(&preset.criteria).enumerate() {
+        if !score.is_finite() || *score < 0.0 || *score > group.max {
+            issues.push(FieldIssue::new(
+                format!("{field}[{i}]"),
+                "range",
+                Text::new(
+                    format!("{}: điểm từ 0 đến {}.", group.name_vi, group.max),
+                    format!("{}: a score from 0 to {}.", group.name_en, group.max),
+                ),
+            ));
+        }
+    }
+    if issues.is_empty() {
+        Ok(())
+    } else {
+        Err(AppError::Validation(issues))
+    }
+}
+
+/// Records an assessment and recomputes the round. The person may enter only their
+/// self-assessment; evaluators (heads of the unit's subtree, the person's approver, the
+/// organisation) enter the common criteria, bonus, ballot votes and discipline.
+pub fn assess(
+    conn: &mut DbConnection,
+    viewer: &Viewer,
+    round_id: i64,
+    staff_id: i64,
+    input: AssessmentInput,
+    today: NaiveDate,
+) -> AppResult<GradeRow> {
+    conn.transaction(|conn| {
+        let (round, unit, policy, body) = load_round(conn, round_id)?;
+        let is_self = viewer.staff_id == staff_id;
+        let person = db::staff::find(conn, staff_id)?.ok_or(AppError::NotFound)?;
+        let approver = crate::services::approvers::approver_for(conn, &person, None)?;
+        let evaluator = !is_self && (manages(viewer, &unit) || approver == Some(viewer.staff_id));
+        if !is_self && !evaluator {
+            return Err(AppError::NotFound);
+        }
+        let grade = db::grading::grade_of(conn, round_id, staff_id)?.ok_or(AppError::NotFound)?;
+        if round.state != "open" {
+            return Err(not_open(&round.state));
+        }
+        let evaluator_fields = input.common_scores.is_some() || input.bonus.is_some() || input.ballot_votes.is_some() || input.disciplined.is_some();
+        if is_self && evaluator_fields {
+            return Err(AppError::forbidden(
+                "Người được đánh giá chỉ nhập phần tự đánh giá; điểm tiêu chí chung do người đánh giá chấm.",
+                "The person enters only their self-assessment; the evaluator scores the common criteria.",
+            ));
+        }
+        if !is_self && input.self_scores.is_some() {
+            return Err(AppError::forbidden("Chỉ người được đánh giá nhập phần tự đánh giá.", "Only the person enters their self-assessment."));
+        }
+        if let Some(s) = &input.common_scores {
+            check_scores("common_scores", s, &body.preset)?;
+        }
+        if let Some(s) = &input.self_scores {
+            check_scores("self_scores", s, &body.preset)?;
+        }
+        if let Some(b) = input.bonus {
+            if !b.is_finite() || b < 0.0 || b > body.preset.max_bonus {
+                return Err(AppError::Validation(vec![FieldIssue::new(
+                    "bonus",
+                    "range",
+                    Text::new(format!("Điểm thưởng từ 0 đến {}.", body.preset.max_bonus), format!("The bonus is from 0 to {}.", body.preset.max_bonus)),
+                )]));
+            }
+        }
+        if input.ballot_votes.is_some_and(|v| v < 0) {
+            return Err(AppError::validation("ballot_votes", "range", "Số phiếu không âm.", "Ballot votes cannot be negative."));
+        }
+        let to_json = |v: &Option<Vec<f64>>| v.as_ref().map(|s| serde_json::to_string(s).ok());
+        db::grading::set_assessment(
+            conn,
+            grade.id,
+            &Assessment {
+                evaluator_scores: to_json(&input.common_scores),
+                self_scores: to_json(&input.self_scores),
+                bonus: input.bonus,
+                ballot_votes: input.ballot_votes,
+                disciplined: input.disciplined,
+            },
+        )?;
+        compute(conn, &round, &unit, &policy, &body, today)?;
+        audit::record(
+            conn,
+            Some(viewer.staff_id),
+            "grade",
+            grade.id,
+            if is_self { "self_assessment" } else { "assessment" },
+            None,
+            None,
+            None,
+            Some(serde_json::json!({
+                "staff_id": staff_id, "common_scores": input.common_scores, "self_scores": input.self_scores,
+                "bonus": input.bonus, "ballot_votes": input.ballot_votes, "disciplined": input.disciplined,
+            })),
+        )?;
+        db::grading::grade(conn, grade.id)?.ok_or(AppError::NotFound)
+    })
+}
+
+/// An override of the deciding head.
+#[derive(Debug, Clone)]
+pub struct Override {
+    pub staff_id: i64,
+    pub grade: Grade,
+    pub reason: String,
+}
+
+fn reasons_of(g: &GradeRow) -> Vec<Reason> {
+    serde_json::from_str(&g.reasons).unwrap_or_default()
+}
+
+/// The deciding head's decision: a last recompute, then every proposal becomes the final grade
+/// unless overridden with a written reason (the proposal, the override and its reason are kept).
+pub fn decide(
+    conn: &mut DbConnection,
+    viewer: &Viewer,
+    round_id: i64,
+    overrides: Vec<Override>,
+    today: NaiveDate,
+) -> AppResult<()> {
+    conn.transaction(|conn| {
+        let (round, unit, policy, body) = load_round(conn, round_id)?;
+        if !manages(viewer, &unit) {
+            return Err(AppError::NotFound);
+        }
+        if round.state != "open" {
+            return Err(not_open(&round.state));
+        }
+        if overrides.iter().any(|o| o.staff_id == viewer.staff_id) {
+            return Err(AppError::forbidden(
+                "Không ai tự quyết định xếp loại của chính mình.",
+                "Nobody overrides their own grade.",
+            ));
+        }
+        compute(conn, &round, &unit, &policy, &body, today)?;
+        let grades = db::grading::grades_of_round(conn, round_id)?;
+        for o in &overrides {
+            if !grades.iter().any(|g| g.staff_id == o.staff_id) {
+                return Err(AppError::Validation(vec![FieldIssue::new(
+                    "overrides",
+                    "unknown_reference",
+                    Text::new(format!("Cán bộ {} không thuộc đợt đánh giá này.", o.staff_id), format!("Staff {} is not in this round.", o.staff_id)),
+                )]));
+            }
+        }
+        let now = db::now_utc();
+        for g in &grades {
+            let proposed = Grade::parse(&g.proposed_grade).unwrap_or(Grade::NotGraded);
+            let mut reasons = reasons_of(g);
+            let (final_grade, why) = match overrides.iter().find(|o| o.staff_id == g.staff_id) {
+                Some(o) => {
+                    reasons.push(Reason::Override { from: proposed, to: o.grade, reason: o.reason.clone() });
+                    (o.grade, Some(o.reason.as_str()))
+                }
+                None => (proposed, None),
+            };
+            let text = serde_json::to_string(&reasons).map_err(|e| AppError::Internal(e.into()))?;
+            db::grading::set_final(conn, g.id, final_grade.as_str(), &text, why, now)?;
+        }
+        if !db::grading::set_round_state(conn, round_id, round.version, "decided", Some(viewer.staff_id), None, now)? {
+            return Err(crate::services::access::stale());
+        }
+        audit::record(
+            conn,
+            Some(viewer.staff_id),
+            "grading_round",
+            round_id,
+            "decide",
+            Some("open"),
+            Some("decided"),
+            None,
+            Some(serde_json::json!({"overrides": overrides.iter().map(|o| serde_json::json!({"staff_id": o.staff_id, "grade": o.grade.as_str(), "reason": o.reason})).collect::<Vec<_>>()})),
+        )?;
+        Ok(())
+    })
+}
+
+/// Publishes a decided round (organisation department): results become visible to all staff
+/// and the unit's diary is locked for every month of the period.
+pub fn publish(conn: &mut DbConnection, viewer: &Viewer, round_id: i64) -> AppResult<()> {
+    crate::services::access::require_org_manager(viewer)?;
+    conn.transaction(|conn| {
+        let (round, unit, _, _) = load_round(conn, round_id)?;
+        if round.state != "decided" {
+            return Err(AppError::Conflict(Text::new(
+                "Chỉ công bố đợt đánh giá đã có quyết định của thủ trưởng.",
+                "Only a decided round can be published.",
+            )));
+        }
+        let now = db::now_utc();
+        if !db::grading::set_round_state(
+            conn,
+            round_id,
+            round.version,
+            "published",
+            None,
+            Some(viewer.staff_id),
+            now,
+        )? {
+            return Err(crate::services::access::stale());
+        }
+        let period =
+            Period::parse(&round.period).map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))?;
+        for month in period.months() {
+            db::locks::lock(
+                conn,
+                unit.id,
+                &month.to_string(),
+                Some(viewer.staff_id),
+                now,
+            )?;
+        }
+        audit::record(
+            conn,
+            Some(viewer.staff_id),
+            "grading_round",
+            round_id,
+            "publish",
+            Some("decided"),
+            Some("published"),
+            None,
+            None,
+        )?;
+        Ok(())
+    })
+}
+
+/// A grade with everything behind it (the person, those who manage the unit, the organisation).
+pub fn explain(
+    conn: &mut DbConnection,
+    viewer: &Viewer,
+    grade_id: i64,
+) -> AppResult<(
+    GradeRow,
+    Round,
+    Unit,
+    PolicyRow,
+    Vec<db::grading::AppealRow>,
+)> {
+    let grade = db::grading::grade(conn, grade_id)?.ok_or(AppError::NotFound)?;
+    let (round, unit, policy, _) = load_round(conn, grade.round_id)?;
+    if grade.staff_id != viewer.staff_id && !manages(viewer, &unit) {
+        return Err(AppError::NotFound);
+    }
+    let appeals = db::grading::appeals_of_grade(conn, grade_id)?;
+    Ok((grade, round, unit, policy, appeals))
+}
+
+/// Published results of a period across the organisation (every authenticated user).
+pub fn published(
+    conn: &mut DbConnection,
+    period: Period,
+) -> AppResult<Vec<(Round, Unit, Vec<GradeRow>)>> {
+    let rounds = db::grading::published_rounds(conn, &period.to_string())?;
+    let ids: Vec<i64> = rounds.iter().map(|r| r.id).collect();
+    let mut grades: HashMap<i64, Vec<GradeRow>> = HashMap::new();
+    for g in db::grading::grades_of_rounds(conn, &ids)? {
+        grades.entry(g.round_id).or_default().push(g);
+    }
+    let unit_ids: Vec<i64> = rounds.iter().map(|r| r.unit_id).collect();
+    let mut units: HashMap<i64, Unit> = db::units::find_many(conn, &unit_ids)?
+        .into_iter()
+        .map(|u| (u.id, u))
+        .collect();
+    let mut out = Vec::new();
+    for r in rounds {
+        let Some(unit) = units.remove(&r.unit_id) else {
+            continue;
+        };
+        let g = grades.remove(&r.id).unwrap_or_default();
+        out.push((r, unit, g));
+    }
+    Ok(out)
+}
