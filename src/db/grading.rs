@@ -377,3 +377,103 @@ pub fn appeals_of_grade(conn: &mut DbConnection, grade_id: i64) -> QueryResult<V
         .select(AppealRow::as_select())
         .load(conn)
 }
+
+/// Decided or published rounds of a unit whose period lies in `year` (months `YYYY-MM`, quarters
+/// `YYYY-Qn`), excluding the year round itself.
+pub fn rounds_within_year(conn: &mut DbConnection, unit_id: i64, year: i32) -> QueryResult<Vec<Round>> {
+    grading_rounds::table
+        .filter(grading_rounds::unit_id.eq(unit_id))
+        .filter(grading_rounds::period.like(format!("{year}-%")))
+        .filter(grading_rounds::state.eq_any(vec!["decided", "published"]))
+        .order(grading_rounds::period.asc())
+        .select(Round::as_select())
+        .load(conn)
+}
+
+/// Final grades of year rounds (`period = year`) for some people, across units.
+pub fn year_grades(conn: &mut DbConnection, year: i32, staff_ids: Option<&[i64]>) -> QueryResult<Vec<(i64, Option<String>, i64)>> {
+    let mut q = grades::table
+        .inner_join(grading_rounds::table)
+        .filter(grading_rounds::period.eq(year.to_string()))
+        .filter(grading_rounds::state.eq_any(vec!["decided", "published"]))
+        .select((grades::staff_id, grades::final_grade, grades::id))
+        .into_boxed();
+    if let Some(ids) = staff_ids {
+        q = q.filter(grades::staff_id.eq_any(ids.to_vec()));
+    }
+    q.load(conn)
+}
+
+// ---- Appeals (filing and resolving) ----
+
+/// A new appeal or reserved opinion.
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = appeals)]
+pub struct NewAppeal<'a> {
+    pub grade_id: i64,
+    pub staff_id: i64,
+    pub kind: &'a str,
+    pub reason: &'a str,
+    pub state: &'a str,
+    pub created_at: NaiveDateTime,
+}
+
+pub fn insert_appeal(conn: &mut DbConnection, a: &NewAppeal<'_>) -> QueryResult<i64> {
+    diesel::insert_into(appeals::table)
+        .values(a)
+        .returning(appeals::id)
+        .get_result(conn)
+}
+
+pub fn appeal(conn: &mut DbConnection, id: i64) -> QueryResult<Option<AppealRow>> {
+    appeals::table
+        .find(id)
+        .select(AppealRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Whether the grade has an appeal waiting for the level above.
+pub fn has_filed_appeal(conn: &mut DbConnection, grade_id: i64) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        appeals::table
+            .filter(appeals::grade_id.eq(grade_id))
+            .filter(appeals::state.eq("filed")),
+    ))
+    .get_result(conn)
+}
+
+/// Takes the grade's row lock for the rest of the transaction (a no-op update), so that
+/// concurrent appeals on one grade are serialised.
+pub fn lock_grade(conn: &mut DbConnection, grade_id: i64) -> QueryResult<bool> {
+    let n = diesel::update(grades::table.find(grade_id))
+        .set(grades::version.eq(grades::version))
+        .execute(conn)?;
+    Ok(n == 1)
+}
+
+/// Resolves a `filed` appeal; false when it was no longer filed (resolved concurrently).
+pub fn resolve_appeal(
+    conn: &mut DbConnection,
+    id: i64,
+    state: &str,
+    resolver_id: i64,
+    resolution: &str,
+    new_grade: Option<&str>,
+    now: NaiveDateTime,
+) -> QueryResult<bool> {
+    let n = diesel::update(
+        appeals::table
+            .filter(appeals::id.eq(id))
+            .filter(appeals::state.eq("filed")),
+    )
+    .set((
+        appeals::state.eq(state),
+        appeals::resolver_id.eq(resolver_id),
+        appeals::resolution.eq(resolution),
+        appeals::new_grade.eq(new_grade),
+        appeals::resolved_at.eq(now),
+    ))
+    .execute(conn)?;
+    Ok(n == 1)
+}

@@ -29,7 +29,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(explain_grade)
         .service(published)
         .service(list_policies)
-        .service(create_policy);
+        .service(create_policy)
+        .service(two_years_not_complete);
 }
 
 /// A rule applied to a grade, with its explanation in the caller's language.
@@ -814,4 +815,68 @@ pub async fn create_policy(
         })
         .await?;
     Ok(HttpResponse::Created().json(policy_view(row, body)))
+}
+
+/// `?year=2026`.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct YearQuery {
+    /// The later of the two years.
+    pub year: i32,
+}
+
+/// A person graded `not_complete` two years running.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TwoYearsFlag {
+    /// The person.
+    pub staff_id: i64,
+    /// Full name.
+    pub full_name: String,
+    /// The year grade of `year` (grade id, for `/grades/{id}/explain`).
+    pub grade_id: i64,
+    /// The year grade of the year before.
+    pub previous_grade_id: i64,
+}
+
+/// People to flag.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TwoYearsReport {
+    /// The later year.
+    pub year: i32,
+    /// Flagged people (Law 80/2025 Art. 27: lower post or dismissal is to be considered).
+    pub people: Vec<TwoYearsFlag>,
+}
+
+/// People graded `not_complete` in the year rounds of two consecutive years (organisation
+/// department).
+#[utoipa::path(
+    tag = "grading",
+    params(YearQuery),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Flagged people", body = TwoYearsReport),
+        (status = 403, description = "Not the organisation department", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/reports/two-years-not-complete")]
+pub async fn two_years_not_complete(state: web::Data<AppState>, user: AuthUser, q: web::Query<YearQuery>) -> Result<HttpResponse, AppError> {
+    let year = q.year;
+    let people = state
+        .db(move |conn, _| {
+            let viewer = load_viewer(conn, user.staff_id)?;
+            let rows = services::grading::two_years_not_complete(conn, &viewer, year)?;
+            let ids: Vec<i64> = rows.iter().map(|r| r.0).collect();
+            let names: std::collections::HashMap<i64, String> = crate::db::staff::names_of(conn, &ids)?.into_iter().collect();
+            Ok(rows
+                .into_iter()
+                .map(|(staff_id, grade_id, previous_grade_id)| TwoYearsFlag {
+                    staff_id,
+                    full_name: names.get(&staff_id).cloned().unwrap_or_default(),
+                    grade_id,
+                    previous_grade_id,
+                })
+                .collect::<Vec<_>>())
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(TwoYearsReport { year, people }))
 }

@@ -271,6 +271,12 @@ fn compute(
         today,
     };
     let kpis = compute_with_leaders(conn, &members, &run, &body.preset.thresholds)?;
+    // A year's total is the average of the year's period totals weighted by days worked
+    // (rulebook "Year grade"), when the unit has decided rounds in that year.
+    let year_totals = match period {
+        Period::Year { year } => year_totals(conn, unit.id, year)?,
+        _ => HashMap::new(),
+    };
     let graded: Vec<f64> = kpis
         .values()
         .filter(|k| !k.breakdown.not_graded)
@@ -288,7 +294,7 @@ fn compute(
             let g = existing.get(&m.id);
             Some(Candidate {
                 staff_id: m.id,
-                total: k.breakdown.total,
+                total: year_totals.get(&m.id).map(|y| y.total).unwrap_or(k.breakdown.total),
                 disciplined: g.is_some_and(|g| g.disciplined),
                 worked_days: k.worked_days,
                 period_working_days: k.period_working_days,
@@ -340,6 +346,7 @@ fn compute(
             "tasks": k.tasks,
             "kpi": b,
             "unit_average_quantity": unit_avg_quantity,
+            "year_from_periods": year_totals.get(&m.id),
             "is_head": unit.head_id == Some(m.id),
             "computed_at": now,
         });
@@ -359,7 +366,7 @@ fn compute(
                 task_score: b.task_score,
                 common_score: b.common_score,
                 bonus: b.bonus,
-                total: b.total,
+                total: year_totals.get(&m.id).map(|y| y.total).unwrap_or(b.total),
                 worked_days: k.worked_days,
                 period_working_days: k.period_working_days,
                 rework: k.rework,
@@ -374,6 +381,57 @@ fn compute(
     }
     db::grading::delete_grades_except(conn, round.id, &keep)?;
     Ok(())
+}
+
+/// A person's year total built from the year's period totals.
+#[derive(Debug, Clone, Serialize)]
+pub struct YearTotal {
+    pub total: f64,
+    /// (period, total, days worked) of each period used.
+    pub periods: Vec<(String, f64, i64)>,
+}
+
+/// Year totals of a unit's members from its decided month rounds of the year (quarter rounds
+/// when there are no month rounds): Σ total × days worked / Σ days worked.
+fn year_totals(conn: &mut DbConnection, unit_id: i64, year: i32) -> AppResult<HashMap<i64, YearTotal>> {
+    let rounds = db::grading::rounds_within_year(conn, unit_id, year)?;
+    let months: Vec<&Round> = rounds.iter().filter(|r| !r.period.contains('Q')).collect();
+    let chosen: Vec<&Round> = if months.is_empty() { rounds.iter().collect() } else { months };
+    let ids: Vec<i64> = chosen.iter().map(|r| r.id).collect();
+    let period_of: HashMap<i64, String> = chosen.iter().map(|r| (r.id, r.period.clone())).collect();
+    let mut per_person: HashMap<i64, Vec<(String, f64, i64)>> = HashMap::new();
+    for g in db::grading::grades_of_rounds(conn, &ids)? {
+        let p = period_of.get(&g.round_id).cloned().unwrap_or_default();
+        per_person.entry(g.staff_id).or_default().push((p, g.total, g.worked_days));
+    }
+    Ok(per_person
+        .into_iter()
+        .filter_map(|(id, periods)| {
+            let pairs: Vec<(f64, i64)> = periods.iter().map(|(_, t, d)| (*t, *d)).collect();
+            crate::domain::kpi::weighted_year_total(&pairs).map(|total| (id, YearTotal { total, periods }))
+        })
+        .collect())
+}
+
+/// People graded `not_complete` in the year rounds of `year` and of the year before (Law 80/2025
+/// Art. 27: to be considered for a lower post or dismissal). Organisation department only.
+/// Returns (staff id, this year's grade id, last year's grade id).
+pub fn two_years_not_complete(conn: &mut DbConnection, viewer: &Viewer, year: i32) -> AppResult<Vec<(i64, i64, i64)>> {
+    crate::services::access::require_org_manager(viewer)?;
+    let this_year: Vec<(i64, Option<String>, i64)> = db::grading::year_grades(conn, year, None)?
+        .into_iter()
+        .filter(|(_, g, _)| g.as_deref() == Some("not_complete"))
+        .collect();
+    let ids: Vec<i64> = this_year.iter().map(|(s, _, _)| *s).collect();
+    let last_year: HashMap<i64, i64> = db::grading::year_grades(conn, year - 1, Some(&ids))?
+        .into_iter()
+        .filter(|(_, g, _)| g.as_deref() == Some("not_complete"))
+        .map(|(s, _, id)| (s, id))
+        .collect();
+    Ok(this_year
+        .into_iter()
+        .filter_map(|(s, _, gid)| last_year.get(&s).map(|prev| (s, gid, *prev)))
+        .collect())
 }
 
 /// A round with its grades, for those who manage the unit (everyone once it is published).

@@ -1,11 +1,13 @@
 //! One integration test binary: every module is a feature told as the user's story, run against
 //! SQLite (default) or PostgreSQL (`TEST_DATABASE_URL=postgres://...`).
 
+mod appeals;
 mod approvals;
 mod auth;
 mod calendar;
 mod diary;
 mod errors;
+mod exports;
 mod grading;
 mod health;
 mod helpers;
@@ -16,3 +18,4 @@ mod organisation;
 mod products;
 mod tasks;
 mod weeks;
+mod year;
