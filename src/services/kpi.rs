@@ -323,6 +323,51 @@ pub fn default_policy() -> (KpiPolicy, crate::domain::grading::PolicyPreset) {
     (KpiPolicy::default(), preset)
 }
 
+/// The policy and the evaluators' scores that apply to a unit's period: those of its grading
+/// round when one exists, else the default policy version and no scores yet.
+pub fn policy_and_scores(
+    conn: &mut DbConnection,
+    unit_id: Option<i64>,
+    period: Period,
+) -> AppResult<(
+    KpiPolicy,
+    crate::domain::grading::PolicyPreset,
+    HashMap<i64, CommonInput>,
+)> {
+    use crate::services::grading::parse_body;
+    let round = match unit_id {
+        Some(u) => db::grading::round_of(conn, u, &period.to_string())?,
+        None => None,
+    };
+    let policy_row = match &round {
+        Some(r) => db::grading::policy(conn, r.policy_id)?,
+        None => db::grading::default_policy(conn)?,
+    };
+    let Some(row) = policy_row else {
+        let (k, p) = default_policy();
+        return Ok((k, p, HashMap::new()));
+    };
+    let body = parse_body(&row)?;
+    let mut common = HashMap::new();
+    if let Some(r) = round {
+        for g in db::grading::grades_of_round(conn, r.id)? {
+            let scores: Vec<f64> = g
+                .evaluator_scores
+                .as_deref()
+                .and_then(|t| serde_json::from_str(t).ok())
+                .unwrap_or_default();
+            common.insert(
+                g.staff_id,
+                CommonInput {
+                    scores,
+                    bonus: g.bonus,
+                },
+            );
+        }
+    }
+    Ok((body.kpi_policy(), body.preset, common))
+}
+
 /// A person's KPI for a period (the person, heads of their subtree, the organisation).
 pub fn staff_kpi(
     conn: &mut DbConnection,
@@ -340,8 +385,7 @@ pub fn staff_kpi(
     if !viewer.can_see_person(staff_id, path.as_deref()) {
         return Err(AppError::NotFound);
     }
-    let (policy, preset) = default_policy();
-    let common = HashMap::new();
+    let (policy, preset, common) = policy_and_scores(conn, person.unit_id, period)?;
     let factors = HashMap::new();
     let run = KpiRun {
         period,
@@ -403,8 +447,7 @@ pub fn unit_kpi(
         });
     }
     let members = db::staff::members_of(conn, unit_id)?;
-    let (policy, preset) = default_policy();
-    let common = HashMap::new();
+    let (policy, preset, common) = policy_and_scores(conn, Some(unit_id), period)?;
     let factors = HashMap::new();
     let run = KpiRun {
         period,

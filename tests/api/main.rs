@@ -19,3 +19,4 @@ mod products;
 mod tasks;
 mod weeks;
 mod year;
+mod grading_rules;

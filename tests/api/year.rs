@@ -11,17 +11,34 @@ async fn contract_from(app: &TestApp, admin: &str, staff_id: i64, from: &str) {
     let path = format!("/api/v1/staff/{staff_id}");
     let etag = etag_of(&app.get(&path, admin).await);
     let res = app
-        .patch(&path, admin, Some(&etag), json!({"contract": {"weekly_hours": 40, "effective_from": from}}))
+        .patch(
+            &path,
+            admin,
+            Some(&etag),
+            json!({"contract": {"weekly_hours": 40, "effective_from": from}}),
+        )
         .await;
     assert_eq!(res.status(), StatusCode::OK);
 }
 
 async fn open_and_decide(app: &TestApp, token: &str, unit_id: i64, period: &str) -> Value {
-    let res = app.post("/api/v1/grading/rounds", token, json!({"unit_id": unit_id, "period": period})).await;
+    let res = app
+        .post(
+            "/api/v1/grading/rounds",
+            token,
+            json!({"unit_id": unit_id, "period": period}),
+        )
+        .await;
     assert_eq!(res.status(), StatusCode::CREATED, "open {period}");
     let round: Value = res.json().await.expect("json");
     let id = round["id"].as_i64().expect("id");
-    let res = app.post(&format!("/api/v1/grading/rounds/{id}/decide"), token, json!({})).await;
+    let res = app
+        .post(
+            &format!("/api/v1/grading/rounds/{id}/decide"),
+            token,
+            json!({}),
+        )
+        .await;
     assert_eq!(res.status(), StatusCode::OK, "decide {period}");
     res.json().await.expect("json")
 }
@@ -52,8 +69,16 @@ async fn a_year_is_the_days_worked_weighted_average_of_its_months() {
     // (46.67 × 22 + 46.67 × 21) / 43 = 46.67
     assert_eq!(total_of(&year, d.org.s2), 46.67);
     let grade = &year["grades"][0];
-    let explain: Value = app.get(&format!("/api/v1/grades/{}/explain", grade["id"]), &tochuc).await.json().await.expect("json");
-    let periods = explain["inputs"]["year_from_periods"]["periods"].as_array().expect("periods").clone();
+    let explain: Value = app
+        .get(&format!("/api/v1/grades/{}/explain", grade["id"]), &tochuc)
+        .await
+        .json()
+        .await
+        .expect("json");
+    let periods = explain["inputs"]["year_from_periods"]["periods"]
+        .as_array()
+        .expect("periods")
+        .clone();
     assert_eq!(periods.len(), 2);
     assert_eq!(periods[0][0], "2026-10");
     assert_eq!(periods[0][2], 22);
@@ -89,5 +114,10 @@ async fn two_years_not_complete_in_a_row_are_flagged_for_the_organisation() {
         .await
         .expect("json");
     assert_eq!(report["people"].as_array().expect("people").len(), 0);
-    assert_problem(app.get("/api/v1/reports/two-years-not-complete?year=2026", &d.h1).await, StatusCode::FORBIDDEN).await;
+    assert_problem(
+        app.get("/api/v1/reports/two-years-not-complete?year=2026", &d.h1)
+            .await,
+        StatusCode::FORBIDDEN,
+    )
+    .await;
 }
