@@ -60,9 +60,27 @@ tokio::task_local! {
     static CURRENT: Lang;
 }
 
+thread_local! {
+    /// The language of a request whose work runs on the blocking pool (`AppState::db`), where
+    /// the request's task-local is not visible.
+    static BLOCKING: std::cell::Cell<Option<Lang>> = const { std::cell::Cell::new(None) };
+}
+
 /// The language of the request being served (Vietnamese outside a request).
 pub fn current() -> Lang {
-    CURRENT.try_with(|l| *l).unwrap_or_default()
+    CURRENT
+        .try_with(|l| *l)
+        .ok()
+        .or_else(|| BLOCKING.with(|b| b.get()))
+        .unwrap_or_default()
+}
+
+/// Runs `f` (on a blocking-pool thread) with `lang` as the current language.
+pub fn with_lang<T>(lang: Lang, f: impl FnOnce() -> T) -> T {
+    BLOCKING.with(|b| b.set(Some(lang)));
+    let out = f();
+    BLOCKING.with(|b| b.set(None));
+    out
 }
 
 /// Text in both languages; rendered in the request's language.

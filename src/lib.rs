@@ -55,9 +55,12 @@ impl AppState {
         T: Send + 'static,
     {
         let state = Arc::clone(self);
+        let lang = i18n::current();
         web::block(move || {
-            let mut conn = state.pool.get()?;
-            f(&mut conn, &state)
+            i18n::with_lang(lang, || {
+                let mut conn = state.pool.get()?;
+                f(&mut conn, &state)
+            })
         })
         .await?
     }

@@ -380,7 +380,11 @@ pub fn appeals_of_grade(conn: &mut DbConnection, grade_id: i64) -> QueryResult<V
 
 /// Decided or published rounds of a unit whose period lies in `year` (months `YYYY-MM`, quarters
 /// `YYYY-Qn`), excluding the year round itself.
-pub fn rounds_within_year(conn: &mut DbConnection, unit_id: i64, year: i32) -> QueryResult<Vec<Round>> {
+pub fn rounds_within_year(
+    conn: &mut DbConnection,
+    unit_id: i64,
+    year: i32,
+) -> QueryResult<Vec<Round>> {
     grading_rounds::table
         .filter(grading_rounds::unit_id.eq(unit_id))
         .filter(grading_rounds::period.like(format!("{year}-%")))
@@ -391,7 +395,11 @@ pub fn rounds_within_year(conn: &mut DbConnection, unit_id: i64, year: i32) -> Q
 }
 
 /// Final grades of year rounds (`period = year`) for some people, across units.
-pub fn year_grades(conn: &mut DbConnection, year: i32, staff_ids: Option<&[i64]>) -> QueryResult<Vec<(i64, Option<String>, i64)>> {
+pub fn year_grades(
+    conn: &mut DbConnection,
+    year: i32,
+    staff_ids: Option<&[i64]>,
+) -> QueryResult<Vec<(i64, Option<String>, i64)>> {
     let mut q = grades::table
         .inner_join(grading_rounds::table)
         .filter(grading_rounds::period.eq(year.to_string()))

@@ -859,14 +859,21 @@ pub struct TwoYearsReport {
     )
 )]
 #[get("/reports/two-years-not-complete")]
-pub async fn two_years_not_complete(state: web::Data<AppState>, user: AuthUser, q: web::Query<YearQuery>) -> Result<HttpResponse, AppError> {
+pub async fn two_years_not_complete(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    q: web::Query<YearQuery>,
+) -> Result<HttpResponse, AppError> {
     let year = q.year;
     let people = state
         .db(move |conn, _| {
             let viewer = load_viewer(conn, user.staff_id)?;
             let rows = services::grading::two_years_not_complete(conn, &viewer, year)?;
             let ids: Vec<i64> = rows.iter().map(|r| r.0).collect();
-            let names: std::collections::HashMap<i64, String> = crate::db::staff::names_of(conn, &ids)?.into_iter().collect();
+            let names: std::collections::HashMap<i64, String> =
+                crate::db::staff::names_of(conn, &ids)?
+                    .into_iter()
+                    .collect();
             Ok(rows
                 .into_iter()
                 .map(|(staff_id, grade_id, previous_grade_id)| TwoYearsFlag {

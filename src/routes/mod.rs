@@ -1,12 +1,14 @@
 //! HTTP layer: thin handlers (extract, validate, call one service inside `web::block`, map to a
 //! DTO) and the request/response types documented in the OpenAPI spec.
 
+pub mod appeals;
 pub mod approvals;
 pub mod audit;
 pub mod auth;
 pub mod calendar;
 pub mod docs;
 pub mod entries;
+pub mod exports;
 pub mod grading;
 pub mod health;
 pub mod kpi;
@@ -51,6 +53,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .configure(approvals::configure)
                 .configure(kpi::configure)
                 .configure(grading::configure)
+                .configure(exports::configure)
+                .configure(appeals::configure)
                 .configure(calendar::configure)
                 .configure(leaves::configure)
                 .configure(weeks::configure),

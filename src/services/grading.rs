@@ -294,7 +294,10 @@ fn compute(
             let g = existing.get(&m.id);
             Some(Candidate {
                 staff_id: m.id,
-                total: year_totals.get(&m.id).map(|y| y.total).unwrap_or(k.breakdown.total),
+                total: year_totals
+                    .get(&m.id)
+                    .map(|y| y.total)
+                    .unwrap_or(k.breakdown.total),
                 disciplined: g.is_some_and(|g| g.disciplined),
                 worked_days: k.worked_days,
                 period_working_days: k.period_working_days,
@@ -393,22 +396,34 @@ pub struct YearTotal {
 
 /// Year totals of a unit's members from its decided month rounds of the year (quarter rounds
 /// when there are no month rounds): Σ total × days worked / Σ days worked.
-fn year_totals(conn: &mut DbConnection, unit_id: i64, year: i32) -> AppResult<HashMap<i64, YearTotal>> {
+fn year_totals(
+    conn: &mut DbConnection,
+    unit_id: i64,
+    year: i32,
+) -> AppResult<HashMap<i64, YearTotal>> {
     let rounds = db::grading::rounds_within_year(conn, unit_id, year)?;
     let months: Vec<&Round> = rounds.iter().filter(|r| !r.period.contains('Q')).collect();
-    let chosen: Vec<&Round> = if months.is_empty() { rounds.iter().collect() } else { months };
+    let chosen: Vec<&Round> = if months.is_empty() {
+        rounds.iter().collect()
+    } else {
+        months
+    };
     let ids: Vec<i64> = chosen.iter().map(|r| r.id).collect();
     let period_of: HashMap<i64, String> = chosen.iter().map(|r| (r.id, r.period.clone())).collect();
     let mut per_person: HashMap<i64, Vec<(String, f64, i64)>> = HashMap::new();
     for g in db::grading::grades_of_rounds(conn, &ids)? {
         let p = period_of.get(&g.round_id).cloned().unwrap_or_default();
-        per_person.entry(g.staff_id).or_default().push((p, g.total, g.worked_days));
+        per_person
+            .entry(g.staff_id)
+            .or_default()
+            .push((p, g.total, g.worked_days));
     }
     Ok(per_person
         .into_iter()
         .filter_map(|(id, periods)| {
             let pairs: Vec<(f64, i64)> = periods.iter().map(|(_, t, d)| (*t, *d)).collect();
-            crate::domain::kpi::weighted_year_total(&pairs).map(|total| (id, YearTotal { total, periods }))
+            crate::domain::kpi::weighted_year_total(&pairs)
+                .map(|total| (id, YearTotal { total, periods }))
         })
         .collect())
 }
@@ -416,7 +431,11 @@ fn year_totals(conn: &mut DbConnection, unit_id: i64, year: i32) -> AppResult<Ha
 /// People graded `not_complete` in the year rounds of `year` and of the year before (Law 80/2025
 /// Art. 27: to be considered for a lower post or dismissal). Organisation department only.
 /// Returns (staff id, this year's grade id, last year's grade id).
-pub fn two_years_not_complete(conn: &mut DbConnection, viewer: &Viewer, year: i32) -> AppResult<Vec<(i64, i64, i64)>> {
+pub fn two_years_not_complete(
+    conn: &mut DbConnection,
+    viewer: &Viewer,
+    year: i32,
+) -> AppResult<Vec<(i64, i64, i64)>> {
     crate::services::access::require_org_manager(viewer)?;
     let this_year: Vec<(i64, Option<String>, i64)> = db::grading::year_grades(conn, year, None)?
         .into_iter()

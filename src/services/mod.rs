@@ -3,6 +3,7 @@
 //! transactions compose and tests can call them directly.
 
 pub mod access;
+pub mod appeals;
 pub mod approvals;
 pub mod approvers;
 pub mod audit;
@@ -10,6 +11,7 @@ pub mod auth;
 pub mod calendar;
 pub mod delegations;
 pub mod entries;
+pub mod exports;
 pub mod grading;
 pub mod import;
 pub mod kpi;

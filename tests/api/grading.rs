@@ -7,7 +7,7 @@ use serde_json::{json, Value};
 use crate::diary::{act, diary_setup, log, Diary};
 use crate::helpers::{assert_problem, etag_of, fields, TestApp, PASSWORD};
 
-async fn contract_from_january(app: &TestApp, d: &Diary, staff_id: i64) {
+pub async fn contract_from_january(app: &TestApp, d: &Diary, staff_id: i64) {
     let path = format!("/api/v1/staff/{staff_id}");
     let etag = etag_of(&app.get(&path, &d.org.admin).await);
     let res = app
@@ -22,7 +22,7 @@ async fn contract_from_january(app: &TestApp, d: &Diary, staff_id: i64) {
 }
 
 /// s1's October: 480 + 480 (one quality rework) + 240 approved minutes.
-async fn october_diary(app: &TestApp, d: &Diary) {
+pub async fn october_diary(app: &TestApp, d: &Diary) {
     contract_from_january(app, d, d.org.s1).await;
     contract_from_january(app, d, d.org.h1).await;
     for (day, minutes, quantity) in [
@@ -57,7 +57,7 @@ async fn october_diary(app: &TestApp, d: &Diary) {
     }
 }
 
-fn grade_of(round: &Value, staff_id: i64) -> &Value {
+pub fn grade_of(round: &Value, staff_id: i64) -> &Value {
     round["grades"]
         .as_array()
         .expect("grades")

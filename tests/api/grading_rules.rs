@@ -131,6 +131,34 @@ async fn a_round_can_use_another_preset_and_a_preset_limits_its_periods() {
     assert_eq!(res.status(), StatusCode::CREATED);
     let round: Value = res.json().await.expect("json");
     assert_eq!(round["policy"]["code"], "nga-bay-2021");
+    // Labels and reasons follow Accept-Language even though they are built on the database pool.
+    let en: Value = app
+        .client
+        .get(format!(
+            "{}/api/v1/grading/rounds/{}",
+            app.address, round["id"]
+        ))
+        .bearer_auth(&d.h1)
+        .header("Accept-Language", "en")
+        .send()
+        .await
+        .expect("request")
+        .json()
+        .await
+        .expect("json");
+    let g = &en["grades"][0];
+    assert!(
+        g["proposed_grade"]["label"]
+            .as_str()
+            .is_some_and(|l| l.is_ascii()),
+        "{g}"
+    );
+    assert!(
+        g["reasons"][0]["message"]
+            .as_str()
+            .is_some_and(|m| m.starts_with("Total") || m.starts_with("Worked")),
+        "{g}"
+    );
     // Its four common groups of 7.5 points and a bonus of up to 3.
     let put = format!(
         "{}/api/v1/grading/rounds/{}/assessments/{}",
