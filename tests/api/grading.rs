@@ -5,20 +5,11 @@ use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
 use crate::diary::{act, diary_setup, log, Diary};
-use crate::helpers::{assert_problem, etag_of, fields, TestApp, PASSWORD};
+use crate::helpers::{assert_problem, fields, set_contract, TestApp, PASSWORD};
 
+/// A 40-hour contract from the start of 2026.
 pub async fn contract_from_january(app: &TestApp, d: &Diary, staff_id: i64) {
-    let path = format!("/api/v1/staff/{staff_id}");
-    let etag = etag_of(&app.get(&path, &d.org.admin).await);
-    let res = app
-        .patch(
-            &path,
-            &d.org.admin,
-            Some(&etag),
-            json!({"contract": {"weekly_hours": 40, "effective_from": "2026-01-01"}}),
-        )
-        .await;
-    assert_eq!(res.status(), StatusCode::OK);
+    set_contract(app, &d.org.admin, staff_id, "2026-01-01").await;
 }
 
 /// s1's October: 480 + 480 (one quality rework) + 240 approved minutes.

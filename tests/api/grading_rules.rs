@@ -5,30 +5,16 @@ use reqwest::StatusCode;
 use serde_json::{json, Value};
 
 use crate::diary::diary_setup;
-use crate::helpers::{etag_of, TestApp, PASSWORD};
-
-async fn contract_from(app: &TestApp, admin: &str, staff_id: i64, from: &str) {
-    let path = format!("/api/v1/staff/{staff_id}");
-    let etag = etag_of(&app.get(&path, admin).await);
-    let res = app
-        .patch(
-            &path,
-            admin,
-            Some(&etag),
-            json!({"contract": {"weekly_hours": 40, "effective_from": from}}),
-        )
-        .await;
-    assert_eq!(res.status(), StatusCode::OK);
-}
+use crate::helpers::{set_contract, PASSWORD};
 
 #[tokio::test]
 async fn discipline_and_too_little_work_are_recorded_as_reasons() {
     let app = crate::helpers::spawn_app().await;
     let d = diary_setup(&app).await;
     let tochuc = app.login_as("tochuc", PASSWORD).await;
-    contract_from(&app, &d.org.admin, d.org.s1, "2026-01-01").await;
+    set_contract(&app, &d.org.admin, d.org.s1, "2026-01-01").await;
     // h1 starts on Tuesday 2026-10-20: 9 of October's 22 working days → less than half → not graded.
-    contract_from(&app, &d.org.admin, d.org.h1, "2026-10-20").await;
+    set_contract(&app, &d.org.admin, d.org.h1, "2026-10-20").await;
     let res = app
         .post(
             "/api/v1/grading/rounds",

@@ -220,6 +220,21 @@ impl TestApp {
     }
 }
 
+/// Gives a person a 40-hour contract from `from` (as the administrator would, with If-Match).
+pub async fn set_contract(app: &TestApp, admin: &str, staff_id: i64, from: &str) {
+    let path = format!("/api/v1/staff/{staff_id}");
+    let etag = etag_of(&app.get(&path, admin).await);
+    let res = app
+        .patch(
+            &path,
+            admin,
+            Some(&etag),
+            json!({"contract": {"weekly_hours": 40, "effective_from": from}}),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK, "contract of {staff_id}");
+}
+
 pub fn etag_of(res: &Response) -> String {
     res.headers()
         .get("etag")

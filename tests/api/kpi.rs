@@ -5,27 +5,13 @@ use reqwest::StatusCode;
 use serde_json::{json, Value};
 
 use crate::diary::{act, diary_setup, log, Diary};
-use crate::helpers::{assert_problem, etag_of, fields, TestApp};
-
-async fn contract_from_january(app: &TestApp, d: &Diary, staff_id: i64) {
-    let path = format!("/api/v1/staff/{staff_id}");
-    let etag = etag_of(&app.get(&path, &d.org.admin).await);
-    let res = app
-        .patch(
-            &path,
-            &d.org.admin,
-            Some(&etag),
-            json!({"contract": {"weekly_hours": 40, "effective_from": "2026-01-01"}}),
-        )
-        .await;
-    assert_eq!(res.status(), StatusCode::OK);
-}
+use crate::helpers::{assert_problem, fields, set_contract, TestApp};
 
 /// s1 logs three October days (backdated with h1's permission) and h1 approves them; the line
 /// of the 6th is first sent back for quality, so it carries one rework.
 async fn october(app: &TestApp, d: &Diary) {
-    contract_from_january(app, d, d.org.s1).await;
-    contract_from_january(app, d, d.org.h1).await;
+    set_contract(app, &d.org.admin, d.org.s1, "2026-01-01").await;
+    set_contract(app, &d.org.admin, d.org.h1, "2026-01-01").await;
     for (day, minutes, quantity) in [
         ("2026-10-05", 480, 10),
         ("2026-10-06", 480, 16),

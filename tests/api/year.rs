@@ -5,21 +5,7 @@ use reqwest::StatusCode;
 use serde_json::{json, Value};
 
 use crate::diary::diary_setup;
-use crate::helpers::{assert_problem, etag_of, TestApp, PASSWORD};
-
-async fn contract_from(app: &TestApp, admin: &str, staff_id: i64, from: &str) {
-    let path = format!("/api/v1/staff/{staff_id}");
-    let etag = etag_of(&app.get(&path, admin).await);
-    let res = app
-        .patch(
-            &path,
-            admin,
-            Some(&etag),
-            json!({"contract": {"weekly_hours": 40, "effective_from": from}}),
-        )
-        .await;
-    assert_eq!(res.status(), StatusCode::OK);
-}
+use crate::helpers::{assert_problem, set_contract, TestApp, PASSWORD};
 
 async fn open_and_decide(app: &TestApp, token: &str, unit_id: i64, period: &str) -> Value {
     let res = app
@@ -58,7 +44,7 @@ async fn a_year_is_the_days_worked_weighted_average_of_its_months() {
     let app = crate::helpers::spawn_app().await;
     let d = diary_setup(&app).await;
     let tochuc = app.login_as("tochuc", PASSWORD).await;
-    contract_from(&app, &d.org.admin, d.org.s2, "2026-01-01").await;
+    set_contract(&app, &d.org.admin, d.org.s2, "2026-01-01").await;
     // W2 has only s2 and no entries: own = (0 + 1 + 1) / 3, task = 70 × 2/3 = 46.67 each month.
     // October: 22 working days; November: 21 (no holiday), both fully worked.
     let oct = open_and_decide(&app, &tochuc, d.org.w2, "2026-10").await;
@@ -90,7 +76,7 @@ async fn two_years_not_complete_in_a_row_are_flagged_for_the_organisation() {
     let app = crate::helpers::spawn_app().await;
     let d = diary_setup(&app).await;
     let tochuc = app.login_as("tochuc", PASSWORD).await;
-    contract_from(&app, &d.org.admin, d.org.s2, "2025-01-01").await;
+    set_contract(&app, &d.org.admin, d.org.s2, "2025-01-01").await;
     // No month rounds: each year is graded on the year's KPI; s2 logged nothing → 46.67 → not_complete.
     let y2025 = open_and_decide(&app, &tochuc, d.org.w2, "2025").await;
     assert_eq!(y2025["grades"][0]["final_grade"]["code"], "not_complete");
