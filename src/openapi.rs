@@ -28,6 +28,7 @@ use crate::error::{FieldError, Problem};
         (name = "calendar", description = "Public holidays"),
         (name = "leave", description = "Leave requests and decisions"),
         (name = "reports", description = "Week summaries and reports"),
+        (name = "dashboard", description = "Dashboard of a subtree and period for heads and the organisation department"),
         (name = "kpi", description = "KPI breakdowns of people and units"),
         (name = "tasks", description = "Assigned tasks"),
         (name = "grading", description = "Grading rounds, grades, appeals, published results"),

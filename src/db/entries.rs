@@ -314,3 +314,306 @@ pub fn update_versioned(
     .execute(conn)?;
     Ok(n == 1)
 }
+
+// ---------------------------------------------------------------------------------------------
+// Aggregates for dashboards and reports: every query groups in SQL (by unit, person or day) and
+// is chunked over unit ids (bind limits); none returns one row per entry.
+// ---------------------------------------------------------------------------------------------
+
+/// Entries that count as declared work in reports: submitted and approved (drafts are not
+/// declared yet; returned entries were refused).
+pub const LOGGED_STATES: [&str; 2] = ["submitted", "approved"];
+
+// Grouping by a product column next to entry columns.
+diesel::allow_columns_to_appear_in_same_group_by_clause!(
+    entries::unit_id,
+    entries::quantity,
+    entries::minutes,
+    products::standard_minutes,
+);
+
+/// Minutes of live entries grouped by (person, state) over a date range.
+pub fn minutes_by_person_state(
+    conn: &mut DbConnection,
+    staff_ids: &[i64],
+    from: NaiveDate,
+    to: NaiveDate,
+) -> QueryResult<Vec<(i64, String, i64)>> {
+    let mut out = Vec::new();
+    for chunk in staff_ids.chunks(900) {
+        let rows: Vec<(i64, String, Option<i64>)> = entries::table
+            .filter(entries::staff_id.eq_any(chunk.to_vec()))
+            .filter(entries::work_date.between(from, to))
+            .filter(entries::deleted_at.is_null())
+            .group_by((entries::staff_id, entries::state))
+            .select((entries::staff_id, entries::state, sum(entries::minutes)))
+            .load(conn)?;
+        out.extend(rows.into_iter().map(|(s, st, m)| (s, st, m.unwrap_or(0))));
+    }
+    Ok(out)
+}
+
+/// A person's logged day in a unit: (unit, person, day, total minutes, entries).
+pub type DayTotalRow = (i64, i64, NaiveDate, i64, i64);
+
+/// Logged days of the units' entries whose total is above `above` minutes (the SQL only narrows;
+/// the caller applies the rule).
+pub fn logged_day_totals_above(
+    conn: &mut DbConnection,
+    unit_ids: &[i64],
+    from: NaiveDate,
+    to: NaiveDate,
+    above: i64,
+) -> QueryResult<Vec<DayTotalRow>> {
+    use diesel::dsl::count_star;
+    let mut out = Vec::new();
+    for chunk in unit_ids.chunks(900) {
+        let rows: Vec<(i64, i64, NaiveDate, Option<i64>, i64)> = entries::table
+            .filter(entries::unit_id.eq_any(chunk.to_vec()))
+            .filter(entries::work_date.between(from, to))
+            .filter(entries::deleted_at.is_null())
+            .filter(entries::state.eq_any(LOGGED_STATES))
+            .group_by((entries::unit_id, entries::staff_id, entries::work_date))
+            .having(sum(entries::minutes).gt(above))
+            .select((
+                entries::unit_id,
+                entries::staff_id,
+                entries::work_date,
+                sum(entries::minutes),
+                count_star(),
+            ))
+            .load(conn)?;
+        out.extend(
+            rows.into_iter()
+                .map(|(u, s, d, m, n)| (u, s, d, m.unwrap_or(0), n)),
+        );
+    }
+    Ok(out)
+}
+
+/// Logged entries counted by (unit, day).
+pub fn logged_counts_by_unit_day(
+    conn: &mut DbConnection,
+    unit_ids: &[i64],
+    from: NaiveDate,
+    to: NaiveDate,
+) -> QueryResult<Vec<(i64, NaiveDate, i64)>> {
+    use diesel::dsl::count_star;
+    let mut out = Vec::new();
+    for chunk in unit_ids.chunks(900) {
+        let mut rows: Vec<(i64, NaiveDate, i64)> = entries::table
+            .filter(entries::unit_id.eq_any(chunk.to_vec()))
+            .filter(entries::work_date.between(from, to))
+            .filter(entries::deleted_at.is_null())
+            .filter(entries::state.eq_any(LOGGED_STATES))
+            .group_by((entries::unit_id, entries::work_date))
+            .select((entries::unit_id, entries::work_date, count_star()))
+            .load(conn)?;
+        out.append(&mut rows);
+    }
+    Ok(out)
+}
+
+/// (unit, quantity, minutes, standard minutes, entries).
+pub type StandardRow = (i64, i32, i32, i32, i64);
+
+/// Logged entries of products with a standard time and more minutes than quantity × standard,
+/// counted by (unit, quantity, minutes, standard minutes): the caller applies the factor rule.
+pub fn logged_above_standard(
+    conn: &mut DbConnection,
+    unit_ids: &[i64],
+    from: NaiveDate,
+    to: NaiveDate,
+) -> QueryResult<Vec<StandardRow>> {
+    use diesel::dsl::count_star;
+    let mut out = Vec::new();
+    for chunk in unit_ids.chunks(900) {
+        let mut rows: Vec<StandardRow> = entries::table
+            .inner_join(products::table)
+            .filter(entries::unit_id.eq_any(chunk.to_vec()))
+            .filter(entries::work_date.between(from, to))
+            .filter(entries::deleted_at.is_null())
+            .filter(entries::state.eq_any(LOGGED_STATES))
+            .filter(products::standard_minutes.gt(0))
+            .filter(entries::minutes.gt(entries::quantity * products::standard_minutes))
+            .group_by((
+                entries::unit_id,
+                entries::quantity,
+                entries::minutes,
+                products::standard_minutes,
+            ))
+            .select((
+                entries::unit_id,
+                entries::quantity,
+                entries::minutes,
+                products::standard_minutes,
+                count_star(),
+            ))
+            .load(conn)?;
+        out.append(&mut rows);
+    }
+    Ok(out)
+}
+
+/// Identical logged entries are found in two grouped steps: groups of two or more entries of one
+/// person, day, product, quantity and minutes ([`logged_same_shape_groups`], rare), then the notes
+/// of those people's entries grouped with the same keys ([`logged_note_groups`]); the caller
+/// compares the notes as the approval queue does (trimmed, lower-cased).
+pub type ShapeRow = (i64, i64, NaiveDate, i64, i32, i32, i64);
+
+/// Groups of two or more logged entries with the same (unit, person, day, product, quantity,
+/// minutes), with their size.
+pub fn logged_same_shape_groups(
+    conn: &mut DbConnection,
+    unit_ids: &[i64],
+    from: NaiveDate,
+    to: NaiveDate,
+) -> QueryResult<Vec<ShapeRow>> {
+    use diesel::dsl::count_star;
+    let mut out = Vec::new();
+    for chunk in unit_ids.chunks(900) {
+        let mut rows: Vec<ShapeRow> = entries::table
+            .filter(entries::unit_id.eq_any(chunk.to_vec()))
+            .filter(entries::work_date.between(from, to))
+            .filter(entries::deleted_at.is_null())
+            .filter(entries::state.eq_any(LOGGED_STATES))
+            .group_by((
+                entries::unit_id,
+                entries::staff_id,
+                entries::work_date,
+                entries::product_id,
+                entries::quantity,
+                entries::minutes,
+            ))
+            .having(count_star().gt(1))
+            .select((
+                entries::unit_id,
+                entries::staff_id,
+                entries::work_date,
+                entries::product_id,
+                entries::quantity,
+                entries::minutes,
+                count_star(),
+            ))
+            .load(conn)?;
+        out.append(&mut rows);
+    }
+    Ok(out)
+}
+
+/// Logged entries of some people grouped by (unit, person, day, product, quantity, minutes,
+/// note), with the group size.
+pub type NoteRow = (i64, i64, NaiveDate, i64, i32, i32, String, i64);
+
+pub fn logged_note_groups(
+    conn: &mut DbConnection,
+    staff_ids: &[i64],
+    from: NaiveDate,
+    to: NaiveDate,
+) -> QueryResult<Vec<NoteRow>> {
+    use diesel::dsl::count_star;
+    let mut out = Vec::new();
+    for chunk in staff_ids.chunks(900) {
+        let mut rows: Vec<NoteRow> = entries::table
+            .filter(entries::staff_id.eq_any(chunk.to_vec()))
+            .filter(entries::work_date.between(from, to))
+            .filter(entries::deleted_at.is_null())
+            .filter(entries::state.eq_any(LOGGED_STATES))
+            .group_by((
+                entries::unit_id,
+                entries::staff_id,
+                entries::work_date,
+                entries::product_id,
+                entries::quantity,
+                entries::minutes,
+                entries::note,
+            ))
+            .select((
+                entries::unit_id,
+                entries::staff_id,
+                entries::work_date,
+                entries::product_id,
+                entries::quantity,
+                entries::minutes,
+                entries::note,
+                count_star(),
+            ))
+            .load(conn)?;
+        out.append(&mut rows);
+    }
+    Ok(out)
+}
+
+/// Logged entries created at or after a cut-off that depends on their work date, counted by
+/// unit: `cutoffs` gives, for each work date, the first UTC instant that counts.
+pub fn logged_created_after_by_unit(
+    conn: &mut DbConnection,
+    unit_ids: &[i64],
+    cutoffs: &[(NaiveDate, NaiveDateTime)],
+) -> QueryResult<Vec<(i64, i64)>> {
+    use diesel::dsl::count_star;
+    use diesel::sql_types::Bool;
+    type Backend = <DbConnection as diesel::Connection>::Backend;
+    type Predicate = Box<dyn BoxableExpression<entries::table, Backend, SqlType = Bool>>;
+    let mut out = Vec::new();
+    if cutoffs.is_empty() {
+        return Ok(out);
+    }
+    // One query whatever the number of days: (day = d1 AND created_at >= c1) OR (day = d2 ...).
+    // Days are taken a month at a time so that the expression stays shallow.
+    for days in cutoffs.chunks(31) {
+        for chunk in unit_ids.chunks(900) {
+            let mut predicate: Option<Predicate> = None;
+            for (day, cutoff) in days {
+                let one = entries::work_date
+                    .eq(*day)
+                    .and(entries::created_at.ge(*cutoff));
+                predicate = Some(match predicate {
+                    None => Box::new(one),
+                    Some(p) => Box::new(p.or(one)),
+                });
+            }
+            let Some(predicate) = predicate else {
+                continue;
+            };
+            let mut rows: Vec<(i64, i64)> = entries::table
+                .filter(entries::unit_id.eq_any(chunk.to_vec()))
+                .filter(entries::deleted_at.is_null())
+                .filter(entries::state.eq_any(LOGGED_STATES))
+                .filter(predicate)
+                .group_by(entries::unit_id)
+                .select((entries::unit_id, count_star()))
+                .load(conn)?;
+            out.append(&mut rows);
+        }
+    }
+    Ok(out)
+}
+
+/// Submitted entries waiting, by approver: (approver, count, earliest submission, earliest work
+/// date). An approver may appear once per chunk of units: callers merge.
+pub type BacklogRow = (Option<i64>, i64, Option<NaiveDateTime>, Option<NaiveDate>);
+
+pub fn backlog_by_approver(
+    conn: &mut DbConnection,
+    unit_ids: &[i64],
+) -> QueryResult<Vec<BacklogRow>> {
+    use diesel::dsl::{count_star, min};
+    let mut out = Vec::new();
+    for chunk in unit_ids.chunks(900) {
+        let mut rows: Vec<BacklogRow> = entries::table
+            .filter(entries::unit_id.eq_any(chunk.to_vec()))
+            .filter(entries::deleted_at.is_null())
+            .filter(entries::state.eq("submitted"))
+            .group_by(entries::approver_id)
+            .select((
+                entries::approver_id,
+                count_star(),
+                min(entries::submitted_at),
+                min(entries::work_date),
+            ))
+            .load(conn)?;
+        out.append(&mut rows);
+    }
+    Ok(out)
+}

@@ -485,3 +485,21 @@ pub fn resolve_appeal(
     .execute(conn)?;
     Ok(n == 1)
 }
+
+/// Rounds of some units for some periods (one query per 900 units).
+pub fn rounds_of_units(
+    conn: &mut DbConnection,
+    unit_ids: &[i64],
+    periods: &[String],
+) -> QueryResult<Vec<Round>> {
+    let mut out = Vec::new();
+    for chunk in unit_ids.chunks(900) {
+        let mut rows: Vec<Round> = grading_rounds::table
+            .filter(grading_rounds::unit_id.eq_any(chunk.to_vec()))
+            .filter(grading_rounds::period.eq_any(periods.to_vec()))
+            .select(Round::as_select())
+            .load(conn)?;
+        out.append(&mut rows);
+    }
+    Ok(out)
+}

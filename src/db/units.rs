@@ -198,3 +198,26 @@ pub fn find_many(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<Vec<Unit>>
         .select(Unit::as_select())
         .load(conn)
 }
+
+/// Every unit of the subtrees rooted at `roots` (None: every unit), ordered by path (parents
+/// before children), one query per root.
+pub fn in_subtrees(conn: &mut DbConnection, roots: Option<&[String]>) -> QueryResult<Vec<Unit>> {
+    let mut out: Vec<Unit> = match roots {
+        None => units::table.select(Unit::as_select()).load(conn)?,
+        Some(roots) => {
+            let mut all = Vec::new();
+            for root in roots {
+                let mut part: Vec<Unit> = units::table
+                    .filter(units::path.ge(root.as_str()))
+                    .filter(units::path.lt(format!("{root}~")))
+                    .select(Unit::as_select())
+                    .load(conn)?;
+                all.append(&mut part);
+            }
+            all
+        }
+    };
+    out.sort_by(|a, b| a.path.cmp(&b.path));
+    out.dedup_by_key(|u| u.id);
+    Ok(out)
+}

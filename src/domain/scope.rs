@@ -42,6 +42,17 @@ impl Viewer {
         }
     }
 
+    /// The viewer heads a subtree that contains the unit at `path`.
+    pub fn heads(&self, path: &str) -> bool {
+        self.headed_paths.iter().any(|root| in_subtree(path, root))
+    }
+
+    /// The viewer manages the unit at `path`: the organisation department, or a head of a subtree
+    /// containing it (opens its grading round, reads its KPI, approval queue and reports).
+    pub fn manages_unit(&self, path: &str) -> bool {
+        self.is_org_wide() || self.heads(path)
+    }
+
     /// Only the organisation department and administrators change the organisation and catalogue.
     pub fn can_manage_organisation(&self) -> bool {
         self.is_org_wide()
@@ -96,5 +107,10 @@ mod tests {
         assert!(!staff.can_manage_organisation());
         assert!(!head.can_manage_organisation());
         assert!(viewer("admin", None, &[]).can_manage_organisation());
+        assert!(head.manages_unit("/1/2/9/"));
+        assert!(!head.manages_unit("/1/"));
+        assert!(!head.heads("/1/20/"));
+        assert!(!staff.manages_unit("/1/2/"));
+        assert!(viewer("organisation", None, &[]).manages_unit("/7/"));
     }
 }

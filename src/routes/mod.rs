@@ -6,6 +6,7 @@ pub mod approvals;
 pub mod audit;
 pub mod auth;
 pub mod calendar;
+pub mod dashboard;
 pub mod docs;
 pub mod entries;
 pub mod exports;
@@ -15,6 +16,7 @@ pub mod kpi;
 pub mod leaves;
 pub mod me;
 pub mod products;
+pub mod reports;
 pub mod staff;
 pub mod tasks;
 pub mod units;
@@ -57,7 +59,9 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .configure(appeals::configure)
                 .configure(calendar::configure)
                 .configure(leaves::configure)
-                .configure(weeks::configure),
+                .configure(weeks::configure)
+                .configure(dashboard::configure)
+                .configure(reports::configure),
         );
 }
 
@@ -137,6 +141,16 @@ impl<T: DeserializeOwned + Validate + 'static> FromRequest for ValidJson<T> {
 }
 
 fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
+    // PostgreSQL text cannot hold NUL characters; refuse them here rather than fail in the
+    // database with a 500.
+    if bytes.windows(6).any(|w| w.eq_ignore_ascii_case(b"\\u0000")) {
+        return Err(AppError::validation(
+            "body",
+            "nul_character",
+            "Nội dung chứa ký tự NUL (\\u0000), không được chấp nhận.",
+            "The body contains a NUL character (\\u0000), which is not accepted.",
+        ));
+    }
     let de = &mut serde_json::Deserializer::from_slice(bytes);
     serde_path_to_error::deserialize(de).map_err(|err| {
         let path = err.path().to_string();

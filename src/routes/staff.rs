@@ -489,6 +489,12 @@ pub async fn import_staff(
     user: AuthUser,
     body: web::Bytes,
 ) -> Result<HttpResponse, AppError> {
+    if body.contains(&0) {
+        return Err(AppError::bad_request(
+            "Tệp CSV chứa ký tự NUL.",
+            "The CSV file contains a NUL character.",
+        ));
+    }
     let text = String::from_utf8(body.to_vec()).map_err(|_| {
         AppError::bad_request(
             "Tệp CSV phải được mã hoá UTF-8.",

@@ -189,6 +189,9 @@ pub struct ReportQuery {
     /// Root of the subtree (default: the units the caller heads; for the organisation
     /// department, the whole organisation).
     pub unit_id: Option<i64>,
+    /// `csv` or `xlsx` for a file of the same table; omitted (or `json`): JSON.
+    #[param(example = "xlsx")]
+    pub format: Option<String>,
 }
 
 /// One under-logged person.
@@ -276,18 +279,23 @@ impl UnderLoggedReportView {
 
 /// Under-logged people of one ISO week: heads for their own subtree (another unit is 404),
 /// the organisation department and administrators for any unit or the whole organisation;
-/// plain staff are refused (403). Streaks look back 12 weeks before the week.
+/// plain staff are refused (403). Streaks look back 12 weeks before the week. With
+/// `format=csv|xlsx` the same people as a file (hours with two decimals).
 #[utoipa::path(
     tag = "reports",
     params(ReportQuery),
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "The report", body = UnderLoggedReportView),
+        (status = 200, description = "The report (JSON, or the same table as an attachment with `format`)", content(
+            (UnderLoggedReportView = "application/json"),
+            (crate::routes::exports::XlsxFile = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+            (crate::routes::exports::CsvFile = "text/csv"),
+        )),
         (status = 400, description = "Malformed query", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "Not logged in", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Neither a head nor the organisation department", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "Unit unknown or outside the caller's subtree", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid week", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid week or format", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/reports/under-logged")]
@@ -301,12 +309,29 @@ pub async fn under_logged_report(
         Some(w) => parse_week("week", w)?,
         None => IsoWeek::of(local_today(&state)).prev(),
     };
+    let format = crate::routes::reports::parse_format(q.format.as_deref())?;
     let basis = state.settings.diary.basis();
-    let report = state
+    let out = state
         .db(move |conn, _| {
             let viewer = load_viewer(conn, user.staff_id)?;
-            services::weeks::under_logged_report(conn, &viewer, week, q.unit_id, basis)
+            let report =
+                services::weeks::under_logged_report(conn, &viewer, week, q.unit_id, basis)?;
+            let code = match report.unit_id {
+                Some(id) => crate::db::units::find(conn, id)?
+                    .map(|u| u.code)
+                    .unwrap_or_else(|| "all".to_owned()),
+                None => "all".to_owned(),
+            };
+            let sheets = services::reports::under_logged_week_sheets(&report, basis);
+            crate::routes::reports::Rendered::of(
+                &UnderLoggedReportView::new(report, basis),
+                format,
+                "ghi-thieu-gio",
+                &code,
+                &week.to_string(),
+                || sheets,
+            )
         })
         .await?;
-    Ok(HttpResponse::Ok().json(UnderLoggedReportView::new(report, basis)))
+    Ok(out.into_response())
 }

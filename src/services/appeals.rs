@@ -82,11 +82,7 @@ fn window_end(published_on: NaiveDate, days: i64) -> NaiveDate {
 /// Heads of the unit's subtree (including heads of units above) and the organisation; the same
 /// rule as grading rounds.
 fn manages(viewer: &Viewer, unit: &Unit) -> bool {
-    viewer.is_org_wide()
-        || viewer
-            .headed_paths
-            .iter()
-            .any(|p| unit.path.starts_with(p.as_str()))
+    viewer.manages_unit(&unit.path)
 }
 
 /// The level above the decider of `unit`'s round: the head of the parent unit, anyone heading a
@@ -96,13 +92,7 @@ fn is_level_above(viewer: &Viewer, parent: Option<&Unit>) -> bool {
         return true;
     }
     match parent {
-        Some(p) => {
-            p.head_id == Some(viewer.staff_id)
-                || viewer
-                    .headed_paths
-                    .iter()
-                    .any(|root| p.path.starts_with(root.as_str()))
-        }
+        Some(p) => p.head_id == Some(viewer.staff_id) || viewer.heads(&p.path),
         None => false,
     }
 }

@@ -37,12 +37,7 @@ pub fn queue(
     let entries = match unit_id {
         Some(u) => {
             let unit = db::units::find(conn, u)?.ok_or(AppError::NotFound)?;
-            if !viewer.is_org_wide()
-                && !viewer
-                    .headed_paths
-                    .iter()
-                    .any(|p| unit.path.starts_with(p.as_str()))
-            {
+            if !viewer.manages_unit(&unit.path) {
                 return Err(AppError::NotFound);
             }
             let units = db::units::ids_in_subtrees(conn, &[unit.path])?;

@@ -15,7 +15,6 @@ use crate::db::units::Unit;
 use crate::db::{self, DbConnection};
 use crate::domain::grading::{Grade, Reason};
 use crate::domain::kpi::{base_salary_on, reward_amount, RewardRule};
-use crate::domain::org::in_subtree;
 use crate::domain::period::Period;
 use crate::domain::scope::Viewer;
 use crate::domain::text::vietnamese_sort_key;
@@ -113,7 +112,7 @@ impl Cell {
 }
 
 /// `1265000` → `1,265,000` (with the given separator).
-fn thousands(n: i64, sep: char) -> String {
+pub fn thousands(n: i64, sep: char) -> String {
     let digits = n.unsigned_abs().to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3 + 1);
     if n < 0 {
@@ -203,7 +202,47 @@ fn column_widths(table: &Table) -> Vec<f64> {
 /// panes frozen below it, scores as numbers formatted `0.00`, ratios as percentages, amounts with
 /// thousands separators, and column widths that fit.
 pub fn to_xlsx(table: &Table) -> AppResult<Vec<u8>> {
-    use rust_xlsxwriter::{Format, FormatAlign, Workbook};
+    to_xlsx_book(&[Sheet {
+        table: table.clone(),
+        charts: Vec::new(),
+    }])
+}
+
+/// Kind of an XLSX chart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChartKind {
+    /// Clustered columns (counts per category).
+    Column,
+    /// A pie (shares of a whole; only the first value column is drawn).
+    Pie,
+    /// Lines with markers (trends over periods).
+    Line,
+}
+
+/// A chart drawn from a table's data rows (never the totals row): categories from one column,
+/// one series per value column, named by the column's header.
+#[derive(Debug, Clone)]
+pub struct ChartSpec {
+    pub kind: ChartKind,
+    pub title: String,
+    /// 0-based column of the category labels.
+    pub category_col: u16,
+    /// 0-based columns of the values.
+    pub value_cols: Vec<u16>,
+    /// Title of the value axis (not used by pies).
+    pub value_axis: Option<String>,
+}
+
+/// One worksheet of a workbook: a table and the charts drawn from it (placed to its right).
+#[derive(Debug, Clone)]
+pub struct Sheet {
+    pub table: Table,
+    pub charts: Vec<ChartSpec>,
+}
+
+/// Writes one table into a new worksheet with the layout of [`to_xlsx`]; returns the header row.
+fn write_table(workbook: &mut rust_xlsxwriter::Workbook, table: &Table) -> AppResult<u32> {
+    use rust_xlsxwriter::{Format, FormatAlign};
     let err = |e: rust_xlsxwriter::XlsxError| export_error("xlsx", e);
     let title = Format::new().set_bold().set_font_size(14);
     let bold = Format::new().set_bold();
@@ -217,7 +256,6 @@ pub fn to_xlsx(table: &Table) -> AppResult<Vec<u8>> {
     let money = Format::new().set_num_format("#,##0");
     let plain = Format::new();
 
-    let mut workbook = Workbook::new();
     let sheet = workbook.add_worksheet();
     sheet.set_name(&table.sheet_name).map_err(err)?;
     sheet
@@ -271,7 +309,83 @@ pub fn to_xlsx(table: &Table) -> AppResult<Vec<u8>> {
         sheet.set_column_width(col, width).map_err(err)?;
     }
     sheet.set_freeze_panes(header_row + 1, 0).map_err(err)?;
+    Ok(header_row)
+}
+
+/// A chart over the data rows of a table written at `header_row` (None without data rows).
+fn chart_of(table: &Table, header_row: u32, spec: &ChartSpec) -> Option<rust_xlsxwriter::Chart> {
+    use rust_xlsxwriter::{Chart, ChartType};
+    let n = u32::try_from(table.rows.len()).ok().filter(|n| *n > 0)?;
+    let (first, last) = (header_row + 1, header_row + n);
+    let name = table.sheet_name.as_str();
+    let mut chart = Chart::new(match spec.kind {
+        ChartKind::Column => ChartType::Column,
+        ChartKind::Pie => ChartType::Pie,
+        ChartKind::Line => ChartType::Line,
+    });
+    chart.title().set_name(&spec.title);
+    let cols: &[u16] = if spec.kind == ChartKind::Pie {
+        &spec.value_cols[..spec.value_cols.len().min(1)]
+    } else {
+        &spec.value_cols
+    };
+    for col in cols {
+        chart
+            .add_series()
+            .set_name((name, header_row, *col))
+            .set_categories((name, first, spec.category_col, last, spec.category_col))
+            .set_values((name, first, *col, last, *col));
+    }
+    if let (Some(axis), false) = (&spec.value_axis, spec.kind == ChartKind::Pie) {
+        chart.y_axis().set_name(axis);
+    }
+    Some(chart)
+}
+
+/// XLSX with several worksheets, each laid out as [`to_xlsx`], with its charts to the right of
+/// its table (stacked, 16 rows apart).
+pub fn to_xlsx_book(sheets: &[Sheet]) -> AppResult<Vec<u8>> {
+    use rust_xlsxwriter::Workbook;
+    let err = |e: rust_xlsxwriter::XlsxError| export_error("xlsx", e);
+    let mut workbook = Workbook::new();
+    for (index, s) in sheets.iter().enumerate() {
+        let header_row = write_table(&mut workbook, &s.table)?;
+        let chart_col = u16::try_from(s.table.headers.len() + 1).unwrap_or(u16::MAX - 1);
+        let mut row = header_row;
+        for spec in &s.charts {
+            let Some(chart) = chart_of(&s.table, header_row, spec) else {
+                continue;
+            };
+            workbook
+                .worksheet_from_index(index)
+                .map_err(err)?
+                .insert_chart(row, chart_col, &chart)
+                .map_err(err)?;
+            row += 16;
+        }
+    }
     workbook.save_to_buffer().map_err(err)
+}
+
+/// Writes a workbook in the format asked: XLSX with every sheet and chart; CSV with the tables
+/// one after another (one byte order mark, an empty line between tables).
+pub fn render_book(sheets: &[Sheet], format: ExportFormat) -> AppResult<Vec<u8>> {
+    match format {
+        ExportFormat::Xlsx => to_xlsx_book(sheets),
+        ExportFormat::Csv => {
+            let mut out = Vec::new();
+            for (i, s) in sheets.iter().enumerate() {
+                let bytes = to_csv(&s.table)?;
+                if i == 0 {
+                    out.extend_from_slice(&bytes);
+                } else {
+                    out.extend_from_slice(b"\r\n");
+                    out.extend_from_slice(bytes.strip_prefix(UTF8_BOM).unwrap_or(&bytes));
+                }
+            }
+            Ok(out)
+        }
+    }
 }
 
 /// Writes a table in the format asked.
@@ -310,11 +424,7 @@ pub fn file_name(prefix: &str, unit_code: &str, period: &str, format: ExportForm
 
 /// Heads of the unit's subtree (including heads of units above) and the organisation.
 fn manages(viewer: &Viewer, unit: &Unit) -> bool {
-    viewer.is_org_wide()
-        || viewer
-            .headed_paths
-            .iter()
-            .any(|root| in_subtree(&unit.path, root))
+    viewer.manages_unit(&unit.path)
 }
 
 /// A round with its unit, policy and grades, each with the person's name, sorted in Vietnamese

@@ -156,11 +156,7 @@ fn period_kind(p: Period) -> PeriodKind {
 /// Heads of the unit's subtree (including heads of units above) and the organisation manage a
 /// unit's round.
 fn manages(viewer: &Viewer, unit: &Unit) -> bool {
-    viewer.is_org_wide()
-        || viewer
-            .headed_paths
-            .iter()
-            .any(|p| unit.path.starts_with(p.as_str()))
+    viewer.manages_unit(&unit.path)
 }
 
 fn load_round(conn: &mut DbConnection, id: i64) -> AppResult<(Round, Unit, PolicyRow, PolicyBody)> {

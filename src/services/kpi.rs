@@ -431,11 +431,7 @@ pub fn unit_kpi(
 ) -> AppResult<(crate::db::units::Unit, Vec<GradedKpi>)> {
     use crate::error::AppError;
     let unit = db::units::find(conn, unit_id)?.ok_or(AppError::NotFound)?;
-    let heads_it = viewer.is_org_wide()
-        || viewer
-            .headed_paths
-            .iter()
-            .any(|p| unit.path.starts_with(p.as_str()));
+    let heads_it = viewer.manages_unit(&unit.path);
     if !heads_it {
         return Err(if viewer.can_see_unit(&unit.path) {
             AppError::forbidden(

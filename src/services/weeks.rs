@@ -232,11 +232,7 @@ pub fn under_logged_report(
     let (root_id, unit_ids) = match unit_id {
         Some(id) => {
             let unit = db::units::find(conn, id)?.ok_or(AppError::NotFound)?;
-            let in_scope = viewer.is_org_wide()
-                || viewer
-                    .headed_paths
-                    .iter()
-                    .any(|root| in_subtree(&unit.path, root));
+            let in_scope = viewer.manages_unit(&unit.path);
             if !in_scope {
                 return Err(AppError::NotFound);
             }

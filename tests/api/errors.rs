@@ -103,6 +103,18 @@ async fn malformed_json_is_400_and_wrong_types_are_422_with_the_field() {
         .await
         .expect("request");
     assert_problem(res, StatusCode::BAD_REQUEST).await;
+    // NUL characters cannot be stored in PostgreSQL text: refused up front, not a 500.
+    let res = app
+        .post(
+            "/api/v1/units",
+            &admin,
+            json!({"code": "NUL", "name": "a\u{0}b", "level": "ward"}),
+        )
+        .await;
+    assert_eq!(
+        fields(&assert_problem(res, StatusCode::UNPROCESSABLE_ENTITY).await),
+        vec!["body"]
+    );
     // A path id that is not a number names nothing.
     assert_problem(
         app.get("/api/v1/units/abc", &admin).await,

@@ -1,0 +1,446 @@
+//! The organisation department's dashboard, checked figure by figure against numbers computed by
+//! hand. October 2026: 22 working days and no public holiday, so a full-time person is expected
+//! 22 × 480 = 10,560 minutes; product HS has a standard of 30 minutes.
+//!
+//! Organisation: province HG (no members) → ward W1 (head h1 "Lê Văn Hưng", leader; s1
+//! "Nguyễn Thị Ánh") and ward W2 (head h2 "Phạm Thị Hoa"; s2 "Trần Văn Bình").
+//! - s1 (as tests/api/grading.rs): 5/10 480 min ×10, 6/10 480 min ×16 (one quality rework),
+//!   7/10 240 min ×4, all approved by h1.
+//! - s2: Sat 3/10 120 min ×4 (approved), Thu 8/10 two identical lines of 330 min ×10 (approved),
+//!   Fri 9/10 200 min ×1 (submitted, waiting for h2).
+//! - W1's October round: s1 scored 30 by h1, h1 scored 27 by the organisation; h1 decides s1
+//!   `excellent` over the proposed `good`; the organisation publishes. W2 has no round.
+//!
+//! Every entry is created on 2026-11-23 or later (the test clock), long after its work date.
+
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+use crate::diary::{act, diary_setup, log, Diary};
+use crate::grading::{contract_from_january, october_diary};
+use crate::helpers::{assert_problem, TestApp, PASSWORD};
+
+pub struct October {
+    pub d: Diary,
+    pub h2_id: i64,
+    pub h2: String,
+    pub tochuc: String,
+    pub waiting_entry: i64,
+}
+
+fn num(v: &Value) -> f64 {
+    v.as_f64()
+        .unwrap_or_else(|| panic!("expected a number, got {v}"))
+}
+
+fn close(v: &Value, expected: f64) {
+    assert!(
+        (num(v) - expected).abs() < 1e-6,
+        "expected {expected}, got {v}"
+    );
+}
+
+/// Builds the organisation and runs its October through the API.
+pub async fn october(app: &TestApp) -> October {
+    let d = diary_setup(app).await;
+    october_diary(app, &d).await;
+    let h2_id = app
+        .create_staff(&d.org.admin, json!({"unit_id": d.org.w2, "username": "h2", "password": PASSWORD, "full_name": "Phạm Thị Hoa", "roles": ["staff", "head"]}))
+        .await;
+    app.set_head(&d.org.admin, d.org.w2, h2_id).await;
+    contract_from_january(app, &d, d.org.s2).await;
+    contract_from_january(app, &d, h2_id).await;
+    let h2 = app.login_as("h2", PASSWORD).await;
+    let tochuc = app.login_as("tochuc", PASSWORD).await;
+
+    let mut waiting_entry = 0;
+    for (day, minutes, quantity, approve) in [
+        ("2026-10-03", 120, 4, true),
+        ("2026-10-08", 330, 10, true),
+        ("2026-10-08", 330, 10, true),
+        ("2026-10-09", 200, 1, false),
+    ] {
+        app.post(
+            &format!("/api/v1/staff/{}/backdate-permissions", d.org.s2),
+            &h2,
+            json!({"work_date": day, "reason": "Nhập bù"}),
+        )
+        .await;
+        let id = log(app, &d.s2, json!({"work_date": day, "product_id": d.product, "quantity": quantity, "minutes": minutes, "note": "Thẩm định hồ sơ"}))
+            .await["id"]
+            .as_i64()
+            .expect("id");
+        assert_eq!(act(app, &d.s2, id, "submit").await.status(), StatusCode::OK);
+        if approve {
+            assert_eq!(act(app, &h2, id, "approve").await.status(), StatusCode::OK);
+        } else {
+            waiting_entry = id;
+        }
+    }
+
+    // W1's round: scored, decided with an override, published.
+    let res = app
+        .post(
+            "/api/v1/grading/rounds",
+            &d.h1,
+            json!({"unit_id": d.org.w1, "period": "2026-10"}),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let rid = res.json::<Value>().await.expect("json")["id"]
+        .as_i64()
+        .expect("id");
+    for (token, staff, scores) in [
+        (&d.h1, d.org.s1, json!([10, 10, 10])),
+        (&tochuc, d.org.h1, json!([9, 9, 9])),
+    ] {
+        let res = app
+            .client
+            .put(format!(
+                "{}/api/v1/grading/rounds/{rid}/assessments/{staff}",
+                app.address
+            ))
+            .bearer_auth(token)
+            .json(&json!({"common_scores": scores}))
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(res.status(), StatusCode::OK);
+    }
+    let res = app
+        .post(
+            &format!("/api/v1/grading/rounds/{rid}/decide"),
+            &d.h1,
+            json!({"overrides": [{"staff_id": d.org.s1, "grade": "excellent", "reason": "Sáng kiến được tỉnh công nhận"}]}),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let res = app
+        .post(
+            &format!("/api/v1/grading/rounds/{rid}/publish"),
+            &tochuc,
+            json!({}),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    October {
+        d,
+        h2_id,
+        h2,
+        tochuc,
+        waiting_entry,
+    }
+}
+
+fn unit<'a>(list: &'a Value, key: &str, id: i64) -> &'a Value {
+    list.as_array()
+        .expect("array")
+        .iter()
+        .find(|u| u[key] == id || u["unit"]["unit_id"] == id)
+        .unwrap_or_else(|| panic!("unit {id} in {list}"))
+}
+
+#[tokio::test]
+async fn the_dashboard_of_a_month_matches_the_hand_computed_figures() {
+    let app = crate::helpers::spawn_app().await;
+    let o = october(&app).await;
+    let (p, w1, w2) = (o.d.org.province, o.d.org.w1, o.d.org.w2);
+    let res = app
+        .get(
+            &format!("/api/v1/dashboard?period=2026-10&unit_id={p}"),
+            &o.tochuc,
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let dash: Value = res.json().await.expect("json");
+    assert_eq!(dash["period"], "2026-10");
+    assert_eq!(dash["root"]["unit_id"], p);
+
+    // Headcount: h1, s1 (W1) + h2, s2 (W2) = 4; the province itself has no members.
+    assert_eq!(dash["headcount"], 4);
+
+    // Grades: only W1's round is published: s1 excellent (the decision, not the proposal),
+    // h1 good → 2 people, 1/2 = 0.5 each; nothing at the other grades.
+    let overall = &dash["grades"]["overall"];
+    assert_eq!(overall["total"], 2);
+    let grades: Vec<(String, u64, f64)> = overall["grades"]
+        .as_array()
+        .expect("grades")
+        .iter()
+        .map(|g| {
+            (
+                g["grade"].as_str().expect("code").to_owned(),
+                g["count"].as_u64().expect("count"),
+                num(&g["share"]),
+            )
+        })
+        .collect();
+    assert_eq!(
+        grades,
+        vec![
+            ("excellent".to_owned(), 1, 0.5),
+            ("good".to_owned(), 1, 0.5),
+            ("complete".to_owned(), 0, 0.0),
+            ("not_complete".to_owned(), 0, 0.0),
+            ("not_graded".to_owned(), 0, 0.0),
+        ]
+    );
+    assert_eq!(
+        overall["grades"][0]["label"],
+        "Hoàn thành xuất sắc nhiệm vụ"
+    );
+    // By level: both graded people are in a ward.
+    let levels = dash["grades"]["by_level"].as_array().expect("levels");
+    assert_eq!(levels.len(), 1);
+    assert_eq!(levels[0]["level"], "ward");
+    assert_eq!(levels[0]["counts"]["total"], 2);
+    let by_unit = dash["grades"]["by_unit"].as_array().expect("units");
+    assert_eq!(by_unit.len(), 1);
+    assert_eq!(by_unit[0]["unit"]["unit_id"], w1);
+
+    // Hours: expected 4 × 10,560 = 42,240; logged = s1 480 + 480 + 240 = 1,200 plus s2
+    // 120 + 330 + 330 + 200 = 980 → 2,180; approved = 1,200 + 780 = 1,980; credited (hours
+    // mode) = approved = 1,980.
+    assert_eq!(
+        dash["hours"],
+        json!({"expected": 42240, "logged": 2180, "approved": 1980, "credited": 1980})
+    );
+
+    // Under-logging: October's ISO weeks are W40..W44 (Thursdays 1, 8, 15, 22, 29/10). Everyone
+    // logs less than 2,400 a week in each → 4 of 4 people, share 1. Streaks: every week since
+    // the 12-week look-back (W28) is under-logged → 12 + 5 = 17. Gaps over the five weeks
+    // (5 × 2,400 = 12,000 expected): h1 and h2 12,000, s2 12,000 − 980 = 11,020, s1 12,000 −
+    // 1,200 = 10,800. Order: streak, then gap, then name (Lê before Phạm).
+    let under = &dash["under_logging"];
+    assert_eq!(
+        under["weeks"],
+        json!(["2026-W40", "2026-W41", "2026-W42", "2026-W43", "2026-W44"])
+    );
+    assert_eq!(under["people_count"], 4);
+    assert_eq!(under["under_logged_count"], 4);
+    close(&under["share"], 1.0);
+    let streaks: Vec<(i64, u64, i64, u64)> = under["longest_streaks"]
+        .as_array()
+        .expect("streaks")
+        .iter()
+        .map(|s| {
+            (
+                s["staff_id"].as_i64().expect("id"),
+                s["longest_streak"].as_u64().expect("streak"),
+                s["gap_minutes"].as_i64().expect("gap"),
+                s["weeks_under"].as_u64().expect("weeks"),
+            )
+        })
+        .collect();
+    assert_eq!(
+        streaks,
+        vec![
+            (o.d.org.h1, 17, 12000, 5),
+            (o.h2_id, 17, 12000, 5),
+            (o.d.org.s2, 17, 11020, 5),
+            (o.d.org.s1, 17, 10800, 5),
+        ]
+    );
+    let w1_under = unit(&under["units"], "unit_id", w1);
+    assert_eq!(w1_under["people_count"], 2);
+    assert_eq!(w1_under["under_logged_count"], 2);
+
+    // Staffing: norm per person 22 × 480 = 10,560.
+    // W1: credited 1,200 → FTE 1,200 / 10,560 = 0.113636…; workload 1,200 / (10,560 × 2) =
+    //     0.056818…; surplus 2 − 0.113636… = 1.886363….
+    // W2: credited 780 → FTE 0.073863…; workload 780 / 21,120 = 0.036931…; surplus 1.926136….
+    // Subtree: 1,980 → FTE 0.1875; workload 1,980 / 42,240 = 0.046875; surplus 3.8125.
+    // Most over-staffed: W2 (1.93) then W1 (1.89); the province (no people, no work) is not
+    // ranked; nobody is under-staffed (no surplus below 0).
+    let st = &dash["staffing"];
+    assert_eq!(st["working_days"], 22);
+    assert_eq!(st["norm_per_person"], 10560);
+    close(&st["fte_needed"], 0.1875);
+    close(&st["workload"], 0.046875);
+    close(&st["surplus"], 3.8125);
+    let sw1 = unit(&st["units"], "unit_id", w1);
+    assert_eq!(sw1["headcount"], 2);
+    assert_eq!(sw1["hours"]["credited"], 1200);
+    assert_eq!(sw1["hours"]["expected"], 21120);
+    close(&sw1["fte_needed"], 1200.0 / 10560.0);
+    close(&sw1["workload"], 1200.0 / 21120.0);
+    close(&sw1["surplus"], 2.0 - 1200.0 / 10560.0);
+    let sw2 = unit(&st["units"], "unit_id", w2);
+    assert_eq!(sw2["hours"]["logged"], 980);
+    assert_eq!(sw2["hours"]["approved"], 780);
+    close(&sw2["fte_needed"], 780.0 / 10560.0);
+    close(&sw2["workload"], 780.0 / 21120.0);
+    close(&sw2["surplus"], 2.0 - 780.0 / 10560.0);
+    let sp = unit(&st["units"], "unit_id", p);
+    assert_eq!(sp["headcount"], 0);
+    assert_eq!(sp["kpi_average"], Value::Null);
+    let over: Vec<&Value> = st["most_over_staffed"]
+        .as_array()
+        .expect("over")
+        .iter()
+        .map(|u| &u["unit"]["unit_id"])
+        .collect();
+    assert_eq!(over, vec![&json!(w2), &json!(w1)]);
+    assert_eq!(st["most_under_staffed"], json!([]));
+
+    // Anomalies (submitted + approved entries):
+    // - late backfill: all 7 lines were created on 23/11 or later, > 3 days after October
+    //   (W1: s1's 3; W2: s2's 4);
+    // - W2: Sat 3/10 → 1 non-working day; 8/10 totals 660 > 600 → both lines over the
+    //   threshold; they are identical → 2 duplicates; 9/10 200 min > 2 × 1 × 30 → 1 far above
+    //   standard (8/10's 330 > 10 × 30 but not > 2 × 10 × 30 = 600: not flagged).
+    // W1: 3; W2: 2 + 1 + 1 + 2 + 4 = 10; total 13.
+    let an = &dash["anomalies"];
+    assert_eq!(
+        an["totals"],
+        json!({"day_over_threshold": 2, "far_above_standard": 1, "non_working_day": 1, "duplicate": 2, "late_backfill": 7, "total": 13})
+    );
+    assert_eq!(
+        unit(&an["units"], "unit_id", w1)["counts"],
+        json!({"day_over_threshold": 0, "far_above_standard": 0, "non_working_day": 0, "duplicate": 0, "late_backfill": 3, "total": 3})
+    );
+    assert_eq!(
+        unit(&an["units"], "unit_id", w2)["counts"],
+        json!({"day_over_threshold": 2, "far_above_standard": 1, "non_working_day": 1, "duplicate": 2, "late_backfill": 4, "total": 10})
+    );
+    assert_eq!(unit(&an["units"], "unit_id", p)["counts"]["total"], 0);
+
+    // KPI of October (totals as /kpi and the round):
+    // s1 76.98 (30 + 46.98), h1 85.33 (27 + 58.33, as tests/api/grading.rs);
+    // s2 (W2 has no round: default policy, no common score): quantity 780 / 10,560 =
+    //   0.073863…, quality 1, progress 1 → 70 × 2.073863… / 3 = 48.39;
+    // h2: nothing credited → 70 × (0 + 1 + 1) / 3 = 46.67.
+    // W1 average (76.98 + 85.33) / 2 = 81.155; W2 (48.39 + 46.67) / 2 = 47.53;
+    // subtree (76.98 + 85.33 + 48.39 + 46.67) / 4 = 64.3425.
+    let kpi = &dash["kpi"];
+    close(&kpi["average"], 64.3425);
+    assert_eq!(kpi["people"], 4);
+    close(&unit(&kpi["units"], "unit_id", w1)["average"], 81.155);
+    close(&unit(&kpi["units"], "unit_id", w2)["average"], 47.53);
+    close(&sw1["kpi_average"], 81.155);
+    // Trend: May..October. In May..September nobody logged: everyone 46.67, except h1 whose
+    // subordinate s1 is then not complete (46.67 < 50) → unit factor 0.5 → 70 × (0.5 × 2/3 +
+    // 0.5 × 0.5) = 40.83. Subtree (3 × 46.67 + 40.83) / 4 = 45.21; W1 (46.67 + 40.83) / 2 =
+    // 43.75; W2 46.67.
+    let trend = kpi["trend"].as_array().expect("trend");
+    let months: Vec<&str> = trend
+        .iter()
+        .map(|t| t["period"].as_str().expect("period"))
+        .collect();
+    assert_eq!(
+        months,
+        vec!["2026-05", "2026-06", "2026-07", "2026-08", "2026-09", "2026-10"]
+    );
+    for t in &trend[..5] {
+        close(&t["average"], 45.21);
+        close(&unit(&t["units"], "unit_id", w1)["average"], 43.75);
+        close(&unit(&t["units"], "unit_id", w2)["average"], 46.67);
+    }
+    close(&trend[5]["average"], 64.3425);
+
+    // Backlog: s2's 9/10 line waits for h2 (submitted today: 0 days).
+    let bl = &dash["backlog"];
+    assert_eq!(bl["waiting"], 1);
+    assert_eq!(bl["oldest_age_days"], 0);
+    assert_eq!(bl["approvers"].as_array().expect("approvers").len(), 1);
+    assert_eq!(bl["approvers"][0]["approver_id"], o.h2_id);
+    assert_eq!(bl["approvers"][0]["approver_name"], "Phạm Thị Hoa");
+    assert_eq!(bl["approvers"][0]["waiting"], 1);
+    assert_eq!(bl["approvers"][0]["oldest_work_date"], "2026-10-09");
+
+    // The whole organisation (no unit_id) gives the same figures for this organisation.
+    let all: Value = app
+        .get("/api/v1/dashboard?period=2026-10", &o.tochuc)
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(all["root"], Value::Null);
+    assert_eq!(all["headcount"], 4);
+    assert_eq!(all["anomalies"]["totals"], an["totals"]);
+
+    // Once h2 approves, the backlog is empty and W2's approved minutes grow by 200.
+    assert_eq!(
+        act(&app, &o.h2, o.waiting_entry, "approve").await.status(),
+        StatusCode::OK
+    );
+    let after: Value = app
+        .get(
+            &format!("/api/v1/dashboard?period=2026-10&unit_id={w2}"),
+            &o.h2,
+        )
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(after["root"]["unit_id"], w2);
+    assert_eq!(after["headcount"], 2);
+    assert_eq!(after["backlog"]["waiting"], 0);
+    assert_eq!(after["hours"]["approved"], 980);
+    assert_eq!(after["grades"]["overall"]["total"], 0);
+}
+
+#[tokio::test]
+async fn heads_see_only_their_subtree_and_staff_no_dashboard() {
+    let app = crate::helpers::spawn_app().await;
+    let d = diary_setup(&app).await;
+    let (p, w1, w2) = (d.org.province, d.org.w1, d.org.w2);
+    // Plain staff: 403 for the dashboard and every report.
+    for path in [
+        "/api/v1/dashboard?period=2026-10".to_owned(),
+        format!("/api/v1/dashboard?period=2026-10&unit_id={w1}"),
+        "/api/v1/reports/staffing?period=2026-10".to_owned(),
+        "/api/v1/reports/anomalies?period=2026-10".to_owned(),
+        "/api/v1/reports/kpi?period=2026-10".to_owned(),
+        "/api/v1/reports/rewards?period=2026-10".to_owned(),
+        "/api/v1/reports/grades?period=2026-10".to_owned(),
+        "/api/v1/reports/approval-backlog".to_owned(),
+        "/api/v1/reports/under-logged?week=2026-W41&format=csv".to_owned(),
+    ] {
+        assert_problem(app.get(&path, &d.s1).await, StatusCode::FORBIDDEN).await;
+    }
+    // A head: another subtree or the unit above is 404, in JSON and in files.
+    for path in [
+        format!("/api/v1/dashboard?period=2026-10&unit_id={w2}"),
+        format!("/api/v1/dashboard?period=2026-10&unit_id={p}"),
+        format!("/api/v1/reports/staffing?period=2026-10&unit_id={w2}&format=xlsx"),
+        format!("/api/v1/reports/anomalies?period=2026-10&unit_id={w2}"),
+        format!("/api/v1/reports/kpi?period=2026-10&unit_id={p}&format=csv"),
+        format!("/api/v1/reports/rewards?period=2026-10&unit_id={w2}"),
+        format!("/api/v1/reports/grades?period=2026-10&unit_id={w2}"),
+        format!("/api/v1/reports/approval-backlog?unit_id={w2}"),
+        "/api/v1/dashboard?period=2026-10&unit_id=999999".to_owned(),
+    ] {
+        assert_problem(app.get(&path, &d.h1).await, StatusCode::NOT_FOUND).await;
+    }
+    // Their own subtree (explicitly or by default) is fine.
+    let own: Value = app
+        .get("/api/v1/dashboard?period=2026-10", &d.h1)
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(own["root"]["unit_id"], w1);
+    assert_eq!(own["headcount"], 2);
+    let res = app
+        .get(
+            &format!("/api/v1/reports/staffing?period=2026-10&unit_id={w1}"),
+            &d.h1,
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    // Bad input: 422 on the field.
+    let problem = assert_problem(
+        app.get("/api/v1/dashboard?period=2026-13", &d.h1).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await;
+    assert_eq!(crate::helpers::fields(&problem), vec!["period"]);
+    let problem = assert_problem(
+        app.get("/api/v1/reports/kpi?period=2026-10&format=pdf", &d.h1)
+            .await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await;
+    assert_eq!(crate::helpers::fields(&problem), vec!["format"]);
+}
