@@ -9,4 +9,5 @@ pub mod org;
 pub mod period;
 pub mod roles;
 pub mod scope;
+pub mod tasks;
 pub mod text;

@@ -13,7 +13,7 @@ use crate::db::schema::{entries, products};
 use crate::db::staff::Staff;
 use crate::db::{self, DbConnection};
 use crate::domain::calendar::{daily_norm, ContractSpan, Employment, LeaveKind};
-use crate::domain::kpi::{compute, delays, CreditedGroup, KpiBreakdown, KpiInputs, KpiPolicy};
+use crate::domain::kpi::{compute, CreditedGroup, KpiBreakdown, KpiInputs, KpiPolicy};
 use crate::domain::period::Period;
 use crate::error::AppResult;
 use crate::services::{calendar, leaves};
@@ -133,14 +133,19 @@ pub fn compute_for(
     let task_delays: HashMap<i64, TaskDelay> = db::tasks::find_many(conn, &task_ids)?
         .into_iter()
         .map(|t| {
-            let done = t.completed_on.unwrap_or(as_of);
+            let d = crate::domain::tasks::delays_as_of(
+                crate::domain::tasks::TaskState::parse(&t.state),
+                t.due_date,
+                t.completed_on,
+                as_of,
+            );
             (
                 t.id,
                 TaskDelay {
                     task_id: t.id,
                     due_date: t.due_date,
                     completed_on: t.completed_on,
-                    delays: delays(t.due_date, done),
+                    delays: d,
                 },
             )
         })

@@ -5,7 +5,6 @@
 
 use chrono::{Duration, NaiveDate};
 use diesel::Connection;
-use serde::{Deserialize, Serialize};
 
 use crate::db::staff::Staff;
 use crate::db::tasks::{NewTask, Task, TaskChanges, TaskListFilter};
@@ -18,66 +17,16 @@ use crate::services::{audit, Page, Paging};
 /// How far in the past a due date or a completion date may lie (one year, leap day included).
 pub const MAX_DAYS_IN_PAST: i64 = 366;
 
-/// Planned work (from a work plan) or an ad-hoc assignment.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize, utoipa::ToSchema,
-)]
-#[serde(rename_all = "snake_case")]
-pub enum TaskKind {
-    #[default]
-    Planned,
-    AdHoc,
-}
+pub use crate::domain::tasks::{TaskKind, TaskState};
 
-impl TaskKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            TaskKind::Planned => "planned",
-            TaskKind::AdHoc => "ad_hoc",
-        }
-    }
-
-    /// Parses the stored text form; `None` for anything else.
-    pub fn parse(s: &str) -> Option<TaskKind> {
-        [TaskKind::Planned, TaskKind::AdHoc]
-            .into_iter()
-            .find(|k| k.as_str() == s.trim())
-    }
-}
-
-/// State of a task: `open → completed | cancelled`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum TaskState {
-    Open,
-    Completed,
-    Cancelled,
-}
-
-impl TaskState {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            TaskState::Open => "open",
-            TaskState::Completed => "completed",
-            TaskState::Cancelled => "cancelled",
-        }
-    }
-
-    /// Parses the stored text form; `None` for anything else.
-    pub fn parse(s: &str) -> Option<TaskState> {
-        [TaskState::Open, TaskState::Completed, TaskState::Cancelled]
-            .into_iter()
-            .find(|st| st.as_str() == s.trim())
-    }
-}
-
-/// Missed due dates of a task as of `today`: completed tasks count up to their completion date,
-/// open ones up to today; a cancelled task has no due date left to miss (0).
+/// Missed due dates of a task as of `today` (the rule is `domain::tasks::delays_as_of`).
 pub fn delays_of(task: &Task, today: NaiveDate) -> i32 {
-    match TaskState::parse(&task.state) {
-        Some(TaskState::Cancelled) => 0,
-        _ => crate::domain::kpi::delays(task.due_date, task.completed_on.unwrap_or(today)),
-    }
+    crate::domain::tasks::delays_as_of(
+        TaskState::parse(&task.state),
+        task.due_date,
+        task.completed_on,
+        today,
+    )
 }
 
 /// A new task as the assigner sent it.
