@@ -44,6 +44,8 @@ pub enum AppError {
     PreconditionFailed(Text),
     #[error("precondition required: {}", .0.en)]
     PreconditionRequired(Text),
+    #[error("too many requests: {}", .text.en)]
+    TooManyRequests { retry_after_secs: u64, text: Text },
     #[error("service unavailable: {0}")]
     Unavailable(String),
     #[error(transparent)]
@@ -114,6 +116,7 @@ impl AppError {
             AppError::Conflict(_) => "conflict",
             AppError::PreconditionFailed(_) => "precondition-failed",
             AppError::PreconditionRequired(_) => "precondition-required",
+            AppError::TooManyRequests { .. } => "too-many-requests",
             AppError::Unavailable(_) => "unavailable",
             AppError::Internal(_) => "internal",
         }
@@ -135,6 +138,7 @@ impl AppError {
             AppError::PreconditionRequired(_) => {
                 Text::new("Thiếu điều kiện phiên bản", "Precondition required")
             }
+            AppError::TooManyRequests { .. } => Text::new("Quá nhiều yêu cầu", "Too many requests"),
             AppError::Unavailable(_) => {
                 Text::new("Dịch vụ tạm thời không khả dụng", "Service unavailable")
             }
@@ -150,6 +154,7 @@ impl AppError {
             | AppError::Conflict(t)
             | AppError::PreconditionFailed(t)
             | AppError::PreconditionRequired(t) => t.clone(),
+            AppError::TooManyRequests { text, .. } => text.clone(),
             AppError::Validation(_) => Text::new(
                 "Một số trường không hợp lệ, xem danh sách lỗi.",
                 "Some fields are invalid; see the list of errors.",
@@ -204,6 +209,7 @@ impl ResponseError for AppError {
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::PreconditionFailed(_) => StatusCode::PRECONDITION_FAILED,
             AppError::PreconditionRequired(_) => StatusCode::PRECONDITION_REQUIRED,
+            AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -223,6 +229,11 @@ impl ResponseError for AppError {
             }
             AppError::Unauthorized(_) => {
                 builder.insert_header((header::WWW_AUTHENTICATE, "Bearer"));
+            }
+            AppError::TooManyRequests {
+                retry_after_secs, ..
+            } => {
+                builder.insert_header((header::RETRY_AFTER, retry_after_secs.to_string()));
             }
             _ => {}
         }

@@ -34,6 +34,7 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     pub jwt: JwtKeys,
     pub metrics: metrics::Metrics,
+    pub login_throttle: auth::throttle::LoginThrottle,
 }
 
 impl AppState {
@@ -44,6 +45,7 @@ impl AppState {
             settings: Arc::new(settings),
             jwt,
             metrics: metrics::Metrics::default(),
+            login_throttle: auth::throttle::LoginThrottle::default(),
         }
     }
 

@@ -3,6 +3,7 @@
 
 pub mod jwt;
 pub mod password;
+pub mod throttle;
 
 use std::future::{ready, Ready};
 

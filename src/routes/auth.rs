@@ -69,18 +69,50 @@ impl From<services::auth::Tokens> for TokenResponse {
         (status = 200, description = "Logged in", body = TokenResponse),
         (status = 401, description = "Wrong username or password", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid request", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many failed logins for this username from this address (Retry-After)", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/auth/login")]
 pub async fn login(
     state: web::Data<AppState>,
+    req: actix_web::HttpRequest,
     body: ValidJson<LoginRequest>,
 ) -> Result<HttpResponse, AppError> {
     let body = body.0;
-    let tokens = state
+    let address = req
+        .peer_addr()
+        .map(|a| a.ip().to_string())
+        .unwrap_or_default();
+    if let Some(wait) = state.login_throttle.blocked_for(&body.username, &address) {
+        return Err(AppError::TooManyRequests {
+            retry_after_secs: wait,
+            text: crate::i18n::Text::new(
+                format!(
+                    "Đăng nhập sai quá nhiều lần; hãy thử lại sau {} phút.",
+                    wait.div_ceil(60)
+                ),
+                format!(
+                    "Too many failed logins; try again in {} minutes.",
+                    wait.div_ceil(60)
+                ),
+            ),
+        });
+    }
+    let username = body.username.clone();
+    let result = state
         .db(move |conn, st| services::auth::login(conn, st, &body.username, &body.password))
-        .await?;
-    Ok(HttpResponse::Ok().json(TokenResponse::from(tokens)))
+        .await;
+    match result {
+        Ok(tokens) => {
+            state.login_throttle.record_success(&username, &address);
+            Ok(HttpResponse::Ok().json(TokenResponse::from(tokens)))
+        }
+        Err(e @ AppError::Unauthorized(_)) => {
+            state.login_throttle.record_failure(&username, &address);
+            Err(e)
+        }
+        Err(e) => Err(e),
+    }
 }
 
 /// Exchange a refresh token for new tokens. A token works once; reusing a spent token

@@ -199,3 +199,24 @@ async fn a_deactivated_person_is_locked_out_at_once() {
     )
     .await;
 }
+
+#[tokio::test]
+async fn repeated_wrong_passwords_are_throttled_with_429() {
+    let app = spawn_app().await;
+    for _ in 0..5 {
+        assert_problem(
+            app.login_full("admin", "guess-123456").await,
+            StatusCode::UNAUTHORIZED,
+        )
+        .await;
+    }
+    let res = app.login_full("admin", ADMIN_PASSWORD).await;
+    assert!(res.headers().contains_key("retry-after"));
+    assert_problem(res, StatusCode::TOO_MANY_REQUESTS).await;
+    // Other accounts are not affected.
+    assert_problem(
+        app.login_full("someone-else", "guess-123456").await,
+        StatusCode::UNAUTHORIZED,
+    )
+    .await;
+}
