@@ -27,7 +27,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(request_leave)
         .service(get_leave)
         .service(approve_leave)
-        .service(reject_leave);
+        .service(reject_leave)
+        .service(cancel_leave);
 }
 
 /// Kind of absence.
@@ -378,4 +379,33 @@ pub async fn reject_leave(
     body: OptionalJson<LeaveDecisionBody>,
 ) -> Result<HttpResponse, AppError> {
     decide(state, user, id.into_inner(), body, LeaveDecision::Reject).await
+}
+
+/// Cancel one's own leave: a requested one at any time, an approved one before it starts.
+#[utoipa::path(
+    tag = "leave",
+    params(("id" = i64, Path, description = "Leave id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Cancelled", body = LeaveView),
+        (status = 403, description = "Not the owner", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Not found or not visible", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Rejected, cancelled, or approved leave that has started", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/leaves/{id}/cancel")]
+pub async fn cancel_leave(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    let id = id.into_inner();
+    let today = crate::routes::local_today(&state);
+    let leave = state
+        .db(move |conn, _| {
+            let viewer = crate::services::access::load_viewer(conn, user.staff_id)?;
+            crate::services::leaves::cancel(conn, &viewer, id, today)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(LeaveView::from(leave)))
 }

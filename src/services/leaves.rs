@@ -311,6 +311,63 @@ pub fn decide(
     })
 }
 
+/// The owner withdraws their leave: a requested one at any time, an approved one only before it
+/// starts (leave already taken is history). Others: 404 if they cannot read it, else 403.
+pub fn cancel(
+    conn: &mut DbConnection,
+    viewer: &Viewer,
+    id: i64,
+    today: NaiveDate,
+) -> AppResult<Leave> {
+    conn.transaction(|conn| {
+        let leave = db::leaves::find(conn, id)?.ok_or(AppError::NotFound)?;
+        if leave.staff_id != viewer.staff_id {
+            return Err(if can_read_person(conn, viewer, leave.staff_id)? {
+                AppError::forbidden(
+                    "Chỉ người xin nghỉ mới được huỷ đơn.",
+                    "Only the person who asked for the leave may cancel it.",
+                )
+            } else {
+                AppError::NotFound
+            });
+        }
+        let cancellable =
+            leave.state == REQUESTED || (leave.state == APPROVED && leave.start_date > today);
+        if !cancellable {
+            return Err(AppError::Conflict(Text::new(
+                format!(
+                    "Đơn nghỉ \"{}\" không huỷ được (đơn đã duyệt chỉ huỷ trước ngày bắt đầu).",
+                    state_vi(&leave.state)
+                ),
+                format!(
+                    "This {} leave cannot be cancelled (approved leave only before it starts).",
+                    leave.state
+                ),
+            )));
+        }
+        let now = db::now_utc();
+        if !db::leaves::decide_versioned(conn, id, leave.version, CANCELLED, viewer.staff_id, now)?
+        {
+            return Err(AppError::conflict(
+                "Đơn nghỉ vừa thay đổi; hãy tải lại.",
+                "The leave just changed; reload it.",
+            ));
+        }
+        audit::record(
+            conn,
+            Some(viewer.staff_id),
+            "leave",
+            id,
+            "cancel",
+            Some(&leave.state),
+            Some(CANCELLED),
+            None,
+            None,
+        )?;
+        db::leaves::find(conn, id)?.ok_or(AppError::NotFound)
+    })
+}
+
 fn state_vi(state: &str) -> &'static str {
     match state {
         REQUESTED => "chờ duyệt",

@@ -414,3 +414,65 @@ async fn impossible_leave_requests_are_refused_with_the_field_to_fix() {
     )
     .await;
 }
+
+#[tokio::test]
+async fn the_owner_cancels_leave_before_it_starts_and_nobody_else_can() {
+    let app = spawn_app().await;
+    let _org = small_org(&app).await;
+    let s1 = app.login_as("s1", PASSWORD).await;
+    let s2 = app.login_as("s2", PASSWORD).await;
+    let h1 = app.login_as("h1", PASSWORD).await;
+    let monday = next_monday();
+    let ask = |start: NaiveDate| json!({"start_date": start, "end_date": start, "kind": "annual"});
+    let future: Value = app
+        .post("/api/v1/leaves", &s1, ask(monday))
+        .await
+        .json()
+        .await
+        .expect("json");
+    let past: Value = app
+        .post("/api/v1/leaves", &s1, ask(today() - Duration::days(3)))
+        .await
+        .json()
+        .await
+        .expect("json");
+    for l in [&future, &past] {
+        let res = app
+            .post(
+                &format!("/api/v1/leaves/{}/approve", l["id"]),
+                &h1,
+                json!({}),
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::OK);
+    }
+    let cancel = |l: &Value| format!("/api/v1/leaves/{}/cancel", l["id"]);
+    // The head sees it but it is not theirs; another unit does not see it at all.
+    assert_problem(
+        app.post(&cancel(&future), &h1, json!({})).await,
+        StatusCode::FORBIDDEN,
+    )
+    .await;
+    assert_problem(
+        app.post(&cancel(&future), &s2, json!({})).await,
+        StatusCode::NOT_FOUND,
+    )
+    .await;
+    // Approved leave that already started is history.
+    assert_problem(
+        app.post(&cancel(&past), &s1, json!({})).await,
+        StatusCode::CONFLICT,
+    )
+    .await;
+    let res = app.post(&cancel(&future), &s1, json!({})).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(
+        res.json::<Value>().await.expect("json")["state"],
+        "cancelled"
+    );
+    assert_problem(
+        app.post(&cancel(&future), &s1, json!({})).await,
+        StatusCode::CONFLICT,
+    )
+    .await;
+}
