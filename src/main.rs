@@ -1,4 +1,4 @@
-//! Command line: `serve` (default), `migrate`, `create-admin`, `import`, `openapi`.
+//! Command line: `serve` (default), `migrate`, `create-admin`, `import`, `openapi`, `seed-demo`.
 
 use std::net::TcpListener;
 
@@ -46,6 +46,23 @@ enum Command {
     },
     /// Print the OpenAPI document.
     Openapi,
+    /// Fill the database with a deterministic demo organisation (benchmarks, demos). Every demo
+    /// account's password is `Demo-worklog-2026`.
+    SeedDemo {
+        #[arg(long, default_value_t = 20000)]
+        staff: usize,
+        #[arg(long, default_value_t = 600)]
+        units: usize,
+        #[arg(long, default_value_t = 3)]
+        months: u32,
+        #[arg(long, default_value_t = 4)]
+        entries_per_day: u32,
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+        /// Seed even though the database already has accounts besides administrators.
+        #[arg(long)]
+        force: bool,
+    },
 }
 
 fn main() -> anyhow::Result<()> {
@@ -90,6 +107,53 @@ fn main() -> anyhow::Result<()> {
                 services::staff::create_admin(&mut conn, &username, &password, &full_name, today)
                     .map_err(|e| anyhow::anyhow!("{e}"))?;
             println!("administrator '{username}' created (id {id})");
+            Ok(())
+        }
+        Command::SeedDemo {
+            staff,
+            units,
+            months,
+            entries_per_day,
+            seed,
+            force,
+        } => {
+            telemetry::init();
+            let settings = Settings::load(cli.config_dir.as_deref())?;
+            let pool = pool_of(&settings)?;
+            let mut conn = pool.get()?;
+            db::run_migrations(&mut conn)?;
+            let offset =
+                chrono::Duration::minutes(i64::from(settings.organisation.utc_offset_minutes));
+            let today = (chrono::Utc::now().naive_utc() + offset).date();
+            let opts = services::demo::DemoOptions {
+                staff,
+                units,
+                months,
+                entries_per_day,
+                seed,
+                force,
+            };
+            let started = std::time::Instant::now();
+            let s = services::demo::seed(&mut conn, &opts, today, |line| println!("{line}"))?;
+            println!(
+                "seeded {} units, {} staff, {} products, {} entries over {} working days ({:?}..{:?}) in {:.1}s",
+                s.units,
+                s.staff,
+                s.products,
+                s.entries,
+                s.working_days,
+                s.from,
+                s.to,
+                started.elapsed().as_secs_f64()
+            );
+            println!(
+                "largest unit: id {} ({} members, head {}); organisation user: {}; password: {}",
+                s.largest_unit_id,
+                s.largest_unit_members,
+                s.largest_unit_head,
+                services::demo::DEMO_ORG_USER,
+                services::demo::DEMO_PASSWORD
+            );
             Ok(())
         }
         Command::Import { file, as_user } => {

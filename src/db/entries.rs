@@ -617,3 +617,46 @@ pub fn backlog_by_approver(
     }
     Ok(out)
 }
+
+/// A diary line with its decision already made, for bulk inserts (`seed-demo`).
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = entries, treat_none_as_default_value = false)]
+pub struct SeedEntry {
+    pub staff_id: i64,
+    pub unit_id: i64,
+    pub work_date: NaiveDate,
+    pub product_id: i64,
+    pub quantity: i32,
+    pub minutes: i32,
+    pub note: String,
+    pub state: String,
+    pub approver_id: Option<i64>,
+    pub rework_count: i32,
+    pub submitted_at: Option<NaiveDateTime>,
+    pub decided_at: Option<NaiveDateTime>,
+    pub decided_by: Option<i64>,
+    pub version: i64,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+/// Rows per statement of [`insert_batch`]: 16 columns × 1,000 rows stays under SQLite's 32,766
+/// and PostgreSQL's 65,535 bind parameters.
+pub const BATCH_ROWS: usize = 1000;
+
+/// Inserts many lines, one multi-row statement per [`BATCH_ROWS`]; returns the rows written.
+pub fn insert_batch(conn: &mut DbConnection, rows: &[SeedEntry]) -> QueryResult<usize> {
+    let mut n = 0;
+    for chunk in rows.chunks(BATCH_ROWS) {
+        // Per backend: diesel's MultiConnection has no multi-row insert for SQLite.
+        n += match conn {
+            DbConnection::Sqlite(c) => diesel::insert_into(entries::table)
+                .values(chunk)
+                .execute(c)?,
+            DbConnection::Pg(c) => diesel::insert_into(entries::table)
+                .values(chunk)
+                .execute(c)?,
+        };
+    }
+    Ok(n)
+}

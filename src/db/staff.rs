@@ -300,3 +300,68 @@ pub fn members_of(conn: &mut DbConnection, unit_id: i64) -> QueryResult<Vec<Staf
         .select(Staff::as_select())
         .load(conn)
 }
+
+/// A contract row for bulk inserts (`seed-demo`).
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = staff_contracts)]
+pub struct NewContract {
+    pub staff_id: i64,
+    pub effective_from: NaiveDate,
+    pub weekly_minutes: i32,
+}
+
+/// Inserts many people in one statement per 500 rows (bind limits); returns the rows written.
+pub fn insert_batch(conn: &mut DbConnection, rows: &[NewStaff]) -> QueryResult<usize> {
+    let mut n = 0;
+    for chunk in rows.chunks(500) {
+        // Per backend: diesel's MultiConnection has no multi-row insert for SQLite.
+        n += match conn {
+            DbConnection::Sqlite(c) => {
+                diesel::insert_into(staff::table).values(chunk).execute(c)?
+            }
+            DbConnection::Pg(c) => diesel::insert_into(staff::table).values(chunk).execute(c)?,
+        };
+    }
+    Ok(n)
+}
+
+/// Inserts many contracts in one statement per 1,000 rows.
+pub fn insert_contracts(conn: &mut DbConnection, rows: &[NewContract]) -> QueryResult<usize> {
+    let mut n = 0;
+    for chunk in rows.chunks(1000) {
+        // Per backend: diesel's MultiConnection has no multi-row insert for SQLite.
+        n += match conn {
+            DbConnection::Sqlite(c) => diesel::insert_into(staff_contracts::table)
+                .values(chunk)
+                .execute(c)?,
+            DbConnection::Pg(c) => diesel::insert_into(staff_contracts::table)
+                .values(chunk)
+                .execute(c)?,
+        };
+    }
+    Ok(n)
+}
+
+/// Ids of people by username, one query per 500 names.
+pub fn ids_by_usernames(
+    conn: &mut DbConnection,
+    usernames: &[String],
+) -> QueryResult<Vec<(String, i64)>> {
+    let mut out = Vec::with_capacity(usernames.len());
+    for chunk in usernames.chunks(500) {
+        let mut rows: Vec<(String, i64)> = staff::table
+            .filter(staff::username.eq_any(chunk.to_vec()))
+            .select((staff::username, staff::id))
+            .load(conn)?;
+        out.append(&mut rows);
+    }
+    Ok(out)
+}
+
+/// How many accounts exist that are not administrators.
+pub fn count_non_admin(conn: &mut DbConnection) -> QueryResult<i64> {
+    staff::table
+        .filter(staff::roles.not_like("%admin%"))
+        .count()
+        .get_result(conn)
+}

@@ -11,6 +11,7 @@ pub mod auth;
 pub mod calendar;
 pub mod dashboard;
 pub mod delegations;
+pub mod demo;
 pub mod entries;
 pub mod exports;
 pub mod grading;

@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# Benchmarks of architecture.md "What must be measured": builds --release, seeds a fresh database
+# with `seed-demo`, starts the server on a free 127.0.0.1 port and measures it with bench/load.py
+# (Python stdlib). Everything it starts is stopped by PID on exit.
+#
+#   bench/run.sh                                  # STAFF=2000 UNITS=60 MONTHS=3 (a few minutes)
+#   STAFF=20000 UNITS=600 bench/run.sh            # province scale (~5 M entries)
+#   DATABASE=postgres bench/run.sh                # fresh database on postgres://postgres@127.0.0.1:5432
+#
+# Other knobs: ENTRIES_PER_DAY=4 SEED=42 THREADS=4 PHASE_SECONDS=10 PG_URL=postgres://postgres@127.0.0.1:5432
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+STAFF="${STAFF:-2000}"
+UNITS="${UNITS:-60}"
+MONTHS="${MONTHS:-3}"
+ENTRIES_PER_DAY="${ENTRIES_PER_DAY:-4}"
+SEED="${SEED:-42}"
+THREADS="${THREADS:-4}"
+PHASE_SECONDS="${PHASE_SECONDS:-10}"
+DATABASE="${DATABASE:-sqlite}"
+PG_URL="${PG_URL:-postgres://postgres@127.0.0.1:5432}"
+
+WORK="$(mktemp -d -t worklog-bench.XXXXXX)"
+SERVER_PID=""
+PG_DB=""
+cleanup() {
+  if [[ -n "$SERVER_PID" ]] && kill -0 "$SERVER_PID" 2>/dev/null; then
+    kill "$SERVER_PID" 2>/dev/null || true
+    for _ in $(seq 50); do kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.1; done
+    kill -9 "$SERVER_PID" 2>/dev/null || true
+  fi
+  if [[ -n "$PG_DB" ]]; then
+    psql "$PG_URL/postgres" -qc "DROP DATABASE IF EXISTS $PG_DB" >/dev/null 2>&1 || true
+  fi
+  rm -rf "$WORK"
+}
+trap cleanup EXIT INT TERM
+
+echo "== build (release)"
+(cd "$ROOT" && cargo build --release --quiet)
+BIN="$ROOT/target/release/worklog-kpi"
+
+case "$DATABASE" in
+  sqlite) DB_URL="sqlite://$WORK/bench.db" ;;
+  postgres)
+    PG_DB="worklog_bench_$$"
+    psql "$PG_URL/postgres" -qc "CREATE DATABASE $PG_DB" >/dev/null
+    DB_URL="$PG_URL/$PG_DB" ;;
+  *) echo "DATABASE must be sqlite or postgres" >&2; exit 2 ;;
+esac
+PORT="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
+export APP_CONFIG_DIR="$ROOT/config" APP__DATABASE__URL="$DB_URL" \
+  APP__SERVER__HOST=127.0.0.1 APP__SERVER__PORT="$PORT" RUST_LOG="${RUST_LOG:-warn}"
+
+echo "== machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo); database: $DATABASE"
+echo "== seed-demo --staff $STAFF --units $UNITS --months $MONTHS --entries-per-day $ENTRIES_PER_DAY --seed $SEED"
+"$BIN" seed-demo --staff "$STAFF" --units "$UNITS" --months "$MONTHS" \
+  --entries-per-day "$ENTRIES_PER_DAY" --seed "$SEED" | tee "$WORK/seed.log"
+LARGEST="$(sed -n 's/^largest unit: id \([0-9]*\) .*head \(nv[0-9]*\).*/\1 \2/p' "$WORK/seed.log")"
+read -r LARGEST_UNIT LARGEST_HEAD <<<"$LARGEST"
+[[ "$DATABASE" == sqlite ]] && echo "   database file: $(du -h "$WORK/bench.db" | cut -f1)"
+
+echo "== serve on 127.0.0.1:$PORT"
+"$BIN" serve >"$WORK/server.log" 2>&1 &
+SERVER_PID=$!
+for _ in $(seq 100); do
+  if python3 -c "import http.client,sys; c=http.client.HTTPConnection('127.0.0.1',$PORT,timeout=1); c.request('GET','/health'); sys.exit(c.getresponse().status!=200)" 2>/dev/null; then break; fi
+  kill -0 "$SERVER_PID" 2>/dev/null || { cat "$WORK/server.log"; exit 1; }
+  sleep 0.2
+done
+sleep 1
+
+python3 "$ROOT/bench/load.py" --port "$PORT" --pid "$SERVER_PID" --staff "$STAFF" \
+  --largest-unit "$LARGEST_UNIT" --largest-head "$LARGEST_HEAD" \
+  --threads "$THREADS" --seconds "$PHASE_SECONDS"
