@@ -6,6 +6,7 @@ mod approvals;
 mod auth;
 mod calendar;
 mod dashboard;
+mod demo;
 mod diary;
 mod errors;
 mod exports;
