@@ -9,5 +9,6 @@ pub mod org;
 pub mod period;
 pub mod roles;
 pub mod scope;
+pub mod staffing;
 pub mod tasks;
 pub mod text;

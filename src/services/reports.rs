@@ -53,8 +53,6 @@ use crate::services::exports::{
 use crate::services::kpi::{compute_with_leaders, threshold_grade, CommonInput, KpiRun, PersonKpi};
 use crate::services::{calendar, weeks};
 
-/// The full-time weekly contract of the 40-hour norm, in minutes.
-pub const FULL_TIME_WEEKLY_MINUTES: i32 = 2400;
 /// Months in a KPI trend.
 pub const TREND_MONTHS: usize = 6;
 /// People listed in a dashboard's "longest under-logged streaks".
@@ -842,7 +840,7 @@ pub fn norm_per_person(cal: &crate::domain::calendar::Calendar, period: Period) 
         left_on: None,
         contracts: vec![ContractSpan {
             effective_from: period.first_day(),
-            weekly_minutes: FULL_TIME_WEEKLY_MINUTES,
+            weekly_minutes: crate::domain::org::DEFAULT_WEEKLY_MINUTES,
         }],
     };
     let days = cal.working_days(period.first_day(), period.last_day());
@@ -892,9 +890,8 @@ pub fn staffing_in(
         (h, avg)
     };
     let staffing = |headcount: usize, credited: i64| {
-        let fte = ratio(credited as f64, norm as f64);
-        let workload = ratio(credited as f64, (norm * headcount as i64) as f64);
-        (workload, fte, headcount as f64 - fte)
+        let s = crate::domain::staffing::staffing(credited, norm, headcount);
+        (s.workload, s.fte_needed, s.surplus)
     };
     let mut units = Vec::new();
     for u in &scope.units {
