@@ -68,6 +68,14 @@ impl AppState {
     }
 }
 
+/// What the maintained daily totals are computed with, from the configuration.
+pub fn totals_policy(settings: &Settings) -> services::totals::TotalsPolicy {
+    services::totals::TotalsPolicy {
+        diary: settings.diary.policy(),
+        utc_offset_minutes: settings.organisation.utc_offset_minutes,
+    }
+}
+
 /// Connects, migrates and bootstraps: what `serve` and the tests do before listening.
 pub fn prepare_state(settings: Settings) -> anyhow::Result<AppState> {
     let pool = db::build_pool(
@@ -91,6 +99,16 @@ pub fn prepare_state(settings: Settings) -> anyhow::Result<AppState> {
             .map_err(|e| anyhow::anyhow!("seeding grading policies: {e}"))?;
         if policies > 0 {
             tracing::info!(policies, "grading policy presets seeded");
+        }
+        let totals_policy = totals_policy(&settings);
+        let started = std::time::Instant::now();
+        if services::totals::ensure_current(&mut conn, &totals_policy)
+            .map_err(|e| anyhow::anyhow!("rebuilding daily totals: {e}"))?
+        {
+            tracing::info!(
+                elapsed_ms = started.elapsed().as_millis() as u64,
+                "daily totals rebuilt for the current diary policy"
+            );
         }
     }
     Ok(AppState::new(pool, settings))

@@ -46,6 +46,11 @@ enum Command {
     },
     /// Print the OpenAPI document.
     Openapi,
+    /// Compare the maintained daily totals with a recomputation from the diary entries; exits
+    /// with status 1 and lists the differing rows when they drifted.
+    CheckTotals,
+    /// Rebuild the maintained daily totals from the diary entries.
+    RebuildTotals,
     /// Fill the database with a deterministic demo organisation (benchmarks, demos). Every demo
     /// account's password is `Demo-worklog-2026`.
     SeedDemo {
@@ -76,6 +81,39 @@ fn main() -> anyhow::Result<()> {
             telemetry::init();
             let settings = Settings::load(cli.config_dir.as_deref())?;
             serve(settings)
+        }
+        Command::CheckTotals => {
+            telemetry::init();
+            let settings = Settings::load(cli.config_dir.as_deref())?;
+            let pool = pool_of(&settings)?;
+            let mut conn = pool.get()?;
+            db::run_migrations(&mut conn)?;
+            let drift = services::totals::drift(&mut conn, &worklog_kpi::totals_policy(&settings))
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            if drift.is_empty() {
+                println!("daily totals match the diary entries");
+                return Ok(());
+            }
+            for d in drift.iter().take(50) {
+                println!("stored {:?}\n  expected {:?}", d.stored, d.expected);
+            }
+            anyhow::bail!("{} daily total row(s) differ from the entries", drift.len())
+        }
+        Command::RebuildTotals => {
+            telemetry::init();
+            let settings = Settings::load(cli.config_dir.as_deref())?;
+            let pool = pool_of(&settings)?;
+            let mut conn = pool.get()?;
+            db::run_migrations(&mut conn)?;
+            let started = std::time::Instant::now();
+            let rows =
+                services::totals::rebuild_all(&mut conn, &worklog_kpi::totals_policy(&settings))
+                    .map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!(
+                "{rows} daily total row(s) rebuilt in {:.1}s",
+                started.elapsed().as_secs_f64()
+            );
+            Ok(())
         }
         Command::Migrate => {
             telemetry::init();
@@ -122,6 +160,9 @@ fn main() -> anyhow::Result<()> {
             let pool = pool_of(&settings)?;
             let mut conn = pool.get()?;
             db::run_migrations(&mut conn)?;
+            // Totals of what is already there first; the seed then keeps them with every batch.
+            services::totals::ensure_current(&mut conn, &worklog_kpi::totals_policy(&settings))
+                .map_err(|e| anyhow::anyhow!("daily totals: {e}"))?;
             let offset =
                 chrono::Duration::minutes(i64::from(settings.organisation.utc_offset_minutes));
             let today = (chrono::Utc::now().naive_utc() + offset).date();
@@ -134,7 +175,13 @@ fn main() -> anyhow::Result<()> {
                 force,
             };
             let started = std::time::Instant::now();
-            let s = services::demo::seed(&mut conn, &opts, today, |line| println!("{line}"))?;
+            let s = services::demo::seed(
+                &mut conn,
+                &opts,
+                today,
+                &worklog_kpi::totals_policy(&settings),
+                |line| println!("{line}"),
+            )?;
             println!(
                 "seeded {} units, {} staff, {} products, {} entries over {} working days ({:?}..{:?}) in {:.1}s",
                 s.units,

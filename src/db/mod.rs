@@ -15,6 +15,7 @@ pub mod schema;
 pub mod staff;
 pub mod tasks;
 pub mod tokens;
+pub mod totals;
 pub mod units;
 
 use std::time::Duration;

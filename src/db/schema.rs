@@ -294,6 +294,31 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    day_totals (staff_id, work_date, unit_id) {
+        staff_id -> BigInt,
+        work_date -> Date,
+        unit_id -> BigInt,
+        draft_minutes -> Integer,
+        submitted_minutes -> Integer,
+        approved_minutes -> Integer,
+        returned_minutes -> Integer,
+        logged_entries -> Integer,
+        day_over_threshold -> Integer,
+        far_above_standard -> Integer,
+        duplicate -> Integer,
+        late_backfill -> Integer,
+    }
+}
+
+diesel::table! {
+    maintained_totals (name) {
+        name -> Text,
+        fingerprint -> Text,
+        rebuilt_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(staff -> units (unit_id));
 diesel::joinable!(entries -> tasks (task_id));
 diesel::joinable!(grades -> grading_rounds (round_id));
@@ -319,4 +344,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     grading_rounds,
     grades,
     appeals,
+    day_totals,
+    maintained_totals,
 );

@@ -365,3 +365,8 @@ pub fn count_non_admin(conn: &mut DbConnection) -> QueryResult<i64> {
         .count()
         .get_result(conn)
 }
+
+/// Every account's id, ascending.
+pub fn all_ids(conn: &mut DbConnection) -> QueryResult<Vec<i64>> {
+    staff::table.select(staff::id).order(staff::id).load(conn)
+}

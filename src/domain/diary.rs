@@ -460,6 +460,61 @@ pub struct EntryFacts {
     pub identical_entries: u32,
 }
 
+/// One live line of a person's day, as the anomaly rules see it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DayLine<'a> {
+    pub product_id: i64,
+    pub quantity: i32,
+    pub minutes: i32,
+    pub note: &'a str,
+    /// Standard minutes per unit of the product; 0 or less means "no standard set".
+    pub standard_minutes: i32,
+    /// The organisation's local date the line was created on.
+    pub created_on: NaiveDate,
+}
+
+/// What makes two lines of a day "exact duplicates": same product, quantity, minutes and note,
+/// the note compared trimmed and case-insensitively (Unicode lower case, so "Hồ sơ" = "hồ sơ ").
+fn duplicate_key(l: &DayLine<'_>) -> (i64, i32, i32, String) {
+    (
+        l.product_id,
+        l.quantity,
+        l.minutes,
+        l.note.trim().to_lowercase(),
+    )
+}
+
+/// The facts of each line of one person's day, in the order of `lines`. The day total and the
+/// identical lines are counted among `lines` only: the caller decides which lines a day is made
+/// of (the approval queue: every live line; reports: the declared ones).
+pub fn day_facts(
+    work_date: NaiveDate,
+    is_working_day: bool,
+    lines: &[DayLine<'_>],
+) -> Vec<EntryFacts> {
+    let day_total: i64 = lines.iter().map(|l| i64::from(l.minutes)).sum();
+    let keys: Vec<_> = lines.iter().map(duplicate_key).collect();
+    let mut same: std::collections::HashMap<&(i64, i32, i32, String), u32> =
+        std::collections::HashMap::new();
+    for k in &keys {
+        *same.entry(k).or_default() += 1;
+    }
+    lines
+        .iter()
+        .zip(&keys)
+        .map(|(l, k)| EntryFacts {
+            work_date,
+            created_on: l.created_on,
+            quantity: l.quantity,
+            minutes: l.minutes,
+            standard_minutes: l.standard_minutes,
+            day_total,
+            is_working_day,
+            identical_entries: same.get(k).copied().unwrap_or(1).saturating_sub(1),
+        })
+        .collect()
+}
+
 /// The anomalies of an entry, in the fixed order of [`Anomaly`]'s variants.
 pub fn anomalies(e: &EntryFacts, policy: &DiaryPolicy) -> Vec<Anomaly> {
     let mut out = Vec::new();
@@ -1044,6 +1099,34 @@ mod tests {
             is_working_day: true,
             identical_entries: 0,
         }
+    }
+
+    #[test]
+    fn day_facts_total_the_day_and_count_identical_lines() {
+        let d = NaiveDate::from_ymd_opt(2026, 10, 5).unwrap();
+        let line = |product_id, minutes, note| DayLine {
+            product_id,
+            quantity: 1,
+            minutes,
+            note,
+            standard_minutes: 60,
+            created_on: d,
+        };
+        let lines = [
+            line(1, 120, "Hồ sơ A"),
+            line(1, 120, "  hồ sơ a "), // same line: trimmed, Unicode lower case
+            line(1, 120, "Hồ sơ B"),    // other note
+            line(1, 90, "Hồ sơ A"),     // other minutes
+            line(2, 120, "Hồ sơ A"),    // other product
+        ];
+        let facts = day_facts(d, false, &lines);
+        let identical: Vec<u32> = facts.iter().map(|f| f.identical_entries).collect();
+        assert_eq!(identical, vec![1, 1, 0, 0, 0]);
+        assert!(facts
+            .iter()
+            .all(|f| f.day_total == 570 && !f.is_working_day));
+        assert_eq!(facts[3].minutes, 90);
+        assert!(day_facts(d, true, &[]).is_empty());
     }
 
     #[test]

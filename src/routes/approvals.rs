@@ -225,13 +225,13 @@ pub async fn decide_batch(
         },
     };
     let ids = b.entry_ids;
-    let today = local_today(&state);
+    let ctx = crate::routes::entries::context(&state);
     let lang = i18n::current();
     let outcomes = state
         .db(move |conn, _| {
             let viewer = load_viewer(conn, user.staff_id)?;
             Ok(services::approvals::decide_batch(
-                conn, &viewer, &ids, action, ret, today,
+                conn, &viewer, &ids, action, ret, &ctx,
             ))
         })
         .await?;

@@ -235,10 +235,13 @@ pub struct ChangesView {
     pub next_since: DateTime<Utc>,
 }
 
-fn context(state: &AppState) -> DiaryContext {
+/// Today, the diary policy and the UTC offset, as the diary services need them.
+pub fn context(state: &AppState) -> DiaryContext {
+    let totals = crate::totals_policy(&state.settings);
     DiaryContext {
         today: local_today(state),
-        policy: state.settings.diary.policy(),
+        policy: totals.diary,
+        utc_offset_minutes: totals.utc_offset_minutes,
     }
 }
 
@@ -494,11 +497,11 @@ pub async fn delete_entry(
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
     let version = optional_if_match(&req)?;
-    let today = local_today(&state);
+    let ctx = context(&state);
     state
         .db(move |conn, _| {
             let viewer = load_viewer(conn, user.staff_id)?;
-            services::entries::delete(conn, &viewer, id, version, today)
+            services::entries::delete(conn, &viewer, id, version, &ctx)
         })
         .await?;
     Ok(HttpResponse::NoContent().finish())
@@ -513,11 +516,11 @@ async fn run_transition(
     ret: Option<ReturnReason>,
 ) -> Result<HttpResponse, AppError> {
     let version = optional_if_match(&req)?;
-    let today = local_today(&state);
+    let ctx = context(&state);
     let entry = state
         .db(move |conn, _| {
             let viewer = load_viewer(conn, user.staff_id)?;
-            services::entries::transition(conn, &viewer, id, action, version, ret, today)
+            services::entries::transition(conn, &viewer, id, action, version, ret, &ctx)
         })
         .await?;
     Ok(ok_versioned(entry.version, &EntryView::from(entry)))
@@ -681,11 +684,11 @@ pub async fn submit_day(
     body: ValidJson<SubmitDay>,
 ) -> Result<HttpResponse, AppError> {
     let day = body.0.date;
-    let today = local_today(&state);
+    let ctx = context(&state);
     let entries = state
         .db(move |conn, _| {
             let viewer = load_viewer(conn, user.staff_id)?;
-            services::entries::submit_day(conn, &viewer, day, today)
+            services::entries::submit_day(conn, &viewer, day, &ctx)
         })
         .await?;
     Ok(HttpResponse::Ok().json(SubmittedDay {
@@ -757,10 +760,11 @@ pub async fn amend_entry(
         ..Default::default()
     };
     let new_state = b.state;
+    let ctx = context(&state);
     let entry = state
         .db(move |conn, _| {
             let viewer = load_viewer(conn, user.staff_id)?;
-            services::entries::amend(conn, &viewer, id, patch, new_state, &reason)
+            services::entries::amend(conn, &viewer, id, patch, new_state, &reason, &ctx)
         })
         .await?;
     Ok(ok_versioned(entry.version, &EntryView::from(entry)))

@@ -252,6 +252,7 @@ pub async fn update_product(
     let id = id.into_inner();
     let version = if_match(&req)?;
     let b = body.0;
+    let totals_policy = crate::routes::entries::context(&state).totals();
     let product = state
         .db(move |conn, _| {
             let viewer = load_viewer(conn, user.staff_id)?;
@@ -267,6 +268,7 @@ pub async fn update_product(
                     standard_minutes: b.standard_minutes,
                     active: b.active,
                 },
+                &totals_policy,
             )
         })
         .await?;

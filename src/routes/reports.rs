@@ -207,11 +207,10 @@ pub async fn anomaly_report(
     let today = local_today(&state);
     let period = parse_period(q.period.as_deref(), today)?;
     let policy = state.settings.diary.policy();
-    let offset = state.settings.organisation.utc_offset_minutes;
     let out = state
         .db(move |conn, _| {
             let viewer = load_viewer(conn, user.staff_id)?;
-            let r = reports::anomaly_report(conn, &viewer, period, q.unit_id, &policy, offset)?;
+            let r = reports::anomaly_report(conn, &viewer, period, q.unit_id, &policy)?;
             Rendered::labeled(
                 &r,
                 format,

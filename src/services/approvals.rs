@@ -7,11 +7,13 @@ use chrono::{Duration, NaiveDate};
 
 use crate::db::entries::Entry;
 use crate::db::{self, DbConnection};
-use crate::domain::diary::{anomalies, Anomaly, DiaryPolicy, EntryAction, EntryFacts};
+use crate::domain::diary::{
+    anomalies, day_facts, Anomaly, DayLine, DiaryPolicy, EntryAction, EntryFacts,
+};
 use crate::domain::scope::Viewer;
 use crate::error::{AppError, AppResult};
 use crate::services::calendar::load_calendar;
-use crate::services::entries::{transition, ReturnReason};
+use crate::services::entries::{transition, DiaryContext, ReturnReason};
 
 /// An entry waiting for a decision, with what the approver should look at twice.
 #[derive(Debug, Clone)]
@@ -76,22 +78,7 @@ fn annotate(
         .collect();
     // Every live entry of these people on these days: day totals and duplicates come from here.
     let context = db::entries::of_people_between(conn, &people, from, to)?;
-    let mut day_totals: HashMap<(i64, NaiveDate), i64> = HashMap::new();
-    let mut identical: HashMap<(i64, NaiveDate, i64, i32, i32, String), u32> = HashMap::new();
-    for e in &context {
-        *day_totals.entry((e.staff_id, e.work_date)).or_default() += i64::from(e.minutes);
-        *identical
-            .entry((
-                e.staff_id,
-                e.work_date,
-                e.product_id,
-                e.quantity,
-                e.minutes,
-                e.note.trim().to_lowercase(),
-            ))
-            .or_default() += 1;
-    }
-    let product_ids: Vec<i64> = entries
+    let product_ids: Vec<i64> = context
         .iter()
         .map(|e| e.product_id)
         .collect::<HashSet<_>>()
@@ -103,40 +90,42 @@ fn annotate(
     let names: HashMap<i64, String> = db::staff::names_of(conn, &people)?.into_iter().collect();
     let calendar = load_calendar(conn, from, to)?;
     let offset = Duration::minutes(i64::from(utc_offset_minutes));
-    Ok(entries
-        .into_iter()
-        .map(|e| {
-            let day_total = day_totals
-                .get(&(e.staff_id, e.work_date))
-                .copied()
-                .unwrap_or(0);
-            let same = identical
-                .get(&(
-                    e.staff_id,
-                    e.work_date,
-                    e.product_id,
-                    e.quantity,
-                    e.minutes,
-                    e.note.trim().to_lowercase(),
-                ))
-                .copied()
-                .unwrap_or(1);
-            let facts = EntryFacts {
-                work_date: e.work_date,
-                created_on: (e.created_at + offset).date(),
+    let mut days: HashMap<(i64, NaiveDate), Vec<&Entry>> = HashMap::new();
+    for e in &context {
+        days.entry((e.staff_id, e.work_date)).or_default().push(e);
+    }
+    let mut facts_of: HashMap<i64, EntryFacts> = HashMap::new();
+    for ((_, day), lines) in &days {
+        let view: Vec<DayLine<'_>> = lines
+            .iter()
+            .map(|e| DayLine {
+                product_id: e.product_id,
                 quantity: e.quantity,
                 minutes: e.minutes,
+                note: &e.note,
                 standard_minutes: standard.get(&e.product_id).copied().unwrap_or(0),
-                day_total,
-                is_working_day: calendar.is_working_day(e.work_date),
-                identical_entries: same.saturating_sub(1),
-            };
-            QueueItem {
+                created_on: (e.created_at + offset).date(),
+            })
+            .collect();
+        for (e, f) in lines
+            .iter()
+            .zip(day_facts(*day, calendar.is_working_day(*day), &view))
+        {
+            facts_of.insert(e.id, f);
+        }
+    }
+    Ok(entries
+        .into_iter()
+        .filter_map(|e| {
+            // A queued entry is live, so it is part of its day's context.
+            let facts = facts_of.get(&e.id).copied()?;
+            let day_total = facts.day_total;
+            Some(QueueItem {
                 anomalies: anomalies(&facts, policy),
                 staff_name: names.get(&e.staff_id).cloned().unwrap_or_default(),
                 day_total,
                 entry: e,
-            }
+            })
         })
         .collect())
 }
@@ -156,13 +145,13 @@ pub fn decide_batch(
     entry_ids: &[i64],
     action: EntryAction,
     ret: Option<ReturnReason>,
-    today: NaiveDate,
+    ctx: &DiaryContext,
 ) -> Vec<BatchOutcome> {
     entry_ids
         .iter()
         .map(|&id| BatchOutcome {
             entry_id: id,
-            result: transition(conn, viewer, id, action, None, ret.clone(), today),
+            result: transition(conn, viewer, id, action, None, ret.clone(), ctx),
         })
         .collect()
 }

@@ -113,13 +113,7 @@ pub fn dashboard(
     let grades = reports::grade_distribution_in(conn, &scope, period)?;
     let under = reports::under_logged_in(conn, &scope, period, settings.basis)?;
     let staffing = reports::staffing_in(conn, &scope, period, &kpis)?;
-    let anomalies = reports::anomalies_in(
-        conn,
-        &scope,
-        period,
-        &settings.diary,
-        settings.utc_offset_minutes,
-    )?;
+    let anomalies = reports::anomalies_in(conn, &scope, period, &settings.diary)?;
     let kpi = reports::kpi_report_in(conn, &scope, period, &kpis, settings.today)?;
     let backlog = reports::backlog_in(conn, &scope, settings.today, settings.utc_offset_minutes)?;
 

@@ -145,6 +145,7 @@ pub fn seed(
     conn: &mut DbConnection,
     opts: &DemoOptions,
     today: NaiveDate,
+    totals_policy: &crate::services::totals::TotalsPolicy,
     mut progress: impl FnMut(&str),
 ) -> anyhow::Result<DemoSummary> {
     let started = Instant::now();
@@ -552,8 +553,15 @@ pub fn seed(
                 }
             }
         }
+        // The maintained daily totals of these people, in the same transaction as their lines.
+        let ids: Vec<i64> = people[start..end].iter().map(|p| p.id).collect();
         written += conn.transaction::<_, anyhow::Error, _>(|conn| {
-            Ok(db::entries::insert_batch(conn, &batch)?)
+            let n = db::entries::insert_batch(conn, &batch)?;
+            if let (Some(first), Some(last)) = (days.first(), days.last()) {
+                crate::services::totals::refresh(conn, totals_policy, &ids, *first, *last)
+                    .map_err(|e| anyhow::anyhow!("daily totals: {e}"))?;
+            }
+            Ok(n)
         })?;
         if last_report.elapsed().as_secs() >= 2 || end == people.len() {
             last_report = Instant::now();

@@ -17,6 +17,7 @@ use crate::error::{AppError, AppResult, FieldIssue};
 use crate::i18n::Text;
 use crate::services::access::stale;
 use crate::services::approvers::{approver_for, check_may_decide, to_domain};
+use crate::services::totals::{self, TotalsPolicy};
 use crate::services::{audit, Page, Paging};
 
 /// Turns a refusal of the rulebook into the HTTP problem it deserves: field rules are 422, state
@@ -83,6 +84,18 @@ pub struct Created {
 pub struct DiaryContext {
     pub today: NaiveDate,
     pub policy: DiaryPolicy,
+    /// The organisation's offset from UTC (local creation dates of lines).
+    pub utc_offset_minutes: i32,
+}
+
+impl DiaryContext {
+    /// What the maintained daily totals are computed with.
+    pub fn totals(&self) -> TotalsPolicy {
+        TotalsPolicy {
+            diary: self.policy,
+            utc_offset_minutes: self.utc_offset_minutes,
+        }
+    }
 }
 
 fn month_of(day: NaiveDate) -> String {
@@ -248,6 +261,7 @@ pub fn create(
                 task_id: draft.task_id,
             },
         )?;
+        totals::refresh_day(conn, &ctx.totals(), viewer.staff_id, draft.work_date)?;
         if let Some(key) = &idempotency_key {
             db::idempotency::remember(conn, viewer.staff_id, "entries", key, id)?;
         }
@@ -440,6 +454,11 @@ pub fn update(
         if !db::entries::update_versioned(conn, id, expected_version, &changes, db::now_utc())? {
             return Err(stale());
         }
+        let totals_policy = ctx.totals();
+        totals::refresh_day(conn, &totals_policy, entry.staff_id, entry.work_date)?;
+        if work_date != entry.work_date {
+            totals::refresh_day(conn, &totals_policy, entry.staff_id, work_date)?;
+        }
         audit::record(
             conn,
             Some(viewer.staff_id),
@@ -465,11 +484,11 @@ pub fn delete(
     viewer: &Viewer,
     id: i64,
     expected_version: Option<i64>,
-    today: NaiveDate,
+    ctx: &DiaryContext,
 ) -> AppResult<()> {
     conn.transaction(|conn| {
         db::staff::lock_person(conn, viewer.staff_id)?;
-        let entry = load_visible(conn, viewer, id, today)?;
+        let entry = load_visible(conn, viewer, id, ctx.today)?;
         require_owner(viewer, &entry)?;
         next_state(state_of(&entry)?, EntryAction::Delete).map_err(diary_error)?;
         check_if_match(expected_version, &entry)?;
@@ -483,6 +502,7 @@ pub fn delete(
         if !db::entries::update_versioned(conn, id, entry.version, &changes, now)? {
             return Err(stale());
         }
+        totals::refresh_day(conn, &ctx.totals(), entry.staff_id, entry.work_date)?;
         audit::record(
             conn,
             Some(viewer.staff_id),
@@ -513,8 +533,9 @@ fn apply(
     entry: &Entry,
     action: EntryAction,
     ret: Option<&ReturnReason>,
-    today: NaiveDate,
+    ctx: &DiaryContext,
 ) -> AppResult<Entry> {
+    let today = ctx.today;
     let from = state_of(entry)?;
     let to = next_state(from, action).map_err(diary_error)?;
     let now = db::now_utc();
@@ -563,6 +584,7 @@ fn apply(
     if !db::entries::update_versioned(conn, entry.id, entry.version, &changes, now)? {
         return Err(stale());
     }
+    totals::refresh_day(conn, &ctx.totals(), entry.staff_id, entry.work_date)?;
     audit::record(
         conn,
         Some(viewer.staff_id),
@@ -585,15 +607,15 @@ pub fn transition(
     action: EntryAction,
     expected_version: Option<i64>,
     ret: Option<ReturnReason>,
-    today: NaiveDate,
+    ctx: &DiaryContext,
 ) -> AppResult<Entry> {
     conn.transaction(|conn| {
-        let entry = load_visible(conn, viewer, id, today)?;
+        let entry = load_visible(conn, viewer, id, ctx.today)?;
         db::staff::lock_person(conn, entry.staff_id)?;
         // Re-read under the lock so that the version check sees the latest write.
         let entry = db::entries::find(conn, entry.id)?.ok_or(AppError::NotFound)?;
         check_if_match(expected_version, &entry)?;
-        apply(conn, viewer, &entry, action, ret.as_ref(), today)
+        apply(conn, viewer, &entry, action, ret.as_ref(), ctx)
     })
 }
 
@@ -602,21 +624,14 @@ pub fn submit_day(
     conn: &mut DbConnection,
     viewer: &Viewer,
     day: NaiveDate,
-    today: NaiveDate,
+    ctx: &DiaryContext,
 ) -> AppResult<Vec<Entry>> {
     conn.transaction(|conn| {
         db::staff::lock_person(conn, viewer.staff_id)?;
         let drafts = db::entries::drafts_of_day(conn, viewer.staff_id, day)?;
         let mut out = Vec::with_capacity(drafts.len());
         for entry in &drafts {
-            out.push(apply(
-                conn,
-                viewer,
-                entry,
-                EntryAction::Submit,
-                None,
-                today,
-            )?);
+            out.push(apply(conn, viewer, entry, EntryAction::Submit, None, ctx)?);
         }
         Ok(out)
     })
@@ -699,6 +714,7 @@ pub fn amend(
     patch: EntryPatch,
     new_state: Option<EntryState>,
     reason: &str,
+    ctx: &DiaryContext,
 ) -> AppResult<Entry> {
     if !viewer.is_org_wide() {
         return Err(AppError::forbidden(
@@ -730,7 +746,7 @@ pub fn amend(
             check_product(conn, p)?;
         }
         let others = db::entries::day_minutes(conn, entry.staff_id, entry.work_date, Some(entry.id))?;
-        check_day_total(others, minutes, &DiaryPolicy::default()).map_err(diary_error)?;
+        check_day_total(others, minutes, &ctx.policy).map_err(diary_error)?;
         let now = db::now_utc();
         let changes = EntryChanges {
             product_id: patch.product_id,
@@ -745,6 +761,7 @@ pub fn amend(
         if !db::entries::update_versioned(conn, id, entry.version, &changes, now)? {
             return Err(stale());
         }
+        totals::refresh_day(conn, &ctx.totals(), entry.staff_id, entry.work_date)?;
         audit::record(
             conn,
             Some(viewer.staff_id),

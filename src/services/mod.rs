@@ -22,6 +22,7 @@ pub mod products;
 pub mod reports;
 pub mod staff;
 pub mod tasks;
+pub mod totals;
 pub mod units;
 pub mod weeks;
 

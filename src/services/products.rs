@@ -86,6 +86,7 @@ pub fn update(
     id: i64,
     expected_version: i64,
     patch: ProductPatch,
+    totals_policy: &crate::services::totals::TotalsPolicy,
 ) -> AppResult<Product> {
     require_org_manager(viewer)?;
     conn.transaction(|conn| {
@@ -100,6 +101,13 @@ pub fn update(
         };
         if !db::products::update_versioned(conn, id, expected_version, &changes, db::now_utc())? {
             return Err(stale());
+        }
+        // "Far above the standard" counts of every day with this product follow the new time.
+        if patch
+            .standard_minutes
+            .is_some_and(|m| m != current.standard_minutes)
+        {
+            crate::services::totals::refresh_product(conn, totals_policy, id)?;
         }
         audit::record(
             conn,

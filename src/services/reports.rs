@@ -860,20 +860,12 @@ pub fn staffing_in(
     let cal = calendar::load_calendar(conn, period.first_day(), period.last_day())?;
     let (working_days, norm) = norm_per_person(&cal, period);
     let ids: Vec<i64> = scope.people.iter().map(|p| p.id).collect();
-    let mut logged: HashMap<i64, (i64, i64)> = HashMap::new();
-    for (staff, state, minutes) in
-        db::entries::minutes_by_person_state(conn, &ids, period.first_day(), period.last_day())?
-    {
-        let e = logged.entry(staff).or_default();
-        match state.as_str() {
-            "submitted" => e.0 += minutes,
-            "approved" => {
-                e.0 += minutes;
-                e.1 += minutes;
-            }
-            _ => {}
-        }
-    }
+    // Logged (submitted + approved) and approved minutes by person, from the daily totals.
+    let logged: HashMap<i64, (i64, i64)> =
+        db::totals::minutes_by_person(conn, &ids, period.first_day(), period.last_day())?
+            .into_iter()
+            .map(|(staff, logged, approved)| (staff, (logged, approved)))
+            .collect();
     let figures = |members: &[&Staff]| -> (Hours, (Option<f64>, usize)) {
         let mut h = Hours::default();
         for m in members {
@@ -1137,129 +1129,31 @@ fn flags(facts: &EntryFacts, policy: &DiaryPolicy, kind: Anomaly) -> bool {
     anomalies(facts, policy).contains(&kind)
 }
 
-/// The first local creation day at which an entry of `day` is a late backfill (None if the
-/// policy never flags within ten years).
-fn first_late_day(day: NaiveDate, policy: &DiaryPolicy) -> Option<NaiveDate> {
-    (0..3660).map(|k| day + Duration::days(k)).find(|c| {
-        flags(
-            &EntryFacts {
-                created_on: *c,
-                ..plain_facts(day)
-            },
-            policy,
-            Anomaly::LateBackfill,
-        )
-    })
-}
-
 pub fn anomalies_in(
     conn: &mut DbConnection,
     scope: &Scope,
     period: Period,
     policy: &DiaryPolicy,
-    utc_offset_minutes: i32,
 ) -> AppResult<AnomalyReport> {
     let (from, to) = (period.first_day(), period.last_day());
-    let units = &scope.unit_ids;
     let mut counts: HashMap<i64, AnomalyCounts> = HashMap::new();
-
-    // Days above the threshold: SQL narrows to days above it, the rule decides.
-    for (unit, _staff, day, total, n) in
-        db::entries::logged_day_totals_above(conn, units, from, to, policy.anomaly_day_minutes)?
-    {
-        let facts = EntryFacts {
-            day_total: total,
-            ..plain_facts(day)
-        };
-        if flags(&facts, policy, Anomaly::DayOverThreshold) {
-            counts
-                .entry(unit)
-                .or_default()
-                .add(Anomaly::DayOverThreshold, n);
-        }
-    }
-    // Non-working days: entries counted by unit and day, the calendar decides.
+    // The maintained daily totals already carry, per day and unit, how many declared lines each
+    // rule flags (computed by `domain::diary::anomalies` when the day last changed); whether the
+    // day is a working day comes from the calendar as it is now.
     let cal = calendar::load_calendar(conn, from, to)?;
-    for (unit, day, n) in db::entries::logged_counts_by_unit_day(conn, units, from, to)? {
+    for row in db::totals::anomalies_by_unit_day(conn, &scope.unit_ids, from, to)? {
+        let c = counts.entry(row.unit_id).or_default();
+        c.add(Anomaly::DayOverThreshold, row.day_over_threshold);
+        c.add(Anomaly::FarAboveStandard, row.far_above_standard);
+        c.add(Anomaly::Duplicate, row.duplicate);
+        c.add(Anomaly::LateBackfill, row.late_backfill);
         let facts = EntryFacts {
-            is_working_day: cal.is_working_day(day),
-            ..plain_facts(day)
+            is_working_day: cal.is_working_day(row.work_date),
+            ..plain_facts(row.work_date)
         };
         if flags(&facts, policy, Anomaly::NonWorkingDay) {
-            counts
-                .entry(unit)
-                .or_default()
-                .add(Anomaly::NonWorkingDay, n);
+            c.add(Anomaly::NonWorkingDay, row.logged_entries);
         }
-    }
-    // Far above the standard: grouped by the numbers the rule looks at.
-    for (unit, quantity, minutes, standard, n) in
-        db::entries::logged_above_standard(conn, units, from, to)?
-    {
-        let facts = EntryFacts {
-            quantity,
-            minutes,
-            standard_minutes: standard,
-            ..plain_facts(from)
-        };
-        if flags(&facts, policy, Anomaly::FarAboveStandard) {
-            counts
-                .entry(unit)
-                .or_default()
-                .add(Anomaly::FarAboveStandard, n);
-        }
-    }
-    // Duplicates: candidate groups of the same shape, then their notes compared as the approval
-    // queue compares them (trimmed, lower-cased).
-    let shapes = db::entries::logged_same_shape_groups(conn, units, from, to)?;
-    if !shapes.is_empty() {
-        let candidates: HashSet<(i64, i64, NaiveDate, i64, i32, i32)> = shapes
-            .iter()
-            .map(|(u, s, d, p, q, m, _)| (*u, *s, *d, *p, *q, *m))
-            .collect();
-        let mut staff: Vec<i64> = shapes.iter().map(|r| r.1).collect();
-        staff.sort_unstable();
-        staff.dedup();
-        let first = shapes.iter().map(|r| r.2).min().unwrap_or(from);
-        let last = shapes.iter().map(|r| r.2).max().unwrap_or(to);
-        type NoteKey = (i64, i64, NaiveDate, i64, i32, i32, String);
-        let mut identical: HashMap<NoteKey, i64> = HashMap::new();
-        for (u, s, d, p, q, m, note, n) in
-            db::entries::logged_note_groups(conn, &staff, first, last)?
-        {
-            if candidates.contains(&(u, s, d, p, q, m)) {
-                *identical
-                    .entry((u, s, d, p, q, m, note.trim().to_lowercase()))
-                    .or_default() += n;
-            }
-        }
-        for ((unit, _, day, ..), n) in identical {
-            let facts = EntryFacts {
-                identical_entries: u32::try_from(n - 1).unwrap_or(u32::MAX),
-                ..plain_facts(day)
-            };
-            if flags(&facts, policy, Anomaly::Duplicate) {
-                counts.entry(unit).or_default().add(Anomaly::Duplicate, n);
-            }
-        }
-    }
-    // Late backfill: for each work day, the first local creation day the rule flags, as a UTC
-    // instant; one query counts the entries created from then on.
-    let offset = Duration::minutes(i64::from(utc_offset_minutes));
-    let cutoffs: Vec<(NaiveDate, NaiveDateTime)> = from
-        .iter_days()
-        .take_while(|d| *d <= to)
-        .filter_map(|d| {
-            first_late_day(d, policy)
-                .and_then(|c| c.and_hms_opt(0, 0, 0))
-                .map(|c| (d, c - offset))
-        })
-        .collect();
-    for (unit, n) in db::entries::logged_created_after_by_unit(conn, units, &cutoffs)? {
-        counts
-            .entry(unit)
-            .or_default()
-            .add(Anomaly::LateBackfill, n);
     }
 
     let mut totals = AnomalyCounts::default();
@@ -1290,13 +1184,9 @@ pub fn anomaly_report(
     period: Period,
     unit_id: Option<i64>,
     policy: &DiaryPolicy,
-    utc_offset_minutes: i32,
 ) -> AppResult<Labeled<AnomalyReport>> {
     let scope = resolve_scope(conn, viewer, unit_id)?;
-    Labeled::of(
-        &scope,
-        anomalies_in(conn, &scope, period, policy, utc_offset_minutes)?,
-    )
+    Labeled::of(&scope, anomalies_in(conn, &scope, period, policy)?)
 }
 
 pub fn anomaly_sheets(r: &AnomalyReport, scope_name: &str) -> Vec<Sheet> {
@@ -2196,17 +2086,6 @@ mod tests {
                 .last()
                 .map(|p| p.to_string()),
             Some("2026-12".to_owned())
-        );
-    }
-
-    #[test]
-    fn late_backfill_starts_the_day_after_the_window() {
-        let policy = DiaryPolicy::default();
-        let day = NaiveDate::from_ymd_opt(2026, 10, 5).expect("date");
-        // Default window: more than 3 days after the work date.
-        assert_eq!(
-            first_late_day(day, &policy),
-            NaiveDate::from_ymd_opt(2026, 10, 9)
         );
     }
 

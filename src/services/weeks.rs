@@ -103,20 +103,15 @@ pub fn summaries_for(
     let mut leave_days = leaves::approved_leave_days(conn, &ids, first_day, last_day)?;
     let cal = calendar::load_calendar(conn, first_day, last_day)?;
     let mut minutes: HashMap<i64, BTreeMap<NaiveDate, DayMinutes>> = HashMap::new();
-    for row in db::entries::minutes_by_day(conn, &ids, first_day, last_day)? {
-        // Logged = submitted + approved; drafts and returned entries do not count yet.
-        let (logged, approved) = match row.state.as_str() {
-            "submitted" => (row.minutes, 0),
-            "approved" => (row.minutes, row.minutes),
-            _ => continue,
-        };
+    // Logged = submitted + approved (drafts and returned lines do not count), from the daily totals.
+    for row in db::totals::minutes_by_day(conn, &ids, first_day, last_day)? {
         let day = minutes
             .entry(row.staff_id)
             .or_default()
             .entry(row.work_date)
             .or_default();
-        day.logged = day.logged.saturating_add(logged);
-        day.approved = day.approved.saturating_add(approved);
+        day.logged = day.logged.saturating_add(row.logged);
+        day.approved = day.approved.saturating_add(row.approved);
     }
 
     let empty_minutes = BTreeMap::new();

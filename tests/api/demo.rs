@@ -19,9 +19,10 @@ async fn a_small_demo_organisation_is_seeded_and_usable() {
         force: false,
     };
     let pool = app.pool.clone();
+    let policy = app.totals_policy;
     let summary = tokio::task::spawn_blocking(move || {
         let mut conn = pool.get().expect("connection");
-        seed(&mut conn, &opts, today, |_| {})
+        seed(&mut conn, &opts, today, &policy, |_| {})
     })
     .await
     .expect("join")
@@ -31,6 +32,8 @@ async fn a_small_demo_organisation_is_seeded_and_usable() {
     // Two lines per person and working day, from a month ago to yesterday.
     assert_eq!(summary.entries, 24 * 2 * summary.working_days);
     assert!(summary.working_days >= 18, "{summary:?}");
+    // The seed keeps the maintained daily totals with its batches.
+    app.assert_no_totals_drift().await;
 
     // The organisation user logs in and sees everybody on the dashboard.
     let token = app.login_as(DEMO_ORG_USER, DEMO_PASSWORD).await;
@@ -55,6 +58,7 @@ async fn a_small_demo_organisation_is_seeded_and_usable() {
                 force: false,
             },
             today,
+            &policy,
             |_| {},
         )
     })

@@ -16,6 +16,8 @@ pub struct TestApp {
     pub client: Client,
     /// Direct access to the database, for arranging what the API cannot do yet.
     pub pool: worklog_kpi::db::DbPool,
+    /// What the server computes its maintained daily totals with.
+    pub totals_policy: worklog_kpi::services::totals::TotalsPolicy,
     /// Keeps the SQLite directory alive for the test's duration.
     _dir: Option<tempfile::TempDir>,
 }
@@ -71,6 +73,7 @@ pub async fn spawn_with(
     dir: Option<tempfile::TempDir>,
     migrate: bool,
 ) -> TestApp {
+    let totals_policy = worklog_kpi::totals_policy(&settings);
     let state = if migrate {
         let state = worklog_kpi::prepare_state(settings).expect("prepare state");
         {
@@ -103,11 +106,35 @@ pub async fn spawn_with(
         address: format!("http://127.0.0.1:{port}"),
         client: Client::builder().build().expect("client"),
         pool,
+        totals_policy,
         _dir: dir,
     }
 }
 
 impl TestApp {
+    /// Fails with the first differing rows when the maintained daily totals drifted.
+    pub async fn assert_no_totals_drift(&self) {
+        let drift = self.totals_drift().await;
+        assert!(
+            drift.is_empty(),
+            "{} daily total row(s) drifted from the entries; first: {:?}",
+            drift.len(),
+            &drift[..drift.len().min(3)]
+        );
+    }
+
+    /// The maintained daily totals rows that differ from a recomputation from the entries.
+    pub async fn totals_drift(&self) -> Vec<worklog_kpi::services::totals::Drift> {
+        let pool = self.pool.clone();
+        let policy = self.totals_policy;
+        tokio::task::spawn_blocking(move || {
+            let mut conn = pool.get().expect("connection");
+            worklog_kpi::services::totals::drift(&mut conn, &policy).expect("drift")
+        })
+        .await
+        .expect("join")
+    }
+
     pub async fn request(
         &self,
         method: Method,

@@ -38,10 +38,25 @@ fn diary_hot_paths_are_index_scans() {
             "SELECT SUM(minutes) FROM entries WHERE staff_id = 1 AND work_date = '2026-11-23' AND deleted_at IS NULL",
             "entries_staff_date",
         ),
-        // week summaries and reports: minutes grouped by person, day and state
+        // week summaries and staffing: the maintained daily totals of some people
         (
-            "SELECT staff_id, work_date, state, SUM(minutes) FROM entries WHERE staff_id IN (1, 2, 3) AND work_date BETWEEN '2026-09-01' AND '2026-11-30' AND deleted_at IS NULL GROUP BY staff_id, work_date, state",
-            "entries_staff_date",
+            "SELECT staff_id, work_date, SUM(submitted_minutes), SUM(approved_minutes) FROM day_totals WHERE staff_id IN (1, 2, 3) AND work_date BETWEEN '2026-09-01' AND '2026-11-30' GROUP BY staff_id, work_date",
+            "sqlite_autoindex_day_totals_1",
+        ),
+        // refreshing one person's day after an entry changes
+        (
+            "DELETE FROM day_totals WHERE staff_id IN (1) AND work_date BETWEEN '2026-11-23' AND '2026-11-23'",
+            "sqlite_autoindex_day_totals_1",
+        ),
+        // anomaly counts of a subtree, by unit and day
+        (
+            "SELECT unit_id, work_date, SUM(logged_entries), SUM(duplicate) FROM day_totals WHERE unit_id IN (1, 2) AND work_date BETWEEN '2026-10-01' AND '2026-10-31' AND logged_entries > 0 GROUP BY unit_id, work_date",
+            "day_totals_unit_date",
+        ),
+        // approval backlog of a subtree: submitted lines only
+        (
+            "SELECT approver_id, COUNT(*), MIN(submitted_at), MIN(work_date) FROM entries WHERE unit_id IN (1, 2) AND deleted_at IS NULL AND state = 'submitted' GROUP BY approver_id",
+            "entries_state_unit",
         ),
         // idempotent create
         ("SELECT * FROM entries WHERE staff_id = 1 AND client_ref = 'x'", "sqlite_autoindex_entries_1"),
@@ -57,7 +72,9 @@ fn diary_hot_paths_are_index_scans() {
             "expected {index} in the plan of `{sql}`: {p}"
         );
         assert!(
-            !p.contains("SCAN entries") && !p.contains("SCAN units"),
+            !p.contains("SCAN entries")
+                && !p.contains("SCAN units")
+                && !p.contains("SCAN day_totals"),
             "full scan in `{sql}`: {p}"
         );
     }

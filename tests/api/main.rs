@@ -21,5 +21,6 @@ mod organisation;
 mod products;
 mod reports;
 mod tasks;
+mod totals;
 mod weeks;
 mod year;

@@ -1,0 +1,3 @@
+DROP INDEX entries_state_unit;
+DROP TABLE maintained_totals;
+DROP TABLE day_totals;

@@ -1,0 +1,342 @@
+//! Maintained daily totals (`day_totals`): one row per (person, work date, unit the lines were
+//! logged in) with minutes by state and anomaly counters. Rows are only ever replaced wholesale
+//! from the entries of the same days (`services::totals`), never adjusted by deltas, so a missed
+//! update cannot accumulate.
+
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::dsl::sum;
+use diesel::prelude::*;
+
+use super::schema::{day_totals, entries, maintained_totals, products};
+use super::DbConnection;
+
+/// One row of `day_totals`.
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = day_totals)]
+pub struct DayTotal {
+    pub staff_id: i64,
+    pub work_date: NaiveDate,
+    pub unit_id: i64,
+    pub draft_minutes: i32,
+    pub submitted_minutes: i32,
+    pub approved_minutes: i32,
+    pub returned_minutes: i32,
+    /// Submitted + approved lines.
+    pub logged_entries: i32,
+    pub day_over_threshold: i32,
+    pub far_above_standard: i32,
+    pub duplicate: i32,
+    pub late_backfill: i32,
+}
+
+/// A live diary line with what the totals need of it.
+#[derive(Debug, Clone, Queryable)]
+pub struct LineRow {
+    pub staff_id: i64,
+    pub work_date: NaiveDate,
+    pub unit_id: i64,
+    pub product_id: i64,
+    pub quantity: i32,
+    pub minutes: i32,
+    pub note: String,
+    pub state: String,
+    pub created_at: NaiveDateTime,
+    pub standard_minutes: i32,
+}
+
+/// Live lines of some people between two dates, ordered by person, day and id.
+pub fn live_lines(
+    conn: &mut DbConnection,
+    staff_ids: &[i64],
+    from: NaiveDate,
+    to: NaiveDate,
+) -> QueryResult<Vec<LineRow>> {
+    let mut out = Vec::new();
+    for chunk in staff_ids.chunks(900) {
+        let mut rows: Vec<LineRow> = entries::table
+            .inner_join(products::table)
+            .filter(entries::staff_id.eq_any(chunk.to_vec()))
+            .filter(entries::work_date.between(from, to))
+            .filter(entries::deleted_at.is_null())
+            .order((entries::staff_id, entries::work_date, entries::id))
+            .select((
+                entries::staff_id,
+                entries::work_date,
+                entries::unit_id,
+                entries::product_id,
+                entries::quantity,
+                entries::minutes,
+                entries::note,
+                entries::state,
+                entries::created_at,
+                products::standard_minutes,
+            ))
+            .load(conn)?;
+        out.append(&mut rows);
+    }
+    Ok(out)
+}
+
+/// The first and last work date of any entry (deleted ones too), if there is one.
+pub fn entry_date_range(conn: &mut DbConnection) -> QueryResult<Option<DateSpan>> {
+    use diesel::dsl::{max, min};
+    let (a, b): (Option<NaiveDate>, Option<NaiveDate>) = entries::table
+        .select((min(entries::work_date), max(entries::work_date)))
+        .first(conn)?;
+    Ok(a.zip(b))
+}
+
+/// A first and last date.
+pub type DateSpan = (NaiveDate, NaiveDate);
+
+/// People with live lines of a product, and the dates those lines span.
+pub fn people_with_product(
+    conn: &mut DbConnection,
+    product_id: i64,
+) -> QueryResult<(Vec<i64>, Option<DateSpan>)> {
+    use diesel::dsl::{max, min};
+    let people: Vec<i64> = entries::table
+        .filter(entries::product_id.eq(product_id))
+        .filter(entries::deleted_at.is_null())
+        .select(entries::staff_id)
+        .distinct()
+        .load(conn)?;
+    let (a, b): (Option<NaiveDate>, Option<NaiveDate>) = entries::table
+        .filter(entries::product_id.eq(product_id))
+        .filter(entries::deleted_at.is_null())
+        .select((min(entries::work_date), max(entries::work_date)))
+        .first(conn)?;
+    Ok((people, a.zip(b)))
+}
+
+/// Rows per insert statement: 12 columns × 1,000 rows stays under both engines' bind limits.
+const BATCH_ROWS: usize = 1000;
+
+/// Replaces the rows of some people between two dates by `rows` (which must lie in that range).
+pub fn replace(
+    conn: &mut DbConnection,
+    staff_ids: &[i64],
+    from: NaiveDate,
+    to: NaiveDate,
+    rows: &[DayTotal],
+) -> QueryResult<()> {
+    for chunk in staff_ids.chunks(900) {
+        diesel::delete(
+            day_totals::table
+                .filter(day_totals::staff_id.eq_any(chunk.to_vec()))
+                .filter(day_totals::work_date.between(from, to)),
+        )
+        .execute(conn)?;
+    }
+    insert(conn, rows)
+}
+
+/// Inserts rows, one multi-row statement per [`BATCH_ROWS`].
+pub fn insert(conn: &mut DbConnection, rows: &[DayTotal]) -> QueryResult<()> {
+    for chunk in rows.chunks(BATCH_ROWS) {
+        // Per backend: diesel's MultiConnection has no multi-row insert for SQLite.
+        match conn {
+            DbConnection::Sqlite(c) => diesel::insert_into(day_totals::table)
+                .values(chunk)
+                .execute(c)?,
+            DbConnection::Pg(c) => diesel::insert_into(day_totals::table)
+                .values(chunk)
+                .execute(c)?,
+        };
+    }
+    Ok(())
+}
+
+/// Removes every row (before a full rebuild).
+pub fn delete_all(conn: &mut DbConnection) -> QueryResult<usize> {
+    diesel::delete(day_totals::table).execute(conn)
+}
+
+/// Stored rows of some people between two dates, ordered like the computed ones.
+pub fn stored(
+    conn: &mut DbConnection,
+    staff_ids: &[i64],
+    from: NaiveDate,
+    to: NaiveDate,
+) -> QueryResult<Vec<DayTotal>> {
+    let mut out = Vec::new();
+    for chunk in staff_ids.chunks(900) {
+        let mut rows: Vec<DayTotal> = day_totals::table
+            .filter(day_totals::staff_id.eq_any(chunk.to_vec()))
+            .filter(day_totals::work_date.between(from, to))
+            .select(DayTotal::as_select())
+            .load(conn)?;
+        out.append(&mut rows);
+    }
+    out.sort_by_key(|r| (r.staff_id, r.work_date, r.unit_id));
+    Ok(out)
+}
+
+/// Every stored row's person (people with totals but perhaps no live entries any more).
+pub fn people_with_totals(conn: &mut DbConnection) -> QueryResult<Vec<i64>> {
+    day_totals::table
+        .select(day_totals::staff_id)
+        .distinct()
+        .load(conn)
+}
+
+/// The fingerprint the named totals were last built with.
+pub fn fingerprint(conn: &mut DbConnection, name: &str) -> QueryResult<Option<String>> {
+    maintained_totals::table
+        .filter(maintained_totals::name.eq(name))
+        .select(maintained_totals::fingerprint)
+        .first(conn)
+        .optional()
+}
+
+pub fn set_fingerprint(
+    conn: &mut DbConnection,
+    name: &str,
+    fingerprint: &str,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
+    diesel::delete(maintained_totals::table.filter(maintained_totals::name.eq(name)))
+        .execute(conn)?;
+    diesel::insert_into(maintained_totals::table)
+        .values((
+            maintained_totals::name.eq(name),
+            maintained_totals::fingerprint.eq(fingerprint),
+            maintained_totals::rebuilt_at.eq(now),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Report aggregates over the maintained rows
+// ---------------------------------------------------------------------------------------------
+
+/// Logged and approved minutes of one person on one day (summed over units).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DayMinutes {
+    pub staff_id: i64,
+    pub work_date: NaiveDate,
+    /// Submitted + approved.
+    pub logged: i64,
+    pub approved: i64,
+}
+
+/// Logged and approved minutes by person and day: one grouped query per 900 people.
+pub fn minutes_by_day(
+    conn: &mut DbConnection,
+    staff_ids: &[i64],
+    from: NaiveDate,
+    to: NaiveDate,
+) -> QueryResult<Vec<DayMinutes>> {
+    let mut out = Vec::new();
+    for chunk in staff_ids.chunks(900) {
+        let rows: Vec<(i64, NaiveDate, Option<i64>, Option<i64>)> = day_totals::table
+            .filter(day_totals::staff_id.eq_any(chunk.to_vec()))
+            .filter(day_totals::work_date.between(from, to))
+            .group_by((day_totals::staff_id, day_totals::work_date))
+            .select((
+                day_totals::staff_id,
+                day_totals::work_date,
+                sum(day_totals::submitted_minutes),
+                sum(day_totals::approved_minutes),
+            ))
+            .load(conn)?;
+        out.extend(rows.into_iter().map(|(s, d, sub, app)| {
+            let approved = app.unwrap_or(0);
+            DayMinutes {
+                staff_id: s,
+                work_date: d,
+                logged: sub.unwrap_or(0) + approved,
+                approved,
+            }
+        }));
+    }
+    Ok(out)
+}
+
+/// Logged and approved minutes by person over a date range: (person, logged, approved).
+pub fn minutes_by_person(
+    conn: &mut DbConnection,
+    staff_ids: &[i64],
+    from: NaiveDate,
+    to: NaiveDate,
+) -> QueryResult<Vec<(i64, i64, i64)>> {
+    let mut out = Vec::new();
+    for chunk in staff_ids.chunks(900) {
+        let rows: Vec<(i64, Option<i64>, Option<i64>)> = day_totals::table
+            .filter(day_totals::staff_id.eq_any(chunk.to_vec()))
+            .filter(day_totals::work_date.between(from, to))
+            .group_by(day_totals::staff_id)
+            .select((
+                day_totals::staff_id,
+                sum(day_totals::submitted_minutes),
+                sum(day_totals::approved_minutes),
+            ))
+            .load(conn)?;
+        out.extend(rows.into_iter().map(|(s, sub, app)| {
+            let approved = app.unwrap_or(0);
+            (s, sub.unwrap_or(0) + approved, approved)
+        }));
+    }
+    Ok(out)
+}
+
+/// Anomaly counters of the units' lines by (unit, day).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UnitDayAnomalies {
+    pub unit_id: i64,
+    pub work_date: NaiveDate,
+    pub logged_entries: i64,
+    pub day_over_threshold: i64,
+    pub far_above_standard: i64,
+    pub duplicate: i64,
+    pub late_backfill: i64,
+}
+
+pub fn anomalies_by_unit_day(
+    conn: &mut DbConnection,
+    unit_ids: &[i64],
+    from: NaiveDate,
+    to: NaiveDate,
+) -> QueryResult<Vec<UnitDayAnomalies>> {
+    type Row = (
+        i64,
+        NaiveDate,
+        Option<i64>,
+        Option<i64>,
+        Option<i64>,
+        Option<i64>,
+        Option<i64>,
+    );
+    let mut out = Vec::new();
+    for chunk in unit_ids.chunks(900) {
+        let rows: Vec<Row> = day_totals::table
+            .filter(day_totals::unit_id.eq_any(chunk.to_vec()))
+            .filter(day_totals::work_date.between(from, to))
+            .filter(day_totals::logged_entries.gt(0))
+            .group_by((day_totals::unit_id, day_totals::work_date))
+            .select((
+                day_totals::unit_id,
+                day_totals::work_date,
+                sum(day_totals::logged_entries),
+                sum(day_totals::day_over_threshold),
+                sum(day_totals::far_above_standard),
+                sum(day_totals::duplicate),
+                sum(day_totals::late_backfill),
+            ))
+            .load(conn)?;
+        out.extend(
+            rows.into_iter()
+                .map(|(u, d, n, over, far, dup, late)| UnitDayAnomalies {
+                    unit_id: u,
+                    work_date: d,
+                    logged_entries: n.unwrap_or(0),
+                    day_over_threshold: over.unwrap_or(0),
+                    far_above_standard: far.unwrap_or(0),
+                    duplicate: dup.unwrap_or(0),
+                    late_backfill: late.unwrap_or(0),
+                }),
+        );
+    }
+    Ok(out)
+}

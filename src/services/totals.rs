@@ -1,0 +1,347 @@
+//! Maintained daily totals per person (`day_totals`), the grain dashboards and week reports read
+//! instead of raw diary lines: minutes by state and, for the declared (submitted + approved)
+//! lines, how many carry each anomaly of `domain::diary::anomalies`.
+//!
+//! Consistency: every service that writes an entry calls [`refresh_day`] for the days it touched,
+//! inside its own transaction, and a refresh recomputes those days from their live entries (no
+//! increments that could drift). The counters depend on the diary policy and the organisation's
+//! UTC offset; their fingerprint is stored, and [`ensure_current`] rebuilds everything at start-up
+//! when the configuration changed. Whether a day is a working day is not stored: holidays are
+//! data the organisation edits, so reports ask the calendar.
+
+use std::collections::BTreeMap;
+
+use chrono::{Duration, NaiveDate};
+use diesel::Connection;
+
+use crate::db::totals::{DateSpan, DayTotal, LineRow};
+use crate::db::{self, DbConnection};
+use crate::domain::diary::{anomalies, day_facts, Anomaly, DayLine, DiaryPolicy, EntryState};
+use crate::error::{AppError, AppResult};
+
+/// Dates beyond any work date (NaiveDate::MIN/MAX do not compare as text in SQLite).
+fn all_dates() -> (NaiveDate, NaiveDate) {
+    (
+        NaiveDate::from_ymd_opt(1900, 1, 1).unwrap_or(NaiveDate::MIN),
+        NaiveDate::from_ymd_opt(9999, 12, 31).unwrap_or(NaiveDate::MAX),
+    )
+}
+
+/// Name of the totals in `maintained_totals`.
+const DAY_TOTALS: &str = "day_totals";
+/// People per chunk of a rebuild (their lines of the whole range are loaded at once).
+const REBUILD_PEOPLE: usize = 200;
+
+/// What the anomaly counters are computed with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TotalsPolicy {
+    pub diary: DiaryPolicy,
+    pub utc_offset_minutes: i32,
+}
+
+impl TotalsPolicy {
+    /// Changes whenever a setting the stored counters depend on changes.
+    pub fn fingerprint(&self) -> String {
+        let d = &self.diary;
+        format!(
+            "v1 day>{} far>{}x late>{}d utc{:+}m",
+            d.anomaly_day_minutes,
+            d.far_above_factor,
+            d.late_backfill_days,
+            self.utc_offset_minutes
+        )
+    }
+}
+
+fn empty_row(staff_id: i64, work_date: NaiveDate, unit_id: i64) -> DayTotal {
+    DayTotal {
+        staff_id,
+        work_date,
+        unit_id,
+        draft_minutes: 0,
+        submitted_minutes: 0,
+        approved_minutes: 0,
+        returned_minutes: 0,
+        logged_entries: 0,
+        day_over_threshold: 0,
+        far_above_standard: 0,
+        duplicate: 0,
+        late_backfill: 0,
+    }
+}
+
+/// The totals of the given lines (ordered by person and day, as `db::totals::live_lines` returns
+/// them): one row per (person, day, unit) with any live line.
+pub fn compute(lines: &[LineRow], policy: &TotalsPolicy) -> Vec<DayTotal> {
+    let offset = Duration::minutes(i64::from(policy.utc_offset_minutes));
+    let mut out = Vec::new();
+    for day in lines.chunk_by(|a, b| (a.staff_id, a.work_date) == (b.staff_id, b.work_date)) {
+        let (staff_id, work_date) = (day[0].staff_id, day[0].work_date);
+        let mut rows: BTreeMap<i64, DayTotal> = BTreeMap::new();
+        let mut declared: Vec<&LineRow> = Vec::new();
+        for l in day {
+            let r = rows
+                .entry(l.unit_id)
+                .or_insert_with(|| empty_row(staff_id, work_date, l.unit_id));
+            match EntryState::parse(&l.state) {
+                Some(EntryState::Draft) => r.draft_minutes += l.minutes,
+                Some(EntryState::Submitted) => {
+                    r.submitted_minutes += l.minutes;
+                    declared.push(l);
+                }
+                Some(EntryState::Approved) => {
+                    r.approved_minutes += l.minutes;
+                    declared.push(l);
+                }
+                Some(EntryState::Returned) => r.returned_minutes += l.minutes,
+                None => {}
+            }
+        }
+        // Anomalies of the declared lines, judged among the declared lines of the day (what the
+        // person has put forward); the working-day rule is applied by reports.
+        let view: Vec<DayLine<'_>> = declared
+            .iter()
+            .map(|l| DayLine {
+                product_id: l.product_id,
+                quantity: l.quantity,
+                minutes: l.minutes,
+                note: &l.note,
+                standard_minutes: l.standard_minutes,
+                created_on: (l.created_at + offset).date(),
+            })
+            .collect();
+        for (l, facts) in declared.iter().zip(day_facts(work_date, true, &view)) {
+            let Some(r) = rows.get_mut(&l.unit_id) else {
+                continue;
+            };
+            r.logged_entries += 1;
+            for a in anomalies(&facts, &policy.diary) {
+                match a {
+                    Anomaly::DayOverThreshold => r.day_over_threshold += 1,
+                    Anomaly::FarAboveStandard => r.far_above_standard += 1,
+                    Anomaly::Duplicate => r.duplicate += 1,
+                    Anomaly::LateBackfill => r.late_backfill += 1,
+                    Anomaly::NonWorkingDay => {}
+                }
+            }
+        }
+        out.extend(rows.into_values());
+    }
+    out
+}
+
+/// Recomputes the totals of some people between two dates from their live entries.
+pub fn refresh(
+    conn: &mut DbConnection,
+    policy: &TotalsPolicy,
+    staff_ids: &[i64],
+    from: NaiveDate,
+    to: NaiveDate,
+) -> AppResult<()> {
+    if staff_ids.is_empty() || from > to {
+        return Ok(());
+    }
+    let lines = db::totals::live_lines(conn, staff_ids, from, to)?;
+    let rows = compute(&lines, policy);
+    db::totals::replace(conn, staff_ids, from, to, &rows)?;
+    Ok(())
+}
+
+/// Recomputes one person's day: what every entry write calls, in its transaction.
+pub fn refresh_day(
+    conn: &mut DbConnection,
+    policy: &TotalsPolicy,
+    staff_id: i64,
+    day: NaiveDate,
+) -> AppResult<()> {
+    refresh(conn, policy, &[staff_id], day, day)
+}
+
+/// Recomputes the days of every person with live lines of a product (its standard time changed).
+pub fn refresh_product(
+    conn: &mut DbConnection,
+    policy: &TotalsPolicy,
+    product_id: i64,
+) -> AppResult<()> {
+    let (people, range) = db::totals::people_with_product(conn, product_id)?;
+    if let Some((from, to)) = range {
+        for chunk in people.chunks(REBUILD_PEOPLE) {
+            refresh(conn, policy, chunk, from, to)?;
+        }
+    }
+    Ok(())
+}
+
+/// Every person who has entries or stored totals, and the dates any entry spans.
+fn everything(conn: &mut DbConnection) -> AppResult<(Vec<i64>, Option<DateSpan>)> {
+    let mut people: Vec<i64> = db::staff::all_ids(conn)?;
+    people.extend(db::totals::people_with_totals(conn)?);
+    people.sort_unstable();
+    people.dedup();
+    Ok((people, db::totals::entry_date_range(conn)?))
+}
+
+/// Rebuilds every row from the entries and records the policy's fingerprint; returns the rows.
+pub fn rebuild_all(conn: &mut DbConnection, policy: &TotalsPolicy) -> AppResult<usize> {
+    conn.transaction(|conn| {
+        db::totals::delete_all(conn)?;
+        let (people, range) = everything(conn)?;
+        let mut n = 0;
+        if let Some((from, to)) = range {
+            for chunk in people.chunks(REBUILD_PEOPLE) {
+                let lines = db::totals::live_lines(conn, chunk, from, to)?;
+                let rows = compute(&lines, policy);
+                db::totals::insert(conn, &rows)?;
+                n += rows.len();
+            }
+        }
+        db::totals::set_fingerprint(conn, DAY_TOTALS, &policy.fingerprint(), db::now_utc())?;
+        Ok::<_, AppError>(n)
+    })
+}
+
+/// Rebuilds the totals when they were built with another policy (or never); true if it did.
+pub fn ensure_current(conn: &mut DbConnection, policy: &TotalsPolicy) -> AppResult<bool> {
+    if db::totals::fingerprint(conn, DAY_TOTALS)?.as_deref() == Some(policy.fingerprint().as_str())
+    {
+        return Ok(false);
+    }
+    rebuild_all(conn, policy)?;
+    Ok(true)
+}
+
+/// A stored row that differs from what the entries give.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Drift {
+    pub stored: Option<DayTotal>,
+    pub expected: Option<DayTotal>,
+}
+
+/// Compares every stored row with a recomputation from the entries (operations check and tests);
+/// empty when the totals are exact.
+pub fn drift(conn: &mut DbConnection, policy: &TotalsPolicy) -> AppResult<Vec<Drift>> {
+    let (people, range) = everything(conn)?;
+    // With no entries at all, any stored row is drift.
+    let (from, to) = range.unwrap_or_else(all_dates);
+    let (first, last) = all_dates();
+    let mut out = Vec::new();
+    for chunk in people.chunks(REBUILD_PEOPLE) {
+        let expected = compute(&db::totals::live_lines(conn, chunk, from, to)?, policy);
+        let stored = db::totals::stored(conn, chunk, first, last)?;
+        let key = |r: &DayTotal| (r.staff_id, r.work_date, r.unit_id);
+        let mut e: BTreeMap<_, DayTotal> = expected.into_iter().map(|r| (key(&r), r)).collect();
+        for s in stored {
+            match e.remove(&key(&s)) {
+                Some(x) if x == s => {}
+                other => out.push(Drift {
+                    stored: Some(s),
+                    expected: other,
+                }),
+            }
+        }
+        out.extend(e.into_values().map(|x| Drift {
+            stored: None,
+            expected: Some(x),
+        }));
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::NaiveDateTime;
+
+    fn line(
+        staff_id: i64,
+        day: u32,
+        unit_id: i64,
+        minutes: i32,
+        state: &str,
+        note: &str,
+    ) -> LineRow {
+        let work_date = NaiveDate::from_ymd_opt(2026, 10, day).unwrap();
+        LineRow {
+            staff_id,
+            work_date,
+            unit_id,
+            product_id: 1,
+            quantity: 1,
+            minutes,
+            note: note.to_string(),
+            state: state.to_string(),
+            created_at: NaiveDateTime::new(work_date, chrono::NaiveTime::MIN),
+            standard_minutes: 100,
+        }
+    }
+
+    fn policy() -> TotalsPolicy {
+        TotalsPolicy {
+            diary: DiaryPolicy::default(),
+            utc_offset_minutes: 420,
+        }
+    }
+
+    #[test]
+    fn minutes_go_by_state_and_only_declared_lines_carry_anomalies() {
+        let lines = vec![
+            line(1, 5, 10, 300, "approved", "a"),
+            line(1, 5, 10, 300, "submitted", "a"), // identical to the first: both duplicates
+            line(1, 5, 10, 60, "draft", "x"),
+            line(1, 5, 10, 30, "returned", "y"),
+            line(1, 6, 10, 250, "approved", "b"), // far above 2 × 100
+        ];
+        let rows = compute(&lines, &policy());
+        assert_eq!(rows.len(), 2);
+        let d5 = &rows[0];
+        assert_eq!(
+            (
+                d5.draft_minutes,
+                d5.submitted_minutes,
+                d5.approved_minutes,
+                d5.returned_minutes
+            ),
+            (60, 300, 300, 30)
+        );
+        assert_eq!(d5.logged_entries, 2);
+        // 600 declared minutes is not above the 600-minute threshold; the draft does not count.
+        assert_eq!(d5.day_over_threshold, 0);
+        assert_eq!(d5.duplicate, 2);
+        assert_eq!(d5.far_above_standard, 2); // 300 > 2 × 1 × 100
+        let d6 = &rows[1];
+        assert_eq!((d6.logged_entries, d6.far_above_standard), (1, 1));
+        assert_eq!(d6.duplicate, 0);
+    }
+
+    #[test]
+    fn a_day_split_over_two_units_keeps_one_row_each_and_judges_the_whole_day() {
+        let lines = vec![
+            line(1, 5, 10, 400, "approved", "a"),
+            line(1, 5, 11, 201, "approved", "b"),
+        ];
+        let rows = compute(&lines, &policy());
+        assert_eq!(rows.len(), 2);
+        assert!(rows.iter().all(|r| r.day_over_threshold == 1)); // 601 > 600
+        assert_eq!((rows[0].unit_id, rows[1].unit_id), (10, 11));
+    }
+
+    #[test]
+    fn the_fingerprint_follows_every_setting_the_counters_use() {
+        let base = policy();
+        let mut other = base;
+        other.utc_offset_minutes = 0;
+        assert_ne!(base.fingerprint(), other.fingerprint());
+        let mut other = base;
+        other.diary.late_backfill_days += 1;
+        assert_ne!(base.fingerprint(), other.fingerprint());
+        let mut other = base;
+        other.diary.far_above_factor += 1;
+        assert_ne!(base.fingerprint(), other.fingerprint());
+        let mut other = base;
+        other.diary.anomaly_day_minutes += 1;
+        assert_ne!(base.fingerprint(), other.fingerprint());
+        let mut other = base;
+        other.diary.backdate_days += 1; // not used by the counters
+        assert_eq!(base.fingerprint(), other.fingerprint());
+    }
+}

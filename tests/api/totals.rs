@@ -1,0 +1,305 @@
+//! The maintained daily totals (`day_totals`) never drift from the diary entries: after every
+//! kind of write, in a long pseudo-random sequence of them through the API (refused ones
+//! included), the stored rows equal a recomputation from the entries. A corrupted row and a
+//! changed diary policy are detected, and a start-up with another policy rebuilds.
+
+use chrono::Duration;
+use diesel::RunQueryDsl;
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
+
+use crate::diary::{diary_setup, log, today};
+use crate::helpers::{etag_of, spawn_app, PASSWORD};
+
+/// A small deterministic generator (xorshift64*), so that a failure replays exactly.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+        &items[self.below(items.len())]
+    }
+}
+
+#[tokio::test]
+async fn daily_totals_follow_every_kind_of_entry_write() {
+    let app = spawn_app().await;
+    let d = diary_setup(&app).await;
+    let tochuc = app.login_as("tochuc", PASSWORD).await;
+    let mut rng = Rng(0x5eed_2026_1123);
+    // Notes that collide once trimmed and lower-cased (duplicates), minutes that cross the day
+    // threshold and 2 × the standard (2 × 30 per item, quantity 2).
+    let notes = ["Thẩm định hồ sơ", "  thẩm định HỒ SƠ ", "Họp giao ban"];
+    let minutes = [30, 60, 121, 240, 400];
+    let days: Vec<_> = (0..5).map(|k| today() - Duration::days(k)).collect();
+    // A line logged long after its work date (late backfill), with the head's permission.
+    let old = today() - Duration::days(12);
+    let res = app
+        .post(
+            &format!("/api/v1/staff/{}/backdate-permissions", d.org.s1),
+            &d.h1,
+            json!({"work_date": old, "reason": "Đi công tác vùng sâu"}),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let late = log(&app, &d.s1, json!({"work_date": old, "product_id": d.product, "quantity": 2, "minutes": 300, "note": "Bổ sung"})).await;
+    let mut ids: Vec<(i64, bool)> = vec![(late["id"].as_i64().expect("id"), true)];
+    app.assert_no_totals_drift().await;
+
+    let mut kinds = std::collections::BTreeMap::<&str, usize>::new();
+    let mut last_approved: Option<(i64, String)> = None;
+    for step in 0..400 {
+        let op = rng.below(10);
+        let (id, of_s1) = if ids.is_empty() {
+            (0, true)
+        } else {
+            *rng.pick(&ids)
+        };
+        let (owner, approver) = if of_s1 {
+            (&d.s1, &d.h1)
+        } else {
+            (&d.s2, &tochuc)
+        };
+        let (kind, status) = match op {
+            0 | 1 => {
+                let s1 = rng.below(3) > 0;
+                let body = json!({
+                    "work_date": rng.pick(&days),
+                    "product_id": d.product,
+                    "quantity": 2,
+                    "minutes": rng.pick(&minutes),
+                    "note": rng.pick(&notes),
+                });
+                let res = app
+                    .post("/api/v1/entries", if s1 { &d.s1 } else { &d.s2 }, body)
+                    .await;
+                let status = res.status();
+                if status == StatusCode::CREATED {
+                    let v: Value = res.json().await.expect("json");
+                    ids.push((v["id"].as_i64().expect("id"), s1));
+                }
+                ("create", status)
+            }
+            2 => {
+                let path = format!("/api/v1/entries/{id}");
+                let res = app.get(&path, owner).await;
+                // A deleted line has no ETag: the edit is then refused (428/404) as it should be.
+                let etag = res
+                    .headers()
+                    .get("etag")
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or("\"0\"")
+                    .to_string();
+                let patch = match rng.below(3) {
+                    0 => json!({"minutes": rng.pick(&minutes)}),
+                    1 => json!({"work_date": rng.pick(&days)}),
+                    _ => json!({"note": rng.pick(&notes)}),
+                };
+                (
+                    "edit",
+                    app.patch(&path, owner, Some(&etag), patch).await.status(),
+                )
+            }
+            3 => {
+                let res = app
+                    .request(
+                        Method::DELETE,
+                        &format!("/api/v1/entries/{id}"),
+                        Some(owner),
+                        None,
+                    )
+                    .await;
+                ("delete", res.status())
+            }
+            4 | 5 => {
+                let action = *rng.pick(&["submit", "submit", "withdraw"]);
+                (
+                    action,
+                    crate::diary::act(&app, owner, id, action).await.status(),
+                )
+            }
+            6 | 7 => {
+                let path = format!("/api/v1/entries/{id}");
+                match rng.below(4) {
+                    0 | 1 => {
+                        let res = crate::diary::act(&app, approver, id, "approve").await;
+                        if res.status().is_success() {
+                            last_approved = Some((id, approver.clone()));
+                        }
+                        ("approve", res.status())
+                    }
+                    2 => {
+                        let kind = *rng.pick(&["quality", "other"]);
+                        let res = app
+                            .post(
+                                &format!("{path}/return"),
+                                approver,
+                                json!({"reason": "Chưa đạt", "reason_kind": kind}),
+                            )
+                            .await;
+                        ("return", res.status())
+                    }
+                    _ => {
+                        // Revoking needs an approved line: mostly the last one approved.
+                        let (id, approver) = match last_approved.take() {
+                            Some(last) if rng.below(4) > 0 => last,
+                            _ => (id, approver.clone()),
+                        };
+                        let res = crate::diary::act(&app, &approver, id, "revoke").await;
+                        ("revoke", res.status())
+                    }
+                }
+            }
+            8 => {
+                let day = rng.pick(&days);
+                let res = app
+                    .post("/api/v1/entries/submit-day", owner, json!({"date": day}))
+                    .await;
+                ("submit-day", res.status())
+            }
+            _ => {
+                if rng.below(2) == 0 {
+                    let res = app
+                        .post(
+                            &format!("/api/v1/entries/{id}/amend"),
+                            &tochuc,
+                            json!({"minutes": rng.pick(&minutes), "reason": "Điều chỉnh theo kiểm tra"}),
+                        )
+                        .await;
+                    ("amend", res.status())
+                } else {
+                    // The product's standard time changes: "far above" follows it everywhere.
+                    let path = format!("/api/v1/products/{}", d.product);
+                    let res = app.get(&path, &d.org.admin).await;
+                    let etag = etag_of(&res);
+                    let standard = *rng.pick(&[30, 60, 200]);
+                    let res = app
+                        .patch(
+                            &path,
+                            &d.org.admin,
+                            Some(&etag),
+                            json!({"standard_minutes": standard}),
+                        )
+                        .await;
+                    assert_eq!(res.status(), StatusCode::OK);
+                    ("standard", res.status())
+                }
+            }
+        };
+        // Refused writes (illegal transitions, 24-hour cap...) must leave the totals alone too.
+        if status.is_success() {
+            *kinds.entry(kind).or_default() += 1;
+        }
+        let drift = app.totals_drift().await;
+        assert!(
+            drift.is_empty(),
+            "step {step} ({kind} on entry {id}): {} row(s) drifted; first {:?}",
+            drift.len(),
+            drift.first()
+        );
+    }
+    // Every kind of write succeeded at least once.
+    for k in [
+        "create",
+        "edit",
+        "delete",
+        "submit",
+        "withdraw",
+        "approve",
+        "return",
+        "revoke",
+        "submit-day",
+        "amend",
+        "standard",
+    ] {
+        assert!(
+            kinds.get(k).copied().unwrap_or(0) > 0,
+            "{k} never succeeded: {kinds:?}"
+        );
+    }
+    // And the sequence produced declared days with anomalies and approved minutes to compare.
+    let pool = app.pool.clone();
+    let (approved, flagged): (i64, i64) = tokio::task::spawn_blocking(move || {
+        let mut conn = pool.get().expect("connection");
+        #[derive(diesel::QueryableByName)]
+        struct Sums {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            approved: i64,
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            flagged: i64,
+        }
+        let s: Sums = diesel::sql_query(
+            "SELECT CAST(COALESCE(SUM(approved_minutes), 0) AS BIGINT) AS approved, \
+             CAST(COALESCE(SUM(day_over_threshold + far_above_standard + duplicate + late_backfill), 0) AS BIGINT) AS flagged \
+             FROM day_totals",
+        )
+        .get_result(&mut conn)
+        .expect("sums");
+        (s.approved, s.flagged)
+    })
+    .await
+    .expect("join");
+    assert!(
+        approved > 0 && flagged > 0,
+        "approved {approved}, flagged {flagged}"
+    );
+}
+
+#[tokio::test]
+async fn a_corrupted_row_or_another_policy_is_detected_and_a_rebuild_mends_it() {
+    use worklog_kpi::services::totals;
+    let app = spawn_app().await;
+    let d = diary_setup(&app).await;
+    for minutes in [300, 400] {
+        let e = log(&app, &d.s1, crate::diary::line(&d, today(), minutes)).await;
+        let id = e["id"].as_i64().expect("id");
+        let res = crate::diary::act(&app, &d.s1, id, "submit").await;
+        assert_eq!(res.status(), StatusCode::OK);
+    }
+    app.assert_no_totals_drift().await;
+
+    let pool = app.pool.clone();
+    let policy = app.totals_policy;
+    tokio::task::spawn_blocking(move || {
+        let mut conn = pool.get().expect("connection");
+        // A row changed behind the service's back is found.
+        diesel::sql_query("UPDATE day_totals SET submitted_minutes = submitted_minutes + 1")
+            .execute(&mut conn)
+            .expect("corrupt");
+        let drift = totals::drift(&mut conn, &policy).expect("drift");
+        assert_eq!(drift.len(), 1, "{drift:?}");
+        assert_eq!(
+            drift[0].stored.as_ref().map(|r| r.submitted_minutes),
+            Some(701)
+        );
+        assert_eq!(
+            drift[0].expected.as_ref().map(|r| r.submitted_minutes),
+            Some(700)
+        );
+        // The start-up check trusts the fingerprint, an explicit rebuild mends the row.
+        assert!(!totals::ensure_current(&mut conn, &policy).expect("ensure"));
+        totals::rebuild_all(&mut conn, &policy).expect("rebuild");
+        assert!(totals::drift(&mut conn, &policy).expect("drift").is_empty());
+
+        // 700 minutes in a day: flagged under the default 600-minute threshold, not under 720.
+        let mut relaxed = policy;
+        relaxed.diary.anomaly_day_minutes = 720;
+        assert_eq!(totals::drift(&mut conn, &relaxed).expect("drift").len(), 1);
+        // Starting with the other policy rebuilds once, then the totals are current.
+        assert!(totals::ensure_current(&mut conn, &relaxed).expect("ensure"));
+        assert!(!totals::ensure_current(&mut conn, &relaxed).expect("ensure"));
+        assert!(totals::drift(&mut conn, &relaxed)
+            .expect("drift")
+            .is_empty());
+    })
+    .await
+    .expect("join");
+}
