@@ -95,7 +95,7 @@ fn main() -> anyhow::Result<()> {
                 return Ok(());
             }
             for d in drift.iter().take(50) {
-                println!("stored {:?}\n  expected {:?}", d.stored, d.expected);
+                println!("{d:?}");
             }
             anyhow::bail!("{} daily total row(s) differ from the entries", drift.len())
         }

@@ -312,6 +312,19 @@ diesel::table! {
 }
 
 diesel::table! {
+    month_credits (staff_id, month_start, rework_count) {
+        staff_id -> BigInt,
+        month_start -> Date,
+        rework_count -> Integer,
+        task_id -> Nullable<BigInt>,
+        minutes -> BigInt,
+        norm_minutes -> BigInt,
+        entries -> BigInt,
+        first_submitted_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
     maintained_totals (name) {
         name -> Text,
         fingerprint -> Text,
@@ -345,5 +358,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     grades,
     appeals,
     day_totals,
+    month_credits,
     maintained_totals,
 );

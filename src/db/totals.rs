@@ -7,7 +7,7 @@ use chrono::{NaiveDate, NaiveDateTime};
 use diesel::dsl::sum;
 use diesel::prelude::*;
 
-use super::schema::{day_totals, entries, maintained_totals, products};
+use super::schema::{day_totals, entries, maintained_totals, month_credits, products};
 use super::DbConnection;
 
 /// One row of `day_totals`.
@@ -147,9 +147,11 @@ pub fn insert(conn: &mut DbConnection, rows: &[DayTotal]) -> QueryResult<()> {
     Ok(())
 }
 
-/// Removes every row (before a full rebuild).
-pub fn delete_all(conn: &mut DbConnection) -> QueryResult<usize> {
-    diesel::delete(day_totals::table).execute(conn)
+/// Removes every maintained row (before a full rebuild).
+pub fn delete_all(conn: &mut DbConnection) -> QueryResult<()> {
+    diesel::delete(day_totals::table).execute(conn)?;
+    diesel::delete(month_credits::table).execute(conn)?;
+    Ok(())
 }
 
 /// Stored rows of some people between two dates, ordered like the computed ones.
@@ -172,12 +174,190 @@ pub fn stored(
     Ok(out)
 }
 
+/// One row of `month_credits`: a person's approved lines of a month with one rework count and
+/// task (`minutes`, Σ quantity × standard minutes, how many, the earliest submission).
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = month_credits)]
+pub struct MonthCredit {
+    pub staff_id: i64,
+    pub month_start: NaiveDate,
+    pub rework_count: i32,
+    pub task_id: Option<i64>,
+    pub minutes: i64,
+    pub norm_minutes: i64,
+    pub entries: i64,
+    pub first_submitted_at: Option<NaiveDateTime>,
+}
+
+/// Approved live lines grouped by (person, day, rework count, task), with the same sums as a
+/// [`MonthCredit`]; the caller folds days into months.
+pub fn approved_groups_by_day(
+    conn: &mut DbConnection,
+    staff_ids: &[i64],
+    from: NaiveDate,
+    to: NaiveDate,
+) -> QueryResult<Vec<MonthCredit>> {
+    use diesel::dsl::{count_star, min};
+    type Row = (
+        i64,
+        NaiveDate,
+        i32,
+        Option<i64>,
+        Option<i64>,
+        Option<i64>,
+        i64,
+        Option<NaiveDateTime>,
+    );
+    let mut out = Vec::new();
+    for chunk in staff_ids.chunks(900) {
+        let rows: Vec<Row> = entries::table
+            .inner_join(products::table)
+            .filter(entries::staff_id.eq_any(chunk.to_vec()))
+            .filter(entries::work_date.between(from, to))
+            .filter(entries::deleted_at.is_null())
+            .filter(entries::state.eq("approved"))
+            .group_by((
+                entries::staff_id,
+                entries::work_date,
+                entries::rework_count,
+                entries::task_id,
+            ))
+            .select((
+                entries::staff_id,
+                entries::work_date,
+                entries::rework_count,
+                entries::task_id,
+                sum(entries::minutes),
+                sum(entries::quantity * products::standard_minutes),
+                count_star(),
+                min(entries::submitted_at),
+            ))
+            .load(conn)?;
+        out.extend(
+            rows.into_iter()
+                .map(|(s, d, r, t, m, nm, n, f)| MonthCredit {
+                    staff_id: s,
+                    month_start: d,
+                    rework_count: r,
+                    task_id: t,
+                    minutes: m.unwrap_or(0),
+                    norm_minutes: nm.unwrap_or(0),
+                    entries: n,
+                    first_submitted_at: f,
+                }),
+        );
+    }
+    Ok(out)
+}
+
+/// Replaces the month rows of some people for the months starting between two dates.
+pub fn replace_months(
+    conn: &mut DbConnection,
+    staff_ids: &[i64],
+    first_month: NaiveDate,
+    last_month: NaiveDate,
+    rows: &[MonthCredit],
+) -> QueryResult<()> {
+    for chunk in staff_ids.chunks(900) {
+        diesel::delete(
+            month_credits::table
+                .filter(month_credits::staff_id.eq_any(chunk.to_vec()))
+                .filter(month_credits::month_start.between(first_month, last_month)),
+        )
+        .execute(conn)?;
+    }
+    for chunk in rows.chunks(BATCH_ROWS) {
+        match conn {
+            DbConnection::Sqlite(c) => diesel::insert_into(month_credits::table)
+                .values(chunk)
+                .execute(c)?,
+            DbConnection::Pg(c) => diesel::insert_into(month_credits::table)
+                .values(chunk)
+                .execute(c)?,
+        };
+    }
+    Ok(())
+}
+
+/// Stored month rows of some people for the months starting between two dates.
+pub fn stored_months(
+    conn: &mut DbConnection,
+    staff_ids: &[i64],
+    first_month: NaiveDate,
+    last_month: NaiveDate,
+) -> QueryResult<Vec<MonthCredit>> {
+    let mut out = Vec::new();
+    for chunk in staff_ids.chunks(900) {
+        let mut rows: Vec<MonthCredit> = month_credits::table
+            .filter(month_credits::staff_id.eq_any(chunk.to_vec()))
+            .filter(month_credits::month_start.between(first_month, last_month))
+            .select(MonthCredit::as_select())
+            .load(conn)?;
+        out.append(&mut rows);
+    }
+    Ok(out)
+}
+
+/// Approved work of some people over whole months, grouped by (person, rework count, task):
+/// (person, rework, task, minutes, norm minutes, lines, earliest submission).
+pub type CreditRow = (
+    i64,
+    i32,
+    Option<i64>,
+    Option<i64>,
+    Option<i64>,
+    i64,
+    Option<NaiveDateTime>,
+);
+
+pub fn credits_by_person(
+    conn: &mut DbConnection,
+    staff_ids: &[i64],
+    first_month: NaiveDate,
+    last_month: NaiveDate,
+) -> QueryResult<Vec<CreditRow>> {
+    use diesel::dsl::{min, sql};
+    use diesel::sql_types::{BigInt, Nullable};
+    let mut out = Vec::new();
+    for chunk in staff_ids.chunks(900) {
+        let mut rows: Vec<CreditRow> = month_credits::table
+            .filter(month_credits::staff_id.eq_any(chunk.to_vec()))
+            .filter(month_credits::month_start.between(first_month, last_month))
+            .group_by((
+                month_credits::staff_id,
+                month_credits::rework_count,
+                month_credits::task_id,
+            ))
+            .select((
+                month_credits::staff_id,
+                month_credits::rework_count,
+                month_credits::task_id,
+                // SUM of a BIGINT is NUMERIC on PostgreSQL: cast back so that both engines
+                // return 64-bit integers.
+                sql::<Nullable<BigInt>>("CAST(SUM(month_credits.minutes) AS BIGINT)"),
+                sql::<Nullable<BigInt>>("CAST(SUM(month_credits.norm_minutes) AS BIGINT)"),
+                sql::<BigInt>("CAST(COALESCE(SUM(month_credits.entries), 0) AS BIGINT)"),
+                min(month_credits::first_submitted_at),
+            ))
+            .load(conn)?;
+        out.append(&mut rows);
+    }
+    Ok(out)
+}
+
 /// Every stored row's person (people with totals but perhaps no live entries any more).
 pub fn people_with_totals(conn: &mut DbConnection) -> QueryResult<Vec<i64>> {
-    day_totals::table
+    let mut people: Vec<i64> = day_totals::table
         .select(day_totals::staff_id)
         .distinct()
-        .load(conn)
+        .load(conn)?;
+    people.extend(
+        month_credits::table
+            .select(month_credits::staff_id)
+            .distinct()
+            .load::<i64>(conn)?,
+    );
+    Ok(people)
 }
 
 /// The fingerprint the named totals were last built with.

@@ -5,11 +5,8 @@
 use std::collections::{BTreeMap, HashMap};
 
 use chrono::{NaiveDate, NaiveDateTime};
-use diesel::dsl::{count_star, min, sum};
-use diesel::prelude::*;
 use serde::Serialize;
 
-use crate::db::schema::{entries, products};
 use crate::db::staff::Staff;
 use crate::db::{self, DbConnection};
 use crate::domain::calendar::{daily_norm, ContractSpan, Employment, LeaveKind};
@@ -69,15 +66,7 @@ pub struct KpiRun<'a> {
     pub today: NaiveDate,
 }
 
-type GroupRow = (
-    i64,
-    i32,
-    Option<i64>,
-    Option<i64>,
-    Option<i64>,
-    i64,
-    Option<NaiveDateTime>,
-);
+type GroupRow = db::totals::CreditRow;
 
 /// KPI of every person in `people` for the run's period, keyed by staff id.
 pub fn compute_for(
@@ -101,28 +90,14 @@ pub fn compute_for(
     }
     let mut leave_days = leaves::approved_leave_days(conn, &ids, first, last)?;
 
-    // One grouped query: approved minutes and converted products by person, rework and task.
-    let mut rows: Vec<GroupRow> = Vec::new();
-    for chunk in ids.chunks(900) {
-        let mut part: Vec<GroupRow> = entries::table
-            .inner_join(products::table)
-            .filter(entries::staff_id.eq_any(chunk.to_vec()))
-            .filter(entries::state.eq("approved"))
-            .filter(entries::deleted_at.is_null())
-            .filter(entries::work_date.between(first, last))
-            .group_by((entries::staff_id, entries::rework_count, entries::task_id))
-            .select((
-                entries::staff_id,
-                entries::rework_count,
-                entries::task_id,
-                sum(entries::minutes),
-                sum(entries::quantity * products::standard_minutes),
-                count_star(),
-                min(entries::submitted_at),
-            ))
-            .load(conn)?;
-        rows.append(&mut part);
-    }
+    // One grouped query over the maintained month rows (every period is whole months): approved
+    // minutes and converted products by person, rework and task.
+    let rows: Vec<GroupRow> = db::totals::credits_by_person(
+        conn,
+        &ids,
+        crate::services::totals::month_start(first),
+        crate::services::totals::month_start(last),
+    )?;
     let task_ids: Vec<i64> = {
         let mut t: Vec<i64> = rows.iter().filter_map(|r| r.2).collect();
         t.sort_unstable();

@@ -11,10 +11,10 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{Duration, NaiveDate};
+use chrono::{Datelike, Duration, NaiveDate};
 use diesel::Connection;
 
-use crate::db::totals::{DateSpan, DayTotal, LineRow};
+use crate::db::totals::{DateSpan, DayTotal, LineRow, MonthCredit};
 use crate::db::{self, DbConnection};
 use crate::domain::diary::{anomalies, day_facts, Anomaly, DayLine, DiaryPolicy, EntryState};
 use crate::error::{AppError, AppResult};
@@ -130,7 +130,63 @@ pub fn compute(lines: &[LineRow], policy: &TotalsPolicy) -> Vec<DayTotal> {
     out
 }
 
-/// Recomputes the totals of some people between two dates from their live entries.
+/// The first day of the month of `d`.
+pub fn month_start(d: NaiveDate) -> NaiveDate {
+    d.with_day(1).unwrap_or(d)
+}
+
+/// The last day of the month of `d`.
+fn month_end(d: NaiveDate) -> NaiveDate {
+    month_start(d)
+        .checked_add_months(chrono::Months::new(1))
+        .and_then(|n| n.pred_opt())
+        .unwrap_or(d)
+}
+
+/// Folds approved groups by day into months.
+pub fn fold_months(by_day: Vec<MonthCredit>) -> Vec<MonthCredit> {
+    let mut months: BTreeMap<(i64, NaiveDate, i32, Option<i64>), MonthCredit> = BTreeMap::new();
+    for g in by_day {
+        let month = month_start(g.month_start);
+        let key = (g.staff_id, month, g.rework_count, g.task_id);
+        match months.get_mut(&key) {
+            Some(m) => {
+                m.minutes += g.minutes;
+                m.norm_minutes += g.norm_minutes;
+                m.entries += g.entries;
+                m.first_submitted_at = match (m.first_submitted_at, g.first_submitted_at) {
+                    (Some(a), Some(b)) => Some(a.min(b)),
+                    (a, b) => a.or(b),
+                };
+            }
+            None => {
+                months.insert(
+                    key,
+                    MonthCredit {
+                        month_start: month,
+                        ..g
+                    },
+                );
+            }
+        }
+    }
+    months.into_values().collect()
+}
+
+/// The month rows of some people for the whole months around `from..=to`, from their entries.
+fn compute_months(
+    conn: &mut DbConnection,
+    staff_ids: &[i64],
+    from: NaiveDate,
+    to: NaiveDate,
+) -> AppResult<Vec<MonthCredit>> {
+    let by_day =
+        db::totals::approved_groups_by_day(conn, staff_ids, month_start(from), month_end(to))?;
+    Ok(fold_months(by_day))
+}
+
+/// Recomputes the totals of some people between two dates from their live entries: their days
+/// in the range, and the whole months the range touches.
 pub fn refresh(
     conn: &mut DbConnection,
     policy: &TotalsPolicy,
@@ -144,6 +200,8 @@ pub fn refresh(
     let lines = db::totals::live_lines(conn, staff_ids, from, to)?;
     let rows = compute(&lines, policy);
     db::totals::replace(conn, staff_ids, from, to, &rows)?;
+    let months = compute_months(conn, staff_ids, from, to)?;
+    db::totals::replace_months(conn, staff_ids, month_start(from), month_start(to), &months)?;
     Ok(())
 }
 
@@ -181,7 +239,8 @@ fn everything(conn: &mut DbConnection) -> AppResult<(Vec<i64>, Option<DateSpan>)
     Ok((people, db::totals::entry_date_range(conn)?))
 }
 
-/// Rebuilds every row from the entries and records the policy's fingerprint; returns the rows.
+/// Rebuilds every row from the entries and records the policy's fingerprint; returns the
+/// daily rows written.
 pub fn rebuild_all(conn: &mut DbConnection, policy: &TotalsPolicy) -> AppResult<usize> {
     conn.transaction(|conn| {
         db::totals::delete_all(conn)?;
@@ -193,6 +252,14 @@ pub fn rebuild_all(conn: &mut DbConnection, policy: &TotalsPolicy) -> AppResult<
                 let rows = compute(&lines, policy);
                 db::totals::insert(conn, &rows)?;
                 n += rows.len();
+                let months = compute_months(conn, chunk, from, to)?;
+                db::totals::replace_months(
+                    conn,
+                    chunk,
+                    month_start(from),
+                    month_start(to),
+                    &months,
+                )?;
             }
         }
         db::totals::set_fingerprint(conn, DAY_TOTALS, &policy.fingerprint(), db::now_utc())?;
@@ -210,11 +277,35 @@ pub fn ensure_current(conn: &mut DbConnection, policy: &TotalsPolicy) -> AppResu
     Ok(true)
 }
 
-/// A stored row that differs from what the entries give.
+/// A stored row that differs from what the entries give (None: missing on that side).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Drift {
-    pub stored: Option<DayTotal>,
-    pub expected: Option<DayTotal>,
+pub enum Drift {
+    Day {
+        stored: Option<DayTotal>,
+        expected: Option<DayTotal>,
+    },
+    Month {
+        stored: Option<MonthCredit>,
+        expected: Option<MonthCredit>,
+    },
+}
+
+/// Rows present on either side that are not equal on both.
+fn differences<T: PartialEq, K: Ord>(
+    stored: Vec<T>,
+    expected: Vec<T>,
+    key: impl Fn(&T) -> K,
+) -> Vec<(Option<T>, Option<T>)> {
+    let mut e: BTreeMap<K, T> = expected.into_iter().map(|r| (key(&r), r)).collect();
+    let mut out = Vec::new();
+    for s in stored {
+        match e.remove(&key(&s)) {
+            Some(x) if x == s => {}
+            other => out.push((Some(s), other)),
+        }
+    }
+    out.extend(e.into_values().map(|x| (None, Some(x))));
+    out
 }
 
 /// Compares every stored row with a recomputation from the entries (operations check and tests);
@@ -228,21 +319,20 @@ pub fn drift(conn: &mut DbConnection, policy: &TotalsPolicy) -> AppResult<Vec<Dr
     for chunk in people.chunks(REBUILD_PEOPLE) {
         let expected = compute(&db::totals::live_lines(conn, chunk, from, to)?, policy);
         let stored = db::totals::stored(conn, chunk, first, last)?;
-        let key = |r: &DayTotal| (r.staff_id, r.work_date, r.unit_id);
-        let mut e: BTreeMap<_, DayTotal> = expected.into_iter().map(|r| (key(&r), r)).collect();
-        for s in stored {
-            match e.remove(&key(&s)) {
-                Some(x) if x == s => {}
-                other => out.push(Drift {
-                    stored: Some(s),
-                    expected: other,
-                }),
-            }
-        }
-        out.extend(e.into_values().map(|x| Drift {
-            stored: None,
-            expected: Some(x),
-        }));
+        out.extend(
+            differences(stored, expected, |r| (r.staff_id, r.work_date, r.unit_id))
+                .into_iter()
+                .map(|(stored, expected)| Drift::Day { stored, expected }),
+        );
+        let expected = compute_months(conn, chunk, from, to)?;
+        let stored = db::totals::stored_months(conn, chunk, first, last)?;
+        out.extend(
+            differences(stored, expected, |r| {
+                (r.staff_id, r.month_start, r.rework_count, r.task_id)
+            })
+            .into_iter()
+            .map(|(stored, expected)| Drift::Month { stored, expected }),
+        );
     }
     Ok(out)
 }
@@ -323,6 +413,63 @@ mod tests {
         assert_eq!(rows.len(), 2);
         assert!(rows.iter().all(|r| r.day_over_threshold == 1)); // 601 > 600
         assert_eq!((rows[0].unit_id, rows[1].unit_id), (10, 11));
+    }
+
+    #[test]
+    fn days_fold_into_months_by_rework_and_task_with_the_earliest_submission() {
+        let at = |d: u32| {
+            NaiveDate::from_ymd_opt(2026, 10, d)
+                .unwrap()
+                .and_hms_opt(9, 0, 0)
+        };
+        let g = |month: u32, day: u32, rework: i32, task: Option<i64>, minutes: i64| MonthCredit {
+            staff_id: 1,
+            month_start: NaiveDate::from_ymd_opt(2026, month, day).unwrap(),
+            rework_count: rework,
+            task_id: task,
+            minutes,
+            norm_minutes: 2 * minutes,
+            entries: 1,
+            first_submitted_at: if month == 10 { at(day) } else { None },
+        };
+        let months = fold_months(vec![
+            g(10, 9, 0, None, 100),
+            g(10, 2, 0, None, 50),
+            g(10, 3, 1, None, 30),
+            g(10, 3, 0, Some(7), 20),
+            g(11, 1, 0, None, 10),
+        ]);
+        let oct = NaiveDate::from_ymd_opt(2026, 10, 1).unwrap();
+        let view: Vec<_> = months
+            .iter()
+            .map(|m| {
+                (
+                    m.month_start,
+                    m.rework_count,
+                    m.task_id,
+                    m.minutes,
+                    m.norm_minutes,
+                    m.entries,
+                )
+            })
+            .collect();
+        assert_eq!(
+            view,
+            vec![
+                (oct, 0, None, 150, 300, 2),
+                (oct, 0, Some(7), 20, 40, 1),
+                (oct, 1, None, 30, 60, 1),
+                (
+                    NaiveDate::from_ymd_opt(2026, 11, 1).unwrap(),
+                    0,
+                    None,
+                    10,
+                    20,
+                    1
+                ),
+            ]
+        );
+        assert_eq!(months[0].first_submitted_at, at(2));
     }
 
     #[test]

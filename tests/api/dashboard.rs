@@ -378,6 +378,8 @@ async fn the_dashboard_of_a_month_matches_the_hand_computed_figures() {
     assert_eq!(after["backlog"]["waiting"], 0);
     assert_eq!(after["hours"]["approved"], 980);
     assert_eq!(after["grades"]["overall"]["total"], 0);
+    // Every figure above came from the maintained totals, which match the entries.
+    app.assert_no_totals_drift().await;
 }
 
 #[tokio::test]

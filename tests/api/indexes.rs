@@ -53,6 +53,11 @@ fn diary_hot_paths_are_index_scans() {
             "SELECT unit_id, work_date, SUM(logged_entries), SUM(duplicate) FROM day_totals WHERE unit_id IN (1, 2) AND work_date BETWEEN '2026-10-01' AND '2026-10-31' AND logged_entries > 0 GROUP BY unit_id, work_date",
             "day_totals_unit_date",
         ),
+        // KPI of many people over whole months: the maintained month rows
+        (
+            "SELECT staff_id, rework_count, task_id, SUM(minutes) FROM month_credits WHERE staff_id IN (1, 2) AND month_start BETWEEN '2026-01-01' AND '2026-12-01' GROUP BY staff_id, rework_count, task_id",
+            "month_credits_staff_month",
+        ),
         // approval backlog of a subtree: submitted lines only
         (
             "SELECT approver_id, COUNT(*), MIN(submitted_at), MIN(work_date) FROM entries WHERE unit_id IN (1, 2) AND deleted_at IS NULL AND state = 'submitted' GROUP BY approver_id",
@@ -74,7 +79,8 @@ fn diary_hot_paths_are_index_scans() {
         assert!(
             !p.contains("SCAN entries")
                 && !p.contains("SCAN units")
-                && !p.contains("SCAN day_totals"),
+                && !p.contains("SCAN day_totals")
+                && !p.contains("SCAN month_credits"),
             "full scan in `{sql}`: {p}"
         );
     }

@@ -314,6 +314,8 @@ async fn tasks_owner_completes_and_late_completion_counts_delays() {
     assert_eq!(last["from_state"], "open");
     assert_eq!(last["to_state"], "completed");
     assert_eq!(last["actor_id"], d.org.s1);
+    // The KPI read task lines from the maintained month rows: they match the entries.
+    app.assert_no_totals_drift().await;
 }
 
 #[tokio::test]

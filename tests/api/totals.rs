@@ -258,11 +258,16 @@ async fn a_corrupted_row_or_another_policy_is_detected_and_a_rebuild_mends_it() 
     use worklog_kpi::services::totals;
     let app = spawn_app().await;
     let d = diary_setup(&app).await;
+    // 300 approved + 400 submitted minutes on one day.
     for minutes in [300, 400] {
         let e = log(&app, &d.s1, crate::diary::line(&d, today(), minutes)).await;
         let id = e["id"].as_i64().expect("id");
         let res = crate::diary::act(&app, &d.s1, id, "submit").await;
         assert_eq!(res.status(), StatusCode::OK);
+        if minutes == 300 {
+            let res = crate::diary::act(&app, &d.h1, id, "approve").await;
+            assert_eq!(res.status(), StatusCode::OK);
+        }
     }
     app.assert_no_totals_drift().await;
 
@@ -270,20 +275,31 @@ async fn a_corrupted_row_or_another_policy_is_detected_and_a_rebuild_mends_it() 
     let policy = app.totals_policy;
     tokio::task::spawn_blocking(move || {
         let mut conn = pool.get().expect("connection");
-        // A row changed behind the service's back is found.
+        // The month rows the KPI reads: a row changed behind the service's back is found.
+        diesel::sql_query("UPDATE month_credits SET minutes = minutes - 1")
+            .execute(&mut conn)
+            .expect("corrupt");
+        let drift = totals::drift(&mut conn, &policy).expect("drift");
+        match drift.as_slice() {
+            [totals::Drift::Month {
+                stored: Some(s),
+                expected: Some(e),
+            }] => assert_eq!((s.minutes, e.minutes), (299, 300)),
+            other => panic!("expected one month row to differ: {other:?}"),
+        }
+        totals::rebuild_all(&mut conn, &policy).expect("rebuild");
+        // The daily rows the same way.
         diesel::sql_query("UPDATE day_totals SET submitted_minutes = submitted_minutes + 1")
             .execute(&mut conn)
             .expect("corrupt");
         let drift = totals::drift(&mut conn, &policy).expect("drift");
-        assert_eq!(drift.len(), 1, "{drift:?}");
-        assert_eq!(
-            drift[0].stored.as_ref().map(|r| r.submitted_minutes),
-            Some(701)
-        );
-        assert_eq!(
-            drift[0].expected.as_ref().map(|r| r.submitted_minutes),
-            Some(700)
-        );
+        match drift.as_slice() {
+            [totals::Drift::Day {
+                stored: Some(s),
+                expected: Some(e),
+            }] => assert_eq!((s.submitted_minutes, e.submitted_minutes), (401, 400)),
+            other => panic!("expected one day row to differ: {other:?}"),
+        }
         // The start-up check trusts the fingerprint, an explicit rebuild mends the row.
         assert!(!totals::ensure_current(&mut conn, &policy).expect("ensure"));
         totals::rebuild_all(&mut conn, &policy).expect("rebuild");

@@ -19,6 +19,20 @@ CREATE TABLE day_totals (
 );
 CREATE INDEX day_totals_unit_date ON day_totals(unit_id, work_date);
 
+-- Approved work of a person's month grouped as the KPI groups it (rework count, task), kept
+-- the same way: the KPI of a month, quarter or year reads ~1 row per person and month.
+CREATE TABLE month_credits (
+    staff_id BIGINT NOT NULL REFERENCES staff(id),
+    month_start DATE NOT NULL,
+    rework_count INTEGER NOT NULL,
+    task_id BIGINT REFERENCES tasks(id),
+    minutes BIGINT NOT NULL,
+    norm_minutes BIGINT NOT NULL,
+    entries BIGINT NOT NULL,
+    first_submitted_at TIMESTAMP
+);
+CREATE INDEX month_credits_staff_month ON month_credits(staff_id, month_start);
+
 -- Which diary policy the anomaly counters were computed with: a different policy at start-up
 -- rebuilds them.
 CREATE TABLE maintained_totals (
