@@ -38,6 +38,25 @@ pub type PooledConn = PooledConnection<ConnectionManager<DbConnection>>;
 const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
 const PG_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
 
+/// A transaction that writes. On SQLite it takes the database write lock before its first read:
+/// a deferred transaction that reads and then writes fails at once with "database is locked"
+/// when another connection committed in between (busy_timeout cannot help, its snapshot is
+/// stale); taking the lock first makes it wait its turn instead. PostgreSQL needs nothing.
+pub fn write_transaction<T, E, F>(conn: &mut DbConnection, f: F) -> Result<T, E>
+where
+    F: FnOnce(&mut DbConnection) -> Result<T, E>,
+    E: From<diesel::result::Error>,
+{
+    use diesel::{Connection, RunQueryDsl};
+    conn.transaction(|conn| {
+        if let DbConnection::Sqlite(c) = conn {
+            // Matches no row, but an UPDATE opens the write transaction when it starts.
+            diesel::sql_query("UPDATE seeds SET name = name WHERE 1 = 0").execute(c)?;
+        }
+        f(conn)
+    })
+}
+
 /// Which engine a URL points at.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {

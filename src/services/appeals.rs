@@ -18,7 +18,6 @@
 //!   the resolver, their reason and the new grade.
 
 use chrono::{Duration, NaiveDate};
-use diesel::Connection;
 
 use crate::db::grading::{AppealRow, GradeRow, NewAppeal, Round};
 use crate::db::units::Unit;
@@ -133,7 +132,7 @@ pub fn file(
     utc_offset_minutes: i32,
 ) -> AppResult<AppealRow> {
     let reason = check_reason("reason", reason)?;
-    conn.transaction(|conn| {
+    db::write_transaction(conn, |conn| {
         let (grade, round, unit) = load_grade(conn, grade_id)?;
         if grade.staff_id != viewer.staff_id {
             return Err(if manages(viewer, &unit) {
@@ -154,8 +153,7 @@ pub fn file(
                 ))
             }
         };
-        let published_on =
-            (published_at + Duration::minutes(i64::from(utc_offset_minutes))).date();
+        let published_on = (published_at + Duration::minutes(i64::from(utc_offset_minutes))).date();
         if !appeal_window_open(published_on, today, APPEAL_WINDOW_DAYS) {
             let end = window_end(published_on, APPEAL_WINDOW_DAYS);
             return Err(AppError::Conflict(Text::new(
@@ -219,7 +217,7 @@ pub fn resolve(
     reason: &str,
 ) -> AppResult<AppealRow> {
     let reason = check_reason("reason", reason)?;
-    conn.transaction(|conn| {
+    db::write_transaction(conn, |conn| {
         let appeal = db::grading::appeal(conn, appeal_id)?.ok_or(AppError::NotFound)?;
         let (grade, round, unit) = load_grade(conn, appeal.grade_id)?;
         let appellant = appeal.staff_id == viewer.staff_id;
@@ -292,8 +290,9 @@ pub fn resolve(
             ));
         }
         if let Some(to) = new_grade {
-            let mut reasons: Vec<Reason> = serde_json::from_str(&grade.reasons)
-                .map_err(|e| AppError::Internal(anyhow::anyhow!("grade {} reasons: {e}", grade.id)))?;
+            let mut reasons: Vec<Reason> = serde_json::from_str(&grade.reasons).map_err(|e| {
+                AppError::Internal(anyhow::anyhow!("grade {} reasons: {e}", grade.id))
+            })?;
             reasons.push(Reason::Appeal {
                 from,
                 to,

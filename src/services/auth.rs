@@ -1,7 +1,6 @@
 //! Login, refresh-token rotation with reuse detection, and logout.
 
 use chrono::Duration;
-use diesel::Connection;
 
 use crate::auth::jwt::{hash_refresh_token, new_refresh_token};
 use crate::auth::password::{verify_against_dummy, verify_password};
@@ -110,7 +109,7 @@ pub fn refresh(
     if token.expires_at <= now {
         return Err(bad_refresh());
     }
-    let result = conn.transaction::<_, AppError, _>(|conn| {
+    let result = db::write_transaction::<_, AppError, _>(conn, |conn| {
         if !db::tokens::mark_used(conn, token.id, now)? {
             return Err(bad_refresh());
         }

@@ -2,7 +2,6 @@
 //! the organisation department, and the `Calendar` the domain rules work on.
 
 use chrono::NaiveDate;
-use diesel::Connection;
 
 use crate::db::holidays::Holiday;
 use crate::db::{self, DbConnection};
@@ -16,7 +15,7 @@ const STATUTORY_SEED: &str = "statutory_holidays_2025_2027";
 /// Inserts the statutory holidays of 2025-2027 once. A seeded day the organisation later deletes
 /// stays deleted: the seed is recorded as applied.
 pub fn seed_statutory_holidays(conn: &mut DbConnection) -> AppResult<usize> {
-    conn.transaction(|conn| {
+    db::write_transaction(conn, |conn| {
         if db::holidays::seed_applied(conn, STATUTORY_SEED)? {
             return Ok(0);
         }
@@ -75,7 +74,7 @@ pub fn create_holiday(
     name_en: &str,
 ) -> AppResult<Holiday> {
     require_calendar_manager(viewer)?;
-    conn.transaction(|conn| {
+    db::write_transaction(conn, |conn| {
         if db::holidays::find_by_day(conn, day)?.is_some() {
             return Err(AppError::conflict(
                 "Ngày này đã là ngày nghỉ lễ.",
@@ -102,7 +101,7 @@ pub fn create_holiday(
 /// Expected minutes of the weeks around it grow back at once: they are never stored.
 pub fn delete_holiday(conn: &mut DbConnection, viewer: &Viewer, id: i64) -> AppResult<()> {
     require_calendar_manager(viewer)?;
-    conn.transaction(|conn| {
+    db::write_transaction(conn, |conn| {
         let holiday = db::holidays::find(conn, id)?.ok_or(AppError::NotFound)?;
         db::holidays::delete(conn, id)?;
         audit::record(

@@ -1,7 +1,6 @@
 //! Acting approvers: a person who decides on others' entries lets someone act in their place.
 
 use chrono::NaiveDate;
-use diesel::Connection;
 
 use crate::db::delegations::DelegationRow;
 use crate::db::{self, DbConnection};
@@ -32,7 +31,7 @@ pub fn create(
             "You cannot delegate to yourself.",
         ));
     }
-    conn.transaction(|conn| {
+    db::write_transaction(conn, |conn| {
         if db::staff::find(conn, acting_id)?
             .filter(|p| p.active)
             .is_none()
@@ -62,7 +61,7 @@ pub fn create(
 }
 
 pub fn revoke(conn: &mut DbConnection, viewer: &Viewer, id: i64) -> AppResult<()> {
-    conn.transaction(|conn| {
+    db::write_transaction(conn, |conn| {
         let row = db::delegations::find(conn, id)?.ok_or(AppError::NotFound)?;
         if row.approver_id != viewer.staff_id && !viewer.is_org_wide() {
             return Err(AppError::NotFound);

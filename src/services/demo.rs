@@ -9,7 +9,6 @@
 use std::time::Instant;
 
 use chrono::{Datelike, Duration, Months, NaiveDate, NaiveDateTime, NaiveTime};
-use diesel::Connection;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
@@ -192,7 +191,7 @@ pub fn seed(
     let n_leaf = opts.units - 1 - n_top;
     let mut units: Vec<DemoUnit> = Vec::with_capacity(opts.units);
     let mut weights: Vec<u32> = Vec::with_capacity(opts.units);
-    conn.transaction::<_, anyhow::Error, _>(|conn| {
+    db::write_transaction::<_, anyhow::Error, _>(conn, |conn| {
         let root_id = db::units::insert(
             conn,
             NewUnit {
@@ -388,7 +387,7 @@ pub fn seed(
         created_at: created,
         updated_at: created,
     });
-    let org_id = conn.transaction::<_, anyhow::Error, _>(|conn| {
+    let org_id = db::write_transaction::<_, anyhow::Error, _>(conn, |conn| {
         db::staff::insert_batch(conn, &rows)?;
         let names: Vec<String> = rows.iter().map(|r| r.username.clone()).collect();
         let ids: std::collections::HashMap<String, i64> =
@@ -425,7 +424,7 @@ pub fn seed(
 
     // Product catalogue.
     let mut products: Vec<(i64, i32, &str)> = Vec::with_capacity(PRODUCTS.len());
-    conn.transaction::<_, anyhow::Error, _>(|conn| {
+    db::write_transaction::<_, anyhow::Error, _>(conn, |conn| {
         for (k, (name, measure, std)) in PRODUCTS.iter().enumerate() {
             let id = db::products::insert(
                 conn,
@@ -555,7 +554,7 @@ pub fn seed(
         }
         // The maintained daily totals of these people, in the same transaction as their lines.
         let ids: Vec<i64> = people[start..end].iter().map(|p| p.id).collect();
-        written += conn.transaction::<_, anyhow::Error, _>(|conn| {
+        written += db::write_transaction::<_, anyhow::Error, _>(conn, |conn| {
             let n = db::entries::insert_batch(conn, &batch)?;
             if let (Some(first), Some(last)) = (days.first(), days.last()) {
                 crate::services::totals::refresh(conn, totals_policy, &ids, *first, *last)

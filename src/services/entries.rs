@@ -3,7 +3,6 @@
 //! refused in a locked period. The rules come from `domain::diary`.
 
 use chrono::{NaiveDate, NaiveDateTime};
-use diesel::Connection;
 
 use crate::db::entries::{Entry, EntryChanges, EntryListFilter, NewEntry};
 use crate::db::{self, DbConnection};
@@ -218,7 +217,7 @@ pub fn create(
     ctx: &DiaryContext,
 ) -> AppResult<Created> {
     let unit_id = owner_unit(viewer)?;
-    let result = conn.transaction(|conn| {
+    let result = db::write_transaction(conn, |conn| {
         db::staff::lock_person(conn, viewer.staff_id)?;
         if let Some(entry) = replay(conn, viewer, &draft, idempotency_key.as_deref())? {
             return Ok(Created {
@@ -417,7 +416,7 @@ pub fn update(
     patch: EntryPatch,
     ctx: &DiaryContext,
 ) -> AppResult<Entry> {
-    conn.transaction(|conn| {
+    db::write_transaction(conn, |conn| {
         db::staff::lock_person(conn, viewer.staff_id)?;
         let entry = load_visible(conn, viewer, id, ctx.today)?;
         require_owner(viewer, &entry)?;
@@ -486,7 +485,7 @@ pub fn delete(
     expected_version: Option<i64>,
     ctx: &DiaryContext,
 ) -> AppResult<()> {
-    conn.transaction(|conn| {
+    db::write_transaction(conn, |conn| {
         db::staff::lock_person(conn, viewer.staff_id)?;
         let entry = load_visible(conn, viewer, id, ctx.today)?;
         require_owner(viewer, &entry)?;
@@ -609,7 +608,7 @@ pub fn transition(
     ret: Option<ReturnReason>,
     ctx: &DiaryContext,
 ) -> AppResult<Entry> {
-    conn.transaction(|conn| {
+    db::write_transaction(conn, |conn| {
         let entry = load_visible(conn, viewer, id, ctx.today)?;
         db::staff::lock_person(conn, entry.staff_id)?;
         // Re-read under the lock so that the version check sees the latest write.
@@ -626,7 +625,7 @@ pub fn submit_day(
     day: NaiveDate,
     ctx: &DiaryContext,
 ) -> AppResult<Vec<Entry>> {
-    conn.transaction(|conn| {
+    db::write_transaction(conn, |conn| {
         db::staff::lock_person(conn, viewer.staff_id)?;
         let drafts = db::entries::drafts_of_day(conn, viewer.staff_id, day)?;
         let mut out = Vec::with_capacity(drafts.len());
@@ -662,7 +661,7 @@ pub fn grant_backdate(
     reason: &str,
     today: NaiveDate,
 ) -> AppResult<i64> {
-    conn.transaction(|conn| {
+    db::write_transaction(conn, |conn| {
         let person = db::staff::find(conn, staff_id)?.ok_or(AppError::NotFound)?;
         let path = match person.unit_id {
             Some(u) => db::units::find(conn, u)?.map(|u| u.path),
@@ -722,7 +721,7 @@ pub fn amend(
             "Only the organisation department amends diary entries.",
         ));
     }
-    conn.transaction(|conn| {
+    db::write_transaction(conn, |conn| {
         let entry = db::entries::find(conn, id)?.ok_or(AppError::NotFound)?;
         db::staff::lock_person(conn, entry.staff_id)?;
         let entry = db::entries::find(conn, id)?.ok_or(AppError::NotFound)?;
@@ -745,7 +744,8 @@ pub fn amend(
         if let Some(p) = patch.product_id {
             check_product(conn, p)?;
         }
-        let others = db::entries::day_minutes(conn, entry.staff_id, entry.work_date, Some(entry.id))?;
+        let others =
+            db::entries::day_minutes(conn, entry.staff_id, entry.work_date, Some(entry.id))?;
         check_day_total(others, minutes, &ctx.policy).map_err(diary_error)?;
         let now = db::now_utc();
         let changes = EntryChanges {

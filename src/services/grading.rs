@@ -7,7 +7,6 @@
 use std::collections::HashMap;
 
 use chrono::NaiveDate;
-use diesel::Connection;
 use serde::{Deserialize, Serialize};
 
 use crate::db::grading::{Assessment, GradeRow, GradeValues, PolicyRow, Round};
@@ -46,7 +45,7 @@ const PRESET_SEED: &str = "policy_presets_v1";
 
 /// Stores the shipped presets as version 1 of each code (once); the decree preset is the default.
 pub fn seed_policies(conn: &mut DbConnection) -> AppResult<usize> {
-    conn.transaction(|conn| {
+    db::write_transaction(conn, |conn| {
         if db::holidays::seed_applied(conn, PRESET_SEED)? {
             return Ok(0);
         }
@@ -114,7 +113,7 @@ pub fn create_policy(
             "The leader's unit weight must be between 0 and 1.",
         ));
     }
-    conn.transaction(|conn| {
+    db::write_transaction(conn, |conn| {
         let version = db::grading::latest_version(conn, &body.preset.code)?.unwrap_or(0) + 1;
         if make_default {
             db::grading::clear_default(conn)?;
@@ -183,20 +182,29 @@ pub fn open_round(
     policy_id: Option<i64>,
     today: NaiveDate,
 ) -> AppResult<i64> {
-    conn.transaction(|conn| {
+    db::write_transaction(conn, |conn| {
         let unit = db::units::find(conn, unit_id)?.ok_or(AppError::NotFound)?;
         if !manages(viewer, &unit) {
             return Err(if viewer.can_see_unit(&unit.path) {
-                AppError::forbidden("Chỉ thủ trưởng hoặc Ban Tổ chức mở đợt đánh giá.", "Only heads or the organisation department open grading rounds.")
+                AppError::forbidden(
+                    "Chỉ thủ trưởng hoặc Ban Tổ chức mở đợt đánh giá.",
+                    "Only heads or the organisation department open grading rounds.",
+                )
             } else {
                 AppError::NotFound
             });
         }
         let policy = match policy_id {
             Some(id) => db::grading::policy(conn, id)?.ok_or_else(|| {
-                AppError::validation("policy_id", "unknown_reference", "Chính sách không tồn tại.", "The policy does not exist.")
+                AppError::validation(
+                    "policy_id",
+                    "unknown_reference",
+                    "Chính sách không tồn tại.",
+                    "The policy does not exist.",
+                )
             })?,
-            None => db::grading::default_policy(conn)?.ok_or_else(|| AppError::Internal(anyhow::anyhow!("no default policy")))?,
+            None => db::grading::default_policy(conn)?
+                .ok_or_else(|| AppError::Internal(anyhow::anyhow!("no default policy")))?,
         };
         let body = parse_body(&policy)?;
         if !body.preset.allows_period(period_kind(period)) {
@@ -213,10 +221,29 @@ pub fn open_round(
                 "The unit already has a grading round for this period.",
             ));
         }
-        let id = db::grading::insert_round(conn, unit_id, &period.to_string(), policy.id, viewer.staff_id, db::now_utc())?;
+        let id = db::grading::insert_round(
+            conn,
+            unit_id,
+            &period.to_string(),
+            policy.id,
+            viewer.staff_id,
+            db::now_utc(),
+        )?;
         let round = db::grading::round(conn, id)?.ok_or(AppError::NotFound)?;
         compute(conn, &round, &unit, &policy, &body, today)?;
-        audit::record(conn, Some(viewer.staff_id), "grading_round", id, "open", None, Some("open"), None, Some(serde_json::json!({"unit_id": unit_id, "period": period.to_string(), "policy_id": policy.id})))?;
+        audit::record(
+            conn,
+            Some(viewer.staff_id),
+            "grading_round",
+            id,
+            "open",
+            None,
+            Some("open"),
+            None,
+            Some(
+                serde_json::json!({"unit_id": unit_id, "period": period.to_string(), "policy_id": policy.id}),
+            ),
+        )?;
         Ok(id)
     })
 }
@@ -470,7 +497,7 @@ pub fn recompute(
     id: i64,
     today: NaiveDate,
 ) -> AppResult<()> {
-    conn.transaction(|conn| {
+    db::write_transaction(conn, |conn| {
         let (round, unit, policy, body) = load_round(conn, id)?;
         if !manages(viewer, &unit) {
             return Err(AppError::NotFound);
@@ -552,7 +579,7 @@ pub fn assess(
     input: AssessmentInput,
     today: NaiveDate,
 ) -> AppResult<GradeRow> {
-    conn.transaction(|conn| {
+    db::write_transaction(conn, |conn| {
         let (round, unit, policy, body) = load_round(conn, round_id)?;
         let is_self = viewer.staff_id == staff_id;
         let person = db::staff::find(conn, staff_id)?.ok_or(AppError::NotFound)?;
@@ -565,7 +592,10 @@ pub fn assess(
         if round.state != "open" {
             return Err(not_open(&round.state));
         }
-        let evaluator_fields = input.common_scores.is_some() || input.bonus.is_some() || input.ballot_votes.is_some() || input.disciplined.is_some();
+        let evaluator_fields = input.common_scores.is_some()
+            || input.bonus.is_some()
+            || input.ballot_votes.is_some()
+            || input.disciplined.is_some();
         if is_self && evaluator_fields {
             return Err(AppError::forbidden(
                 "Người được đánh giá chỉ nhập phần tự đánh giá; điểm tiêu chí chung do người đánh giá chấm.",
@@ -573,7 +603,10 @@ pub fn assess(
             ));
         }
         if !is_self && input.self_scores.is_some() {
-            return Err(AppError::forbidden("Chỉ người được đánh giá nhập phần tự đánh giá.", "Only the person enters their self-assessment."));
+            return Err(AppError::forbidden(
+                "Chỉ người được đánh giá nhập phần tự đánh giá.",
+                "Only the person enters their self-assessment.",
+            ));
         }
         if let Some(s) = &input.common_scores {
             check_scores("common_scores", s, &body.preset)?;
@@ -586,12 +619,20 @@ pub fn assess(
                 return Err(AppError::Validation(vec![FieldIssue::new(
                     "bonus",
                     "range",
-                    Text::new(format!("Điểm thưởng từ 0 đến {}.", body.preset.max_bonus), format!("The bonus is from 0 to {}.", body.preset.max_bonus)),
+                    Text::new(
+                        format!("Điểm thưởng từ 0 đến {}.", body.preset.max_bonus),
+                        format!("The bonus is from 0 to {}.", body.preset.max_bonus),
+                    ),
                 )]));
             }
         }
         if input.ballot_votes.is_some_and(|v| v < 0) {
-            return Err(AppError::validation("ballot_votes", "range", "Số phiếu không âm.", "Ballot votes cannot be negative."));
+            return Err(AppError::validation(
+                "ballot_votes",
+                "range",
+                "Số phiếu không âm.",
+                "Ballot votes cannot be negative.",
+            ));
         }
         let to_json = |v: &Option<Vec<f64>>| v.as_ref().map(|s| serde_json::to_string(s).ok());
         db::grading::set_assessment(
@@ -611,7 +652,11 @@ pub fn assess(
             Some(viewer.staff_id),
             "grade",
             grade.id,
-            if is_self { "self_assessment" } else { "assessment" },
+            if is_self {
+                "self_assessment"
+            } else {
+                "assessment"
+            },
             None,
             None,
             None,
@@ -645,7 +690,7 @@ pub fn decide(
     overrides: Vec<Override>,
     today: NaiveDate,
 ) -> AppResult<()> {
-    conn.transaction(|conn| {
+    db::write_transaction(conn, |conn| {
         let (round, unit, policy, body) = load_round(conn, round_id)?;
         if !manages(viewer, &unit) {
             return Err(AppError::NotFound);
@@ -666,7 +711,10 @@ pub fn decide(
                 return Err(AppError::Validation(vec![FieldIssue::new(
                     "overrides",
                     "unknown_reference",
-                    Text::new(format!("Cán bộ {} không thuộc đợt đánh giá này.", o.staff_id), format!("Staff {} is not in this round.", o.staff_id)),
+                    Text::new(
+                        format!("Cán bộ {} không thuộc đợt đánh giá này.", o.staff_id),
+                        format!("Staff {} is not in this round.", o.staff_id),
+                    ),
                 )]));
             }
         }
@@ -676,7 +724,11 @@ pub fn decide(
             let mut reasons = reasons_of(g);
             let (final_grade, why) = match overrides.iter().find(|o| o.staff_id == g.staff_id) {
                 Some(o) => {
-                    reasons.push(Reason::Override { from: proposed, to: o.grade, reason: o.reason.clone() });
+                    reasons.push(Reason::Override {
+                        from: proposed,
+                        to: o.grade,
+                        reason: o.reason.clone(),
+                    });
                     (o.grade, Some(o.reason.as_str()))
                 }
                 None => (proposed, None),
@@ -684,7 +736,15 @@ pub fn decide(
             let text = serde_json::to_string(&reasons).map_err(|e| AppError::Internal(e.into()))?;
             db::grading::set_final(conn, g.id, final_grade.as_str(), &text, why, now)?;
         }
-        if !db::grading::set_round_state(conn, round_id, round.version, "decided", Some(viewer.staff_id), None, now)? {
+        if !db::grading::set_round_state(
+            conn,
+            round_id,
+            round.version,
+            "decided",
+            Some(viewer.staff_id),
+            None,
+            now,
+        )? {
             return Err(crate::services::access::stale());
         }
         audit::record(
@@ -696,7 +756,9 @@ pub fn decide(
             Some("open"),
             Some("decided"),
             None,
-            Some(serde_json::json!({"overrides": overrides.iter().map(|o| serde_json::json!({"staff_id": o.staff_id, "grade": o.grade.as_str(), "reason": o.reason})).collect::<Vec<_>>()})),
+            Some(
+                serde_json::json!({"overrides": overrides.iter().map(|o| serde_json::json!({"staff_id": o.staff_id, "grade": o.grade.as_str(), "reason": o.reason})).collect::<Vec<_>>()}),
+            ),
         )?;
         Ok(())
     })
@@ -706,7 +768,7 @@ pub fn decide(
 /// and the unit's diary is locked for every month of the period.
 pub fn publish(conn: &mut DbConnection, viewer: &Viewer, round_id: i64) -> AppResult<()> {
     crate::services::access::require_org_manager(viewer)?;
-    conn.transaction(|conn| {
+    db::write_transaction(conn, |conn| {
         let (round, unit, _, _) = load_round(conn, round_id)?;
         if round.state != "decided" {
             return Err(AppError::Conflict(Text::new(

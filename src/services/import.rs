@@ -14,7 +14,6 @@
 use std::collections::{HashMap, HashSet};
 
 use chrono::NaiveDate;
-use diesel::Connection;
 
 use crate::db::staff::StaffChanges;
 use crate::db::units::{NewUnit, UnitChanges};
@@ -401,7 +400,7 @@ pub fn import(
     if !issues.0.is_empty() {
         return Err(AppError::Validation(issues.0));
     }
-    conn.transaction(|conn| {
+    db::write_transaction(conn, |conn| {
         let summary = apply(conn, &units, &people, &mut issues)?;
         if issues.0.is_empty() {
             audit::record(

@@ -6,7 +6,6 @@
 use std::collections::HashMap;
 
 use chrono::{Datelike, NaiveDate};
-use diesel::Connection;
 
 use crate::db::leaves::{Leave, LeaveListFilter, NewLeave};
 use crate::db::{self, DbConnection};
@@ -145,7 +144,7 @@ pub fn request(conn: &mut DbConnection, viewer: &Viewer, draft: LeaveDraft) -> A
         ));
     }
     check_draft(&draft)?;
-    conn.transaction(|conn| {
+    db::write_transaction(conn, |conn| {
         let existing = db::leaves::overlapping(
             conn,
             viewer.staff_id,
@@ -263,7 +262,7 @@ pub fn decide(
     reason: Option<String>,
     today: NaiveDate,
 ) -> AppResult<Leave> {
-    conn.transaction(|conn| {
+    db::write_transaction(conn, |conn| {
         let leave = db::leaves::find(conn, id)?.ok_or(AppError::NotFound)?;
         let owner = db::staff::find(conn, leave.staff_id)?.ok_or(AppError::NotFound)?;
         let approver = approvers::approver_for(conn, &owner, None)?;
@@ -288,14 +287,15 @@ pub fn decide(
         }
         let to_state = decision.to_state();
         let now = db::now_utc();
-        if !db::leaves::decide_versioned(conn, id, leave.version, to_state, viewer.staff_id, now)?
-        {
+        if !db::leaves::decide_versioned(conn, id, leave.version, to_state, viewer.staff_id, now)? {
             return Err(AppError::conflict(
                 "Đơn nghỉ vừa được người khác quyết định; hãy tải lại.",
                 "The leave was just decided by someone else; reload it.",
             ));
         }
-        let reason = reason.map(|r| r.trim().to_string()).filter(|r| !r.is_empty());
+        let reason = reason
+            .map(|r| r.trim().to_string())
+            .filter(|r| !r.is_empty());
         audit::record(
             conn,
             Some(viewer.staff_id),
@@ -319,7 +319,7 @@ pub fn cancel(
     id: i64,
     today: NaiveDate,
 ) -> AppResult<Leave> {
-    conn.transaction(|conn| {
+    db::write_transaction(conn, |conn| {
         let leave = db::leaves::find(conn, id)?.ok_or(AppError::NotFound)?;
         if leave.staff_id != viewer.staff_id {
             return Err(if can_read_person(conn, viewer, leave.staff_id)? {

@@ -1,7 +1,5 @@
 //! The product catalogue: every diary entry names one of these (no product, no hours).
 
-use diesel::Connection;
-
 use crate::db::products::{NewProduct, Product, ProductChanges, ProductListFilter};
 use crate::db::{self, DbConnection};
 use crate::domain::scope::Viewer;
@@ -29,7 +27,7 @@ pub struct ProductPatch {
 
 pub fn create(conn: &mut DbConnection, viewer: &Viewer, draft: ProductDraft) -> AppResult<Product> {
     require_org_manager(viewer)?;
-    conn.transaction(|conn| {
+    db::write_transaction(conn, |conn| {
         let now = db::now_utc();
         let id = db::products::insert(
             conn,
@@ -89,7 +87,7 @@ pub fn update(
     totals_policy: &crate::services::totals::TotalsPolicy,
 ) -> AppResult<Product> {
     require_org_manager(viewer)?;
-    conn.transaction(|conn| {
+    db::write_transaction(conn, |conn| {
         let current = db::products::find(conn, id)?.ok_or(AppError::NotFound)?;
         check_version(expected_version, current.version)?;
         let changes = ProductChanges {

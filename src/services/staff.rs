@@ -2,7 +2,6 @@
 //! contracts, and the first administrator.
 
 use chrono::NaiveDate;
-use diesel::Connection;
 
 use crate::auth::password::hash_password;
 use crate::config::BootstrapSettings;
@@ -213,7 +212,7 @@ pub fn create(
     require_org_manager(viewer)?;
     check_roles_and_unit(&draft.roles, draft.unit_id)?;
     check_dates(draft.joined_on, draft.left_on)?;
-    conn.transaction(|conn| {
+    db::write_transaction(conn, |conn| {
         if let Some(unit) = draft.unit_id {
             unit_exists(conn, unit)?;
         }
@@ -309,7 +308,7 @@ pub fn update(
             "You cannot deactivate your own account.",
         ));
     }
-    conn.transaction(|conn| {
+    db::write_transaction(conn, |conn| {
         let current = db::staff::find(conn, id)?.ok_or(AppError::NotFound)?;
         check_version(expected_version, current.version)?;
         let roles = patch
@@ -385,7 +384,7 @@ pub fn create_admin(
     full_name: &str,
     today: NaiveDate,
 ) -> AppResult<i64> {
-    conn.transaction(|conn| {
+    db::write_transaction(conn, |conn| {
         let id = insert_person(
             conn,
             &StaffDraft {

@@ -4,7 +4,6 @@
 //! (`domain::kpi::delays`).
 
 use chrono::{Duration, NaiveDate};
-use diesel::Connection;
 
 use crate::db::staff::Staff;
 use crate::db::tasks::{NewTask, Task, TaskChanges, TaskListFilter};
@@ -95,7 +94,7 @@ pub fn create(
     draft: TaskDraft,
     today: NaiveDate,
 ) -> AppResult<Task> {
-    conn.transaction(|conn| {
+    db::write_transaction(conn, |conn| {
         let owner = db::staff::find(conn, draft.owner_id)?.ok_or(AppError::NotFound)?;
         let owner_path = unit_path(conn, owner.unit_id)?;
         if !may_assign(viewer, &owner, owner_path.as_deref()) {
@@ -262,7 +261,7 @@ pub fn update(
             ))
         }
     };
-    conn.transaction(|conn| {
+    db::write_transaction(conn, |conn| {
         let task = load_visible(conn, viewer, id)?;
         require_assigner(viewer, &task)?;
         check_version(expected_version, task.version)?;
@@ -334,7 +333,7 @@ pub fn complete(
     expected_version: Option<i64>,
     today: NaiveDate,
 ) -> AppResult<Task> {
-    conn.transaction(|conn| {
+    db::write_transaction(conn, |conn| {
         let task = load_visible(conn, viewer, id)?;
         if task.owner_id != viewer.staff_id {
             return Err(AppError::forbidden(

@@ -12,7 +12,6 @@
 use std::collections::BTreeMap;
 
 use chrono::{Datelike, Duration, NaiveDate};
-use diesel::Connection;
 
 use crate::db::totals::{DateSpan, DayTotal, LineRow, MonthCredit};
 use crate::db::{self, DbConnection};
@@ -242,7 +241,7 @@ fn everything(conn: &mut DbConnection) -> AppResult<(Vec<i64>, Option<DateSpan>)
 /// Rebuilds every row from the entries and records the policy's fingerprint; returns the
 /// daily rows written.
 pub fn rebuild_all(conn: &mut DbConnection, policy: &TotalsPolicy) -> AppResult<usize> {
-    conn.transaction(|conn| {
+    db::write_transaction(conn, |conn| {
         db::totals::delete_all(conn)?;
         let (people, range) = everything(conn)?;
         let mut n = 0;

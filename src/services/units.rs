@@ -1,7 +1,5 @@
 //! The organisation tree: create, read (scoped), update with optimistic concurrency, move.
 
-use diesel::Connection;
-
 use crate::db::units::{NewUnit, Unit, UnitChanges, UnitListFilter};
 use crate::db::{self, DbConnection};
 use crate::domain::org::{move_creates_cycle, UnitLevel};
@@ -62,7 +60,7 @@ fn check_head(conn: &mut DbConnection, unit_id: Option<i64>, head_id: i64) -> Ap
 
 pub fn create(conn: &mut DbConnection, viewer: &Viewer, draft: UnitDraft) -> AppResult<Unit> {
     require_org_manager(viewer)?;
-    conn.transaction(|conn| {
+    db::write_transaction(conn, |conn| {
         let parent_path = match draft.parent_id {
             Some(pid) => Some(db::units::find(conn, pid)?.ok_or_else(unknown_parent)?.path),
             None => None,
@@ -161,7 +159,7 @@ pub fn update(
     patch: UnitPatch,
 ) -> AppResult<Unit> {
     require_org_manager(viewer)?;
-    conn.transaction(|conn| {
+    db::write_transaction(conn, |conn| {
         let unit = db::units::find(conn, id)?.ok_or(AppError::NotFound)?;
         check_version(expected_version, unit.version)?;
         if let Some(code) = &patch.code {
