@@ -56,8 +56,9 @@ def login(port, username, password):
     return json.loads(payload)["access_token"]
 
 
-def load(port, threads, max_requests, max_seconds, make):
-    """make(thread_index, n) -> (method, path, body, token). Returns (latencies, statuses, secs)."""
+def load(port, threads, max_requests, max_seconds, make, on_response=None):
+    """make(thread_index, n) -> (method, path, body, token). Returns (latencies, statuses, secs).
+    on_response(n, status, payload), when given, sees every answer (from the worker threads)."""
     lat, statuses, lock = [], {}, threading.Lock()
     counter = iter(range(max_requests))
     deadline = time.perf_counter() + max_seconds
@@ -72,11 +73,13 @@ def load(port, threads, max_requests, max_seconds, make):
                 break
             method, path, body, token = make(ti, n)
             try:
-                status, _, dt = request(conn, method, path, body, token)
+                status, payload, dt = request(conn, method, path, body, token)
             except (OSError, http.client.HTTPException):
                 conn.close()
                 conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
-                status, dt = -1, 0.0
+                status, payload, dt = -1, b"", 0.0
+            if on_response is not None:
+                on_response(n, status, payload)
             mine.append(dt)
             st[status] = st.get(status, 0) + 1
         conn.close()
@@ -92,6 +95,47 @@ def load(port, threads, max_requests, max_seconds, make):
     for t in ts:
         t.join()
     return sorted(lat), statuses, time.perf_counter() - t0
+
+
+def read_insert_ceilings(path):
+    """{threads: (rows_per_s, fields)} from `insert_ceiling key=value ...` lines."""
+    out = {}
+    if not path:
+        return out
+    try:
+        with open(path) as f:
+            lines = f.read().splitlines()
+    except OSError:
+        return out
+    for line in lines:
+        if not line.startswith("insert_ceiling "):
+            continue
+        fields = dict(kv.split("=", 1) for kv in line.split()[1:] if "=" in kv)
+        try:
+            out[int(fields["threads"])] = (float(fields["rows_per_s"]), fields)
+        except (KeyError, ValueError):
+            pass
+    return out
+
+
+def get_all(port, path, token, max_pages):
+    """Every item of a paged list (`items` + `next_cursor`), at most max_pages pages of 500."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+    items, cursor, pages = [], None, 0
+    sep = "&" if "?" in path else "?"
+    while pages < max_pages:
+        url = f"{path}{sep}limit=500" + (f"&cursor={cursor}" if cursor else "")
+        status, payload, _ = request(conn, "GET", url, token=token)
+        if status != 200:
+            raise SystemExit(f"GET {url}: HTTP {status} {payload[:200]!r}")
+        page = json.loads(payload)
+        items.extend(page["items"])
+        pages += 1
+        cursor = page.get("next_cursor")
+        if not cursor:
+            break
+    conn.close()
+    return items, cursor is None
 
 
 def pct(sorted_lat, p):
@@ -111,6 +155,10 @@ def main():
     ap.add_argument("--threads", type=int, default=4)
     ap.add_argument("--seconds", type=float, default=10)
     ap.add_argument("--utc-offset-minutes", type=int, default=420)
+    ap.add_argument("--grading-threads", type=int, default=1,
+                    help="client threads opening the province's grading rounds (default 1)")
+    ap.add_argument("--insert-ceiling-file", default="",
+                    help="output of `examples/insert_ceiling` runs (run.sh writes it)")
     a = ap.parse_args()
     port, rows = a.port, []
 
@@ -128,6 +176,14 @@ def main():
     health_p50 = pct(lat, 50)
     row("GET /health req/s", f"{health_rps:.0f}", f"{a.threads} threads, {len(lat)} req, {st}")
     row("GET /health p50 / p99 ms", f"{health_p50:.2f} / {pct(lat, 99):.2f}")
+    # Raw single-row inserts into `entries` (db::entries::insert, autocommit), measured by
+    # run.sh with examples/insert_ceiling on a side database of the same kind before the server
+    # started: {connections: (rows/s, line)}.
+    ceilings = read_insert_ceilings(a.insert_ceiling_file)
+    for conns, (rps, fields) in sorted(ceilings.items()):
+        row(f"raw insert ceiling rows/s ({conns} conn)", f"{rps:.0f}",
+            f"{fields.get('backend')}, {fields.get('rows')} rows in {fields.get('seconds')}s, "
+            f"p50 / p99 {fields.get('p50_ms')} / {fields.get('p99_ms')} ms")
 
     org = login(port, "tochuc", a.password)
     # Writers: ordinary members spread over the organisation (nv00002, …), one per thread x2.
@@ -159,6 +215,9 @@ def main():
     row("POST /entries created/s", f"{write_rps:.0f}",
         f"{ok} created in {secs:.1f}s, statuses {st}")
     row("  ratio to /health req/s", f"{write_rps / health_rps:.3f}")
+    for conns, (rps, _) in sorted(ceilings.items()):
+        row(f"  ratio to raw insert ceiling ({conns} conn)", f"{write_rps / rps:.3f}",
+            f"POST /entries = {write_rps / rps:.2f} x raw insert ceiling")
     row("  p50 / p99 ms", f"{pct(lat, 50):.2f} / {pct(lat, 99):.2f}")
 
     print("== (c) read paths (1 client, sequential)")
@@ -180,8 +239,11 @@ def main():
     status, payload, dt = request(conn, "POST", "/api/v1/grading/rounds",
                                   {"unit_id": a.largest_unit, "period": period}, org)
     graded = ""
+    largest_round_secs, largest_round_people = None, 0
     if status == 201:
-        graded = f"{len(json.loads(payload).get('grades', []))} grades"
+        largest_round_secs = dt
+        largest_round_people = len(json.loads(payload).get("grades", []))
+        graded = f"{largest_round_people} grades"
     row(f"open grading round unit {a.largest_unit} {period} ms", f"{dt * 1000:.0f}",
         f"HTTP {status} {graded or payload[:120]!r}")
     lat, st, secs = load(port, 1, 20, 120, lambda ti, k: (
@@ -189,6 +251,59 @@ def main():
     row(f"GET /kpi/units/{a.largest_unit} p50 / max ms", f"{pct(lat, 50):.0f} / {lat[-1] * 1000 if lat else 0:.0f}",
         f"{len(lat)} req, {st}")
     conn.close()
+
+    print(f"== (d) aggregation: grading a province month ({period}), a round for every unit with members")
+    # Units with members: every active person's unit (GET /staff is paged, 500 a page).
+    max_pages = a.staff // 500 + 20
+    people, complete = get_all(port, "/api/v1/staff?active=true", org, max_pages)
+    members = {}
+    for p in people:
+        if p.get("unit_id") is not None:
+            members[p["unit_id"]] = members.get(p["unit_id"], 0) + 1
+    units, units_complete = get_all(port, "/api/v1/units", org, max_pages)
+    with_members = [u["id"] for u in units if members.get(u["id"], 0) > 0]
+    # The largest unit's round was opened just above: it counts with its own time.
+    todo = [u for u in with_members if u != a.largest_unit]
+    row("units / with members", f"{len(units)} / {len(with_members)}",
+        f"{len(people)} active people{'' if complete and units_complete else ' (lists cut short)'}")
+    grading_threads = max(1, a.grading_threads)
+    budget = a.seconds * 6
+    graded_people, errors, glock = [0], [], threading.Lock()
+
+    def open_round(ti, n):
+        return ("POST", "/api/v1/grading/rounds", {"unit_id": todo[n], "period": period}, org)
+
+    def opened(n, status, payload):
+        with glock:
+            if status == 201:
+                graded_people[0] += len(json.loads(payload).get("grades", []))
+            elif len(errors) < 3:
+                try:
+                    detail = json.loads(payload).get("detail")
+                except ValueError:
+                    detail = payload[:160].decode("utf-8", "replace")
+                errors.append(f"unit {todo[n]}: HTTP {status} {detail}")
+
+    lat, st, secs = load(port, grading_threads, len(todo), budget, open_round, opened)
+    opened_ok = st.get(201, 0)
+    rounds = opened_ok + (1 if largest_round_secs is not None else 0)
+    people_graded = graded_people[0] + largest_round_people
+    wall = secs + (largest_round_secs or 0.0)
+    stopped = "" if len(lat) >= len(todo) else f"; STOPPED at the {budget:.0f}s budget"
+    row("rounds opened / units with members", f"{rounds} / {len(with_members)}",
+        f"{grading_threads} threads, statuses {st} (+ the largest unit in the row above){stopped}")
+    row("wall time s", f"{wall:.2f}", f"{people_graded} people graded")
+    if wall > 0:
+        row("rounds/s", f"{rounds / wall:.1f}")
+        row("people graded/s", f"{people_graded / wall:.0f}")
+        for conns, (rps, _) in sorted(ceilings.items()):
+            row(f"  ratio to raw insert ceiling ({conns} conn)", f"{people_graded / wall / rps:.3f}",
+                "grade rows written/s over raw single-row insert rows/s")
+    if lat:
+        row("open round p50 / p99 / max ms", f"{pct(lat, 50):.0f} / {pct(lat, 99):.0f} / {lat[-1] * 1000:.0f}",
+            f"p50 = {pct(lat, 50) / health_p50:.0f}x /health p50")
+    for e in errors:
+        print(f"    {e}")
 
     sampler.stop.set()
     sampler.join()

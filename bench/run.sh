@@ -8,6 +8,10 @@
 #   DATABASE=postgres bench/run.sh                # fresh database on postgres://postgres@127.0.0.1:5432
 #
 # Other knobs: ENTRIES_PER_DAY=4 SEED=42 THREADS=4 PHASE_SECONDS=10 PG_URL=postgres://postgres@127.0.0.1:5432
+# GRADING_THREADS=1 (client threads opening the province's grading rounds, which stop after
+# PHASE_SECONDS x 6 s), INSERT_ROWS=5000 INSERT_SECONDS=$PHASE_SECONDS (raw insert ceiling, run by
+# examples/insert_ceiling on a side database of the same kind, with 1 and THREADS connections;
+# INSERT_CEILING=0 skips it and the build of the example). CARGO_TARGET_DIR is respected.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -20,26 +24,39 @@ THREADS="${THREADS:-4}"
 PHASE_SECONDS="${PHASE_SECONDS:-10}"
 DATABASE="${DATABASE:-sqlite}"
 PG_URL="${PG_URL:-postgres://postgres@127.0.0.1:5432}"
+GRADING_THREADS="${GRADING_THREADS:-1}"
+INSERT_CEILING="${INSERT_CEILING:-1}"
+INSERT_ROWS="${INSERT_ROWS:-5000}"
+INSERT_SECONDS="${INSERT_SECONDS:-$PHASE_SECONDS}"
 
 WORK="$(mktemp -d -t worklog-bench.XXXXXX)"
 SERVER_PID=""
 PG_DB=""
+PG_CEILING_DB=""
 cleanup() {
   if [[ -n "$SERVER_PID" ]] && kill -0 "$SERVER_PID" 2>/dev/null; then
     kill "$SERVER_PID" 2>/dev/null || true
     for _ in $(seq 50); do kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.1; done
     kill -9 "$SERVER_PID" 2>/dev/null || true
   fi
-  if [[ -n "$PG_DB" ]]; then
-    psql "$PG_URL/postgres" -qc "DROP DATABASE IF EXISTS $PG_DB" >/dev/null 2>&1 || true
-  fi
+  for db in "$PG_DB" "$PG_CEILING_DB"; do
+    if [[ -n "$db" ]]; then
+      psql "$PG_URL/postgres" -qc "DROP DATABASE IF EXISTS $db" >/dev/null 2>&1 || true
+    fi
+  done
   rm -rf "$WORK"
 }
 trap cleanup EXIT INT TERM
 
 echo "== build (release)"
-(cd "$ROOT" && cargo build --release --quiet)
-BIN="$ROOT/target/release/worklog-kpi"
+BUILD_TARGETS=(--bin worklog-kpi)
+[[ "$INSERT_CEILING" == 1 ]] && BUILD_TARGETS+=(--example insert_ceiling)
+(cd "$ROOT" && cargo build --release --quiet "${BUILD_TARGETS[@]}")
+# Wherever cargo put it (CARGO_TARGET_DIR, build.target-dir, or ./target).
+TARGET_DIR="$(cd "$ROOT" && cargo metadata --format-version 1 --no-deps \
+  | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')"
+BIN="$TARGET_DIR/release/worklog-kpi"
+CEILING_BIN="$TARGET_DIR/release/examples/insert_ceiling"
 
 case "$DATABASE" in
   sqlite) DB_URL="sqlite://$WORK/bench.db" ;;
@@ -61,6 +78,32 @@ LARGEST="$(sed -n 's/^largest unit: id \([0-9]*\) .*head \(nv[0-9]*\).*/\1 \2/p'
 read -r LARGEST_UNIT LARGEST_HEAD <<<"$LARGEST"
 [[ "$DATABASE" == sqlite ]] && echo "   database file: $(du -h "$WORK/bench.db" | cut -f1)"
 
+# Raw single-row insert ceiling: db::entries::insert, one autocommit statement per row, on a
+# fresh side database of the same kind (SQLite file next to the run's, or a throw-away PostgreSQL
+# database on the same server), before the server starts. Bounded by INSERT_ROWS and INSERT_SECONDS.
+: >"$WORK/ceiling.txt"
+if [[ "$INSERT_CEILING" == 1 ]]; then
+  case "$DATABASE" in
+    sqlite) CEILING_URL="sqlite://$WORK/ceiling.db" ;;
+    postgres)
+      PG_CEILING_DB="${PG_DB}_ceiling"
+      psql "$PG_URL/postgres" -qc "CREATE DATABASE $PG_CEILING_DB" >/dev/null
+      CEILING_URL="$PG_URL/$PG_CEILING_DB" ;;
+  esac
+  CEILING_THREADS=(1)
+  [[ "$THREADS" -gt 1 ]] && CEILING_THREADS+=("$THREADS")
+  for t in "${CEILING_THREADS[@]}"; do
+    echo "== raw insert ceiling: $INSERT_ROWS rows or ${INSERT_SECONDS}s, $t connection(s), $DATABASE side database"
+    INSERT_CEILING_URL="$CEILING_URL" INSERT_CEILING_ROWS="$INSERT_ROWS" \
+      INSERT_CEILING_SECONDS="$INSERT_SECONDS" INSERT_CEILING_THREADS="$t" \
+      "$CEILING_BIN" | tee -a "$WORK/ceiling.txt"
+  done
+  if [[ -n "$PG_CEILING_DB" ]]; then
+    psql "$PG_URL/postgres" -qc "DROP DATABASE IF EXISTS $PG_CEILING_DB" >/dev/null && PG_CEILING_DB=""
+  fi
+  rm -f "$WORK"/ceiling.db*
+fi
+
 echo "== serve on 127.0.0.1:$PORT"
 "$BIN" serve >"$WORK/server.log" 2>&1 &
 SERVER_PID=$!
@@ -73,4 +116,5 @@ sleep 1
 
 python3 "$ROOT/bench/load.py" --port "$PORT" --pid "$SERVER_PID" --staff "$STAFF" \
   --largest-unit "$LARGEST_UNIT" --largest-head "$LARGEST_HEAD" \
-  --threads "$THREADS" --seconds "$PHASE_SECONDS"
+  --threads "$THREADS" --seconds "$PHASE_SECONDS" --grading-threads "$GRADING_THREADS" \
+  --insert-ceiling-file "$WORK/ceiling.txt"
