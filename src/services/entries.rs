@@ -16,7 +16,7 @@ use crate::error::{AppError, AppResult, FieldIssue};
 use crate::i18n::Text;
 use crate::services::access::stale;
 use crate::services::approvers::{approver_for, check_may_decide, to_domain};
-use crate::services::totals::{self, TotalsPolicy};
+use crate::services::totals::{self, TotalsPolicy, Touches};
 use crate::services::{audit, Page, Paging};
 
 /// Turns a refusal of the rulebook into the HTTP problem it deserves: field rules are 422, state
@@ -260,7 +260,14 @@ pub fn create(
                 task_id: draft.task_id,
             },
         )?;
-        totals::refresh_day(conn, &ctx.totals(), viewer.staff_id, draft.work_date)?;
+        // A new line is a draft: no approved work changes.
+        totals::refresh_day(
+            conn,
+            &ctx.totals(),
+            viewer.staff_id,
+            draft.work_date,
+            Touches::Day,
+        )?;
         if let Some(key) = &idempotency_key {
             db::idempotency::remember(conn, viewer.staff_id, "entries", key, id)?;
         }
@@ -454,9 +461,22 @@ pub fn update(
             return Err(stale());
         }
         let totals_policy = ctx.totals();
-        totals::refresh_day(conn, &totals_policy, entry.staff_id, entry.work_date)?;
+        // Only drafts and returned lines are edited: no approved work changes.
+        totals::refresh_day(
+            conn,
+            &totals_policy,
+            entry.staff_id,
+            entry.work_date,
+            Touches::Day,
+        )?;
         if work_date != entry.work_date {
-            totals::refresh_day(conn, &totals_policy, entry.staff_id, work_date)?;
+            totals::refresh_day(
+                conn,
+                &totals_policy,
+                entry.staff_id,
+                work_date,
+                Touches::Day,
+            )?;
         }
         audit::record(
             conn,
@@ -501,7 +521,9 @@ pub fn delete(
         if !db::entries::update_versioned(conn, id, entry.version, &changes, now)? {
             return Err(stale());
         }
-        totals::refresh_day(conn, &ctx.totals(), entry.staff_id, entry.work_date)?;
+        // Only drafts and returned lines are deleted: no approved work changes.
+        let day = entry.work_date;
+        totals::refresh_day(conn, &ctx.totals(), entry.staff_id, day, Touches::Day)?;
         audit::record(
             conn,
             Some(viewer.staff_id),
@@ -583,7 +605,18 @@ fn apply(
     if !db::entries::update_versioned(conn, entry.id, entry.version, &changes, now)? {
         return Err(stale());
     }
-    totals::refresh_day(conn, &ctx.totals(), entry.staff_id, entry.work_date)?;
+    let touches = if from == EntryState::Approved || to == EntryState::Approved {
+        Touches::DayAndMonth
+    } else {
+        Touches::Day
+    };
+    totals::refresh_day(
+        conn,
+        &ctx.totals(),
+        entry.staff_id,
+        entry.work_date,
+        touches,
+    )?;
     audit::record(
         conn,
         Some(viewer.staff_id),
@@ -761,7 +794,9 @@ pub fn amend(
         if !db::entries::update_versioned(conn, id, entry.version, &changes, now)? {
             return Err(stale());
         }
-        totals::refresh_day(conn, &ctx.totals(), entry.staff_id, entry.work_date)?;
+        // Amendments touch approved lines (or make lines approved).
+        let (day, touches) = (entry.work_date, Touches::DayAndMonth);
+        totals::refresh_day(conn, &ctx.totals(), entry.staff_id, day, touches)?;
         audit::record(
             conn,
             Some(viewer.staff_id),

@@ -204,14 +204,38 @@ pub fn refresh(
     Ok(())
 }
 
-/// Recomputes one person's day: what every entry write calls, in its transaction.
+/// Which maintained rows an entry write can change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Touches {
+    /// Only the day: drafts, submissions and returns of lines that were not approved.
+    Day,
+    /// The day and the month's approved work: a line became or stopped being approved, or an
+    /// approved line changed.
+    DayAndMonth,
+}
+
+/// Recomputes one person's day (and, if the write touched approved work, their month): what
+/// every entry write calls, in its transaction.
 pub fn refresh_day(
     conn: &mut DbConnection,
     policy: &TotalsPolicy,
     staff_id: i64,
     day: NaiveDate,
+    touches: Touches,
 ) -> AppResult<()> {
-    refresh(conn, policy, &[staff_id], day, day)
+    let lines = db::totals::live_lines(conn, &[staff_id], day, day)?;
+    db::totals::replace(conn, &[staff_id], day, day, &compute(&lines, policy))?;
+    if touches == Touches::DayAndMonth {
+        let months = compute_months(conn, &[staff_id], day, day)?;
+        db::totals::replace_months(
+            conn,
+            &[staff_id],
+            month_start(day),
+            month_start(day),
+            &months,
+        )?;
+    }
+    Ok(())
 }
 
 /// Recomputes the days of every person with live lines of a product (its standard time changed).
