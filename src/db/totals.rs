@@ -112,6 +112,19 @@ pub fn people_with_product(
 /// Rows per insert statement: 12 columns × 1,000 rows stays under both engines' bind limits.
 const BATCH_ROWS: usize = 1000;
 
+/// Inserts rows into a table, one multi-row statement per [`BATCH_ROWS`] (per backend: diesel's
+/// MultiConnection has no multi-row insert for SQLite).
+macro_rules! insert_batches {
+    ($conn:expr, $table:expr, $rows:expr) => {
+        for chunk in $rows.chunks(BATCH_ROWS) {
+            match &mut *$conn {
+                DbConnection::Sqlite(c) => diesel::insert_into($table).values(chunk).execute(c)?,
+                DbConnection::Pg(c) => diesel::insert_into($table).values(chunk).execute(c)?,
+            };
+        }
+    };
+}
+
 /// Replaces the rows of some people between two dates by `rows` (which must lie in that range).
 pub fn replace(
     conn: &mut DbConnection,
@@ -128,22 +141,7 @@ pub fn replace(
         )
         .execute(conn)?;
     }
-    insert(conn, rows)
-}
-
-/// Inserts rows, one multi-row statement per [`BATCH_ROWS`].
-pub fn insert(conn: &mut DbConnection, rows: &[DayTotal]) -> QueryResult<()> {
-    for chunk in rows.chunks(BATCH_ROWS) {
-        // Per backend: diesel's MultiConnection has no multi-row insert for SQLite.
-        match conn {
-            DbConnection::Sqlite(c) => diesel::insert_into(day_totals::table)
-                .values(chunk)
-                .execute(c)?,
-            DbConnection::Pg(c) => diesel::insert_into(day_totals::table)
-                .values(chunk)
-                .execute(c)?,
-        };
-    }
+    insert_batches!(conn, day_totals::table, rows);
     Ok(())
 }
 
@@ -266,16 +264,7 @@ pub fn replace_months(
         )
         .execute(conn)?;
     }
-    for chunk in rows.chunks(BATCH_ROWS) {
-        match conn {
-            DbConnection::Sqlite(c) => diesel::insert_into(month_credits::table)
-                .values(chunk)
-                .execute(c)?,
-            DbConnection::Pg(c) => diesel::insert_into(month_credits::table)
-                .values(chunk)
-                .execute(c)?,
-        };
-    }
+    insert_batches!(conn, month_credits::table, rows);
     Ok(())
 }
 

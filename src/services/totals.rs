@@ -184,24 +184,46 @@ fn compute_months(
     Ok(fold_months(by_day))
 }
 
+/// Rewrites the daily rows of some people between two dates; returns how many were written.
+fn refresh_days(
+    conn: &mut DbConnection,
+    policy: &TotalsPolicy,
+    staff_ids: &[i64],
+    from: NaiveDate,
+    to: NaiveDate,
+) -> AppResult<usize> {
+    let rows = compute(&db::totals::live_lines(conn, staff_ids, from, to)?, policy);
+    db::totals::replace(conn, staff_ids, from, to, &rows)?;
+    Ok(rows.len())
+}
+
+/// Rewrites the month rows of some people for the whole months `from..=to` touches.
+fn refresh_months(
+    conn: &mut DbConnection,
+    staff_ids: &[i64],
+    from: NaiveDate,
+    to: NaiveDate,
+) -> AppResult<()> {
+    let months = compute_months(conn, staff_ids, from, to)?;
+    db::totals::replace_months(conn, staff_ids, month_start(from), month_start(to), &months)?;
+    Ok(())
+}
+
 /// Recomputes the totals of some people between two dates from their live entries: their days
-/// in the range, and the whole months the range touches.
+/// in the range, and the whole months the range touches. Returns the daily rows written.
 pub fn refresh(
     conn: &mut DbConnection,
     policy: &TotalsPolicy,
     staff_ids: &[i64],
     from: NaiveDate,
     to: NaiveDate,
-) -> AppResult<()> {
+) -> AppResult<usize> {
     if staff_ids.is_empty() || from > to {
-        return Ok(());
+        return Ok(0);
     }
-    let lines = db::totals::live_lines(conn, staff_ids, from, to)?;
-    let rows = compute(&lines, policy);
-    db::totals::replace(conn, staff_ids, from, to, &rows)?;
-    let months = compute_months(conn, staff_ids, from, to)?;
-    db::totals::replace_months(conn, staff_ids, month_start(from), month_start(to), &months)?;
-    Ok(())
+    let n = refresh_days(conn, policy, staff_ids, from, to)?;
+    refresh_months(conn, staff_ids, from, to)?;
+    Ok(n)
 }
 
 /// Which maintained rows an entry write can change.
@@ -223,17 +245,9 @@ pub fn refresh_day(
     day: NaiveDate,
     touches: Touches,
 ) -> AppResult<()> {
-    let lines = db::totals::live_lines(conn, &[staff_id], day, day)?;
-    db::totals::replace(conn, &[staff_id], day, day, &compute(&lines, policy))?;
+    refresh_days(conn, policy, &[staff_id], day, day)?;
     if touches == Touches::DayAndMonth {
-        let months = compute_months(conn, &[staff_id], day, day)?;
-        db::totals::replace_months(
-            conn,
-            &[staff_id],
-            month_start(day),
-            month_start(day),
-            &months,
-        )?;
+        refresh_months(conn, &[staff_id], day, day)?;
     }
     Ok(())
 }
@@ -271,18 +285,7 @@ pub fn rebuild_all(conn: &mut DbConnection, policy: &TotalsPolicy) -> AppResult<
         let mut n = 0;
         if let Some((from, to)) = range {
             for chunk in people.chunks(REBUILD_PEOPLE) {
-                let lines = db::totals::live_lines(conn, chunk, from, to)?;
-                let rows = compute(&lines, policy);
-                db::totals::insert(conn, &rows)?;
-                n += rows.len();
-                let months = compute_months(conn, chunk, from, to)?;
-                db::totals::replace_months(
-                    conn,
-                    chunk,
-                    month_start(from),
-                    month_start(to),
-                    &months,
-                )?;
+                n += refresh(conn, policy, chunk, from, to)?;
             }
         }
         db::totals::set_fingerprint(conn, DAY_TOTALS, &policy.fingerprint(), db::now_utc())?;
