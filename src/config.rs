@@ -108,6 +108,13 @@ pub struct AuthSettings {
     /// Refresh tokens (seconds); each use rotates them.
     #[serde(default = "default_refresh_ttl")]
     pub refresh_ttl_secs: i64,
+    /// Shortest accepted password (NIST SP 800-63B: at least 8; the default is 10).
+    #[serde(default = "default_min_password_length")]
+    pub min_password_length: usize,
+}
+
+fn default_min_password_length() -> usize {
+    crate::domain::password::DEFAULT_MIN_LENGTH
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -188,6 +195,11 @@ impl Settings {
         if !matches!(self.diary.under_log_basis.as_str(), "logged" | "approved") {
             anyhow::bail!("diary.under_log_basis must be `logged` or `approved`");
         }
+        if !(crate::domain::password::ABSOLUTE_MIN_LENGTH..=64)
+            .contains(&self.auth.min_password_length)
+        {
+            anyhow::bail!("auth.min_password_length must be between 8 and 64");
+        }
         if self.auth.jwt_secret.len() < 32 {
             anyhow::bail!("auth.jwt_secret must be at least 32 characters");
         }
@@ -212,6 +224,7 @@ impl Settings {
                 jwt_secret: DEVELOPMENT_JWT_SECRET.into(),
                 access_ttl_secs: default_access_ttl(),
                 refresh_ttl_secs: default_refresh_ttl(),
+                min_password_length: default_min_password_length(),
             },
             organisation: OrganisationSettings::default(),
             bootstrap: BootstrapSettings::default(),

@@ -36,6 +36,8 @@ pub enum AppError {
     Unauthorized(Text),
     #[error("forbidden: {}", .0.en)]
     Forbidden(Text),
+    #[error("password change required: {}", .0.en)]
+    PasswordChangeRequired(Text),
     #[error("not found")]
     NotFound,
     #[error("conflict: {}", .0.en)]
@@ -112,6 +114,7 @@ impl AppError {
             AppError::Validation(_) => "validation",
             AppError::Unauthorized(_) => "unauthorized",
             AppError::Forbidden(_) => "forbidden",
+            AppError::PasswordChangeRequired(_) => "password-change-required",
             AppError::NotFound => "not-found",
             AppError::Conflict(_) => "conflict",
             AppError::PreconditionFailed(_) => "precondition-failed",
@@ -130,6 +133,9 @@ impl AppError {
             AppError::Validation(_) => Text::new("Dữ liệu không hợp lệ", "Validation failed"),
             AppError::Unauthorized(_) => Text::new("Chưa xác thực", "Unauthorized"),
             AppError::Forbidden(_) => Text::new("Không có quyền", "Forbidden"),
+            AppError::PasswordChangeRequired(_) => {
+                Text::new("Cần đổi mật khẩu", "Password change required")
+            }
             AppError::NotFound => Text::new("Không tìm thấy", "Not found"),
             AppError::Conflict(_) => Text::new("Xung đột trạng thái", "Conflict"),
             AppError::PreconditionFailed(_) => {
@@ -151,6 +157,7 @@ impl AppError {
             AppError::BadRequest(t)
             | AppError::Unauthorized(t)
             | AppError::Forbidden(t)
+            | AppError::PasswordChangeRequired(t)
             | AppError::Conflict(t)
             | AppError::PreconditionFailed(t)
             | AppError::PreconditionRequired(t) => t.clone(),
@@ -205,6 +212,7 @@ impl ResponseError for AppError {
             AppError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             AppError::Forbidden(_) => StatusCode::FORBIDDEN,
+            AppError::PasswordChangeRequired(_) => StatusCode::FORBIDDEN,
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::PreconditionFailed(_) => StatusCode::PRECONDITION_FAILED,

@@ -89,7 +89,11 @@ pub fn prepare_state(settings: Settings) -> anyhow::Result<AppState> {
         if applied > 0 {
             tracing::info!(applied, "database migrations applied");
         }
-        services::staff::bootstrap_admin(&mut conn, &settings.bootstrap)?;
+        services::staff::bootstrap_admin(
+            &mut conn,
+            &settings.bootstrap,
+            settings.auth.min_password_length,
+        )?;
         let seeded = services::calendar::seed_statutory_holidays(&mut conn)
             .map_err(|e| anyhow::anyhow!("seeding holidays: {e}"))?;
         if seeded > 0 {

@@ -18,6 +18,8 @@ use crate::AppState;
 #[derive(Debug, Clone, Copy)]
 pub struct AuthUser {
     pub staff_id: i64,
+    /// The session version the token was issued with (compared when the viewer is loaded).
+    pub session_version: i64,
 }
 
 impl FromRequest for AuthUser {
@@ -55,5 +57,6 @@ fn authenticate(req: &HttpRequest) -> Result<AuthUser, AppError> {
     let claims = state.jwt.decode(token.trim())?;
     Ok(AuthUser {
         staff_id: claims.sub,
+        session_version: claims.sv,
     })
 }

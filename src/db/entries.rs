@@ -199,6 +199,28 @@ pub fn queue(
         .load(conn)
 }
 
+/// Submitted entries waiting for one approver (id, owner, task), for re-pointing them when that
+/// person stops being an approver.
+pub fn submitted_for_approver(
+    conn: &mut DbConnection,
+    approver_id: i64,
+) -> QueryResult<Vec<(i64, i64, Option<i64>)>> {
+    entries::table
+        .filter(entries::state.eq("submitted"))
+        .filter(entries::deleted_at.is_null())
+        .filter(entries::approver_id.eq(approver_id))
+        .select((entries::id, entries::staff_id, entries::task_id))
+        .load(conn)
+}
+
+/// Points a submitted entry at another approver (not a change of its content: no new version).
+pub fn set_approver(conn: &mut DbConnection, id: i64, approver_id: Option<i64>) -> QueryResult<()> {
+    diesel::update(entries::table.find(id))
+        .set(entries::approver_id.eq(approver_id))
+        .execute(conn)?;
+    Ok(())
+}
+
 /// Standard minutes of the products of some entries.
 pub fn standard_minutes(
     conn: &mut DbConnection,

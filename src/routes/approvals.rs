@@ -90,7 +90,7 @@ pub async fn approval_queue(
     let policy = state.settings.diary.policy();
     let items = state
         .db(move |conn, _| {
-            let viewer = load_viewer(conn, user.staff_id)?;
+            let viewer = load_viewer(conn, user)?;
             services::approvals::queue(conn, &viewer, unit_id, limit, today, offset, &policy)
         })
         .await?;
@@ -229,7 +229,7 @@ pub async fn decide_batch(
     let lang = i18n::current();
     let outcomes = state
         .db(move |conn, _| {
-            let viewer = load_viewer(conn, user.staff_id)?;
+            let viewer = load_viewer(conn, user)?;
             Ok(services::approvals::decide_batch(
                 conn, &viewer, &ids, action, ret, &ctx,
             ))
@@ -336,7 +336,7 @@ pub async fn create_delegation(
     let b = body.0;
     let row = state
         .db(move |conn, _| {
-            let viewer = load_viewer(conn, user.staff_id)?;
+            let viewer = load_viewer(conn, user)?;
             services::delegations::create(conn, &viewer, b.acting_id, b.from, b.to)
         })
         .await?;
@@ -357,7 +357,7 @@ pub async fn list_delegations(
 ) -> Result<HttpResponse, AppError> {
     let rows = state
         .db(move |conn, _| {
-            let viewer = load_viewer(conn, user.staff_id)?;
+            let viewer = load_viewer(conn, user)?;
             Ok(crate::db::delegations::involving(conn, viewer.staff_id)?)
         })
         .await?;
@@ -385,7 +385,7 @@ pub async fn revoke_delegation(
     let id = id.into_inner();
     state
         .db(move |conn, _| {
-            let viewer = load_viewer(conn, user.staff_id)?;
+            let viewer = load_viewer(conn, user)?;
             services::delegations::revoke(conn, &viewer, id)
         })
         .await?;
@@ -443,7 +443,7 @@ pub async fn grant_backdate(
     let work_date = b.work_date;
     let id = state
         .db(move |conn, _| {
-            let viewer = load_viewer(conn, user.staff_id)?;
+            let viewer = load_viewer(conn, user)?;
             services::entries::grant_backdate(conn, &viewer, staff_id, work_date, &reason, today)
         })
         .await?;

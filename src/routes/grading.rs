@@ -242,7 +242,7 @@ async fn load_round_view(
 ) -> Result<RoundView, AppError> {
     state
         .db(move |conn, _| {
-            let viewer = load_viewer(conn, user.staff_id)?;
+            let viewer = load_viewer(conn, user)?;
             let (round, unit, policy, grades) = services::grading::get_round(conn, &viewer, id)?;
             let ids: Vec<i64> = grades.iter().map(|g| g.staff_id).collect();
             let names = crate::db::staff::names_of(conn, &ids)?
@@ -278,7 +278,7 @@ pub async fn open_round(
     let period = parse_period(Some(&b.period), today)?;
     let id = state
         .db(move |conn, _| {
-            let viewer = load_viewer(conn, user.staff_id)?;
+            let viewer = load_viewer(conn, user)?;
             services::grading::open_round(conn, &viewer, b.unit_id, period, b.policy_id, today)
         })
         .await?;
@@ -331,7 +331,7 @@ pub async fn recompute_round(
     let today = local_today(&state);
     state
         .db(move |conn, _| {
-            let viewer = load_viewer(conn, user.staff_id)?;
+            let viewer = load_viewer(conn, user)?;
             services::grading::recompute(conn, &viewer, id, today)
         })
         .await?;
@@ -382,7 +382,7 @@ pub async fn put_assessment(
     let today = local_today(&state);
     let (grade, name) = state
         .db(move |conn, _| {
-            let viewer = load_viewer(conn, user.staff_id)?;
+            let viewer = load_viewer(conn, user)?;
             let g = services::grading::assess(
                 conn,
                 &viewer,
@@ -465,7 +465,7 @@ pub async fn decide_round(
         .collect();
     state
         .db(move |conn, _| {
-            let viewer = load_viewer(conn, user.staff_id)?;
+            let viewer = load_viewer(conn, user)?;
             services::grading::decide(conn, &viewer, id, overrides, today)
         })
         .await?;
@@ -493,7 +493,7 @@ pub async fn publish_round(
     let id = id.into_inner();
     state
         .db(move |conn, _| {
-            let viewer = load_viewer(conn, user.staff_id)?;
+            let viewer = load_viewer(conn, user)?;
             services::grading::publish(conn, &viewer, id)
         })
         .await?;
@@ -581,7 +581,7 @@ pub async fn explain_grade(
     let id = id.into_inner();
     let view = state
         .db(move |conn, _| {
-            let viewer = load_viewer(conn, user.staff_id)?;
+            let viewer = load_viewer(conn, user)?;
             let (grade, round, unit, policy, appeals) =
                 services::grading::explain(conn, &viewer, id)?;
             let name = crate::db::staff::find(conn, grade.staff_id)?
@@ -657,7 +657,7 @@ pub async fn published(
     let period = parse_period(q.period.as_deref(), today)?;
     let view = state
         .db(move |conn, _| {
-            load_viewer(conn, user.staff_id)?;
+            load_viewer(conn, user)?;
             let rounds = services::grading::published(conn, period)?;
             let ids: Vec<i64> = rounds
                 .iter()
@@ -758,7 +758,7 @@ pub async fn list_policies(
 ) -> Result<HttpResponse, AppError> {
     let rows = state
         .db(move |conn, _| {
-            load_viewer(conn, user.staff_id)?;
+            load_viewer(conn, user)?;
             services::grading::list_policies(conn)
         })
         .await?;
@@ -802,7 +802,7 @@ pub async fn create_policy(
     let b = body.0;
     let (row, body) = state
         .db(move |conn, _| {
-            let viewer = load_viewer(conn, user.staff_id)?;
+            let viewer = load_viewer(conn, user)?;
             services::grading::create_policy(
                 conn,
                 &viewer,
@@ -867,7 +867,7 @@ pub async fn two_years_not_complete(
     let year = q.year;
     let people = state
         .db(move |conn, _| {
-            let viewer = load_viewer(conn, user.staff_id)?;
+            let viewer = load_viewer(conn, user)?;
             let rows = services::grading::two_years_not_complete(conn, &viewer, year)?;
             let ids: Vec<i64> = rows.iter().map(|r| r.0).collect();
             let names: std::collections::HashMap<i64, String> =

@@ -197,7 +197,7 @@ pub async fn staff_kpi(
     let id = id.into_inner();
     let (person, kpi, grade) = state
         .db(move |conn, _| {
-            let viewer = load_viewer(conn, user.staff_id)?;
+            let viewer = load_viewer(conn, user)?;
             services::kpi::staff_kpi(conn, &viewer, id, period, today)
         })
         .await?;
@@ -228,7 +228,7 @@ pub async fn unit_kpi(
     let id = id.into_inner();
     let (unit, rows) = state
         .db(move |conn, _| {
-            let viewer = load_viewer(conn, user.staff_id)?;
+            let viewer = load_viewer(conn, user)?;
             services::kpi::unit_kpi(conn, &viewer, id, period, today)
         })
         .await?;

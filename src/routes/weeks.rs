@@ -168,7 +168,7 @@ pub async fn staff_weeks(
     let basis = state.settings.diary.basis();
     let weeks = state
         .db(move |conn, _| {
-            let viewer = load_viewer(conn, user.staff_id)?;
+            let viewer = load_viewer(conn, user)?;
             services::weeks::weeks_of_person(conn, &viewer, id, from, to, basis)
         })
         .await?;
@@ -313,7 +313,7 @@ pub async fn under_logged_report(
     let basis = state.settings.diary.basis();
     let out = state
         .db(move |conn, _| {
-            let viewer = load_viewer(conn, user.staff_id)?;
+            let viewer = load_viewer(conn, user)?;
             let report =
                 services::weeks::under_logged_report(conn, &viewer, week, q.unit_id, basis)?;
             let code = match report.unit_id {

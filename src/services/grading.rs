@@ -476,17 +476,23 @@ pub fn two_years_not_complete(
         .collect())
 }
 
-/// A round with its grades, for those who manage the unit (everyone once it is published).
+/// A round with its grades, for those who manage the unit (heads of its subtree, the
+/// organisation department). Publication does not widen this: once published, a person graded in
+/// the round reads the round with their own grade only, and everybody else reads names, final
+/// grades and totals through `/published`.
 pub fn get_round(
     conn: &mut DbConnection,
     viewer: &Viewer,
     id: i64,
 ) -> AppResult<(Round, Unit, PolicyRow, Vec<GradeRow>)> {
     let (round, unit, policy, _) = load_round(conn, id)?;
-    if !manages(viewer, &unit) && round.state != "published" {
-        return Err(AppError::NotFound);
+    let mut grades = db::grading::grades_of_round(conn, id)?;
+    if !manages(viewer, &unit) {
+        grades.retain(|g| g.staff_id == viewer.staff_id);
+        if round.state != "published" || grades.is_empty() {
+            return Err(AppError::NotFound);
+        }
     }
-    let grades = db::grading::grades_of_round(conn, id)?;
     Ok((round, unit, policy, grades))
 }
 

@@ -21,7 +21,7 @@ async fn province_head(app: &TestApp, d: &Diary) -> (i64, String) {
 
 /// Opens W1's October round as h1, decides it without overrides and, when `publish`, publishes
 /// it as the organisation department. Returns the round as last read.
-async fn october_round(app: &TestApp, d: &Diary, tochuc: &str, publish: bool) -> Value {
+pub async fn october_round(app: &TestApp, d: &Diary, tochuc: &str, publish: bool) -> Value {
     let res = app
         .post(
             "/api/v1/grading/rounds",

@@ -22,5 +22,6 @@ mod products;
 mod reports;
 mod tasks;
 mod totals;
+mod trust;
 mod weeks;
 mod year;
