@@ -40,6 +40,8 @@ pub enum AppError {
     PasswordChangeRequired(Text),
     #[error("not found")]
     NotFound,
+    #[error("method not allowed: {}", .0.en)]
+    MethodNotAllowed(Text),
     #[error("conflict: {}", .0.en)]
     Conflict(Text),
     #[error("precondition failed: {}", .0.en)]
@@ -116,6 +118,7 @@ impl AppError {
             AppError::Forbidden(_) => "forbidden",
             AppError::PasswordChangeRequired(_) => "password-change-required",
             AppError::NotFound => "not-found",
+            AppError::MethodNotAllowed(_) => "method-not-allowed",
             AppError::Conflict(_) => "conflict",
             AppError::PreconditionFailed(_) => "precondition-failed",
             AppError::PreconditionRequired(_) => "precondition-required",
@@ -137,6 +140,9 @@ impl AppError {
                 Text::new("Cần đổi mật khẩu", "Password change required")
             }
             AppError::NotFound => Text::new("Không tìm thấy", "Not found"),
+            AppError::MethodNotAllowed(_) => {
+                Text::new("Phương thức không được hỗ trợ", "Method not allowed")
+            }
             AppError::Conflict(_) => Text::new("Xung đột trạng thái", "Conflict"),
             AppError::PreconditionFailed(_) => {
                 Text::new("Dữ liệu đã bị thay đổi", "Precondition failed")
@@ -158,6 +164,7 @@ impl AppError {
             | AppError::Unauthorized(t)
             | AppError::Forbidden(t)
             | AppError::PasswordChangeRequired(t)
+            | AppError::MethodNotAllowed(t)
             | AppError::Conflict(t)
             | AppError::PreconditionFailed(t)
             | AppError::PreconditionRequired(t) => t.clone(),
@@ -214,6 +221,7 @@ impl ResponseError for AppError {
             AppError::Forbidden(_) => StatusCode::FORBIDDEN,
             AppError::PasswordChangeRequired(_) => StatusCode::FORBIDDEN,
             AppError::NotFound => StatusCode::NOT_FOUND,
+            AppError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::PreconditionFailed(_) => StatusCode::PRECONDITION_FAILED,
             AppError::PreconditionRequired(_) => StatusCode::PRECONDITION_REQUIRED,

@@ -141,10 +141,18 @@ pub fn configure_app(
         .app_data(web::PayloadConfig::new(16 << 20))
         .configure(routes::configure)
         .split_for_parts();
-    app.service(routes::docs::swagger(api))
-        .default_service(web::to(routes::not_found))
+    let mut api = api;
+    openapi::finish(&mut api);
+    let table = web::Data::new(routes::hygiene::RouteTable::from_openapi(&api));
+    app.app_data(table)
+        .service(routes::docs::swagger(api))
+        .default_service(web::to(routes::hygiene::fallback))
+        .wrap(middleware::from_fn(routes::hygiene::idempotency))
+        .wrap(middleware::from_fn(routes::hygiene::download_audit))
+        .wrap(middleware::from_fn(routes::hygiene::query_bounds))
         .wrap(middleware::from_fn(metrics::record))
         .wrap(middleware::from_fn(i18n::language_scope))
+        .wrap(middleware::from_fn(routes::hygiene::security_headers))
         .wrap(middleware::Compress::default())
 }
 

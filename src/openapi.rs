@@ -14,7 +14,15 @@ use crate::error::{FieldError, Problem};
     info(
         title = "worklog-kpi",
         description = "Work diary, approval, KPI and grading for Vietnamese public bodies (Decree 335/2025). \
-            Errors are application/problem+json; `Accept-Language: vi|en` chooses the language of messages.",
+            Errors are application/problem+json; `Accept-Language: vi|en` chooses the language of messages. \
+            Every create (POST) accepts `Idempotency-Key`: a retry with the same key and the same request replays \
+            the first response (status, body, Location) with `Idempotency-Replayed: true`; the same key with another \
+            request is 422 (`Idempotency-Key`, code `key_reused`); while the first still runs, 409. \
+            A wrong method is 405 with `Allow`. Years are 2000-2100 (periods, `year=`, work dates) and 1950-2100 \
+            for a person's record dates (`joined_on`, `left_on`, contract `effective_from`): 422 naming the field. \
+            Logout, a password change, a role change and deactivation end every access token of the person. \
+            After an administrator's password reset, login answers `must_change_password: true` and every route but \
+            `GET /me` and `POST /me/password` answers 403 `urn:worklog-kpi:problem:password-change-required`.",
         license(name = "MIT")
     ),
     components(schemas(Problem, FieldError)),
@@ -64,12 +72,48 @@ pub fn base() -> OpenApiDoc {
 
 /// The complete document, exactly as the server serves it.
 pub fn spec() -> OpenApiDoc {
-    let (_, api) = App::new()
+    let (_, mut api) = App::new()
         .into_utoipa_app()
         .openapi(base())
         .configure(crate::routes::configure)
         .split_for_parts();
+    finish(&mut api);
     api
+}
+
+/// What applies to routes as a whole: the `Idempotency-Key` header of every create.
+pub fn finish(api: &mut OpenApiDoc) {
+    use utoipa::openapi::path::{ParameterBuilder, ParameterIn};
+    use utoipa::openapi::{ObjectBuilder, Required, Type};
+    for (path, item) in api.paths.paths.iter_mut() {
+        if !path.starts_with("/api/v1/") || path.starts_with("/api/v1/auth/") {
+            continue;
+        }
+        let Some(op) = item.post.as_mut() else {
+            continue;
+        };
+        let params = op.parameters.get_or_insert_with(Vec::new);
+        if params.iter().any(|p| p.name == "Idempotency-Key") {
+            continue;
+        }
+        params.push(
+            ParameterBuilder::new()
+                .name("Idempotency-Key")
+                .parameter_in(ParameterIn::Header)
+                .required(Required::False)
+                .description(Some(
+                    "Makes a retry safe: the same key and request replay the first response \
+                     (`Idempotency-Replayed: true`); the same key with another request is 422.",
+                ))
+                .schema(Some(
+                    ObjectBuilder::new()
+                        .schema_type(Type::String)
+                        .min_length(Some(1))
+                        .max_length(Some(200)),
+                ))
+                .build(),
+        );
+    }
 }
 
 /// The document as committed in `openapi/openapi.json`.

@@ -31,6 +31,14 @@ impl FromRequest for AuthUser {
     }
 }
 
+impl AuthUser {
+    /// The caller of a request from its bearer token (signature and expiry only: the session is
+    /// checked when the viewer is loaded).
+    pub fn from_http(req: &HttpRequest) -> Result<AuthUser, AppError> {
+        authenticate(req)
+    }
+}
+
 fn authenticate(req: &HttpRequest) -> Result<AuthUser, AppError> {
     let state = req
         .app_data::<web::Data<AppState>>()

@@ -27,6 +27,24 @@ impl DateKind {
     }
 }
 
+/// Which range a request field or query parameter holds, by its name: record dates of a person
+/// (`joined_on`, `left_on`, `contract_from`, `effective_from`), years (`year`) and other dates
+/// (`date`, `from`, `to`, `monday`, `…_date`, `…_on`, `…_from`, `…_to`). Other names: None.
+pub fn kind_of_field(name: &str) -> Option<DateKind> {
+    match name {
+        "joined_on" | "left_on" | "contract_from" | "effective_from" => Some(DateKind::Record),
+        "year" | "date" | "from" | "to" | "monday" | "sunday" => Some(DateKind::Work),
+        n if n.ends_with("_date")
+            || n.ends_with("_on")
+            || n.ends_with("_from")
+            || n.ends_with("_to") =>
+        {
+            Some(DateKind::Work)
+        }
+        _ => None,
+    }
+}
+
 /// Ok when `date` lies in the range of its kind; Err with the (first, last) year allowed.
 pub fn check_date(date: NaiveDate, kind: DateKind) -> Result<(), (i32, i32)> {
     check_year(date.year(), kind)
@@ -59,5 +77,10 @@ mod tests {
         assert!(check_date(d(2100, 12, 31), DateKind::Work).is_ok());
         assert!(check_date(d(2101, 1, 1), DateKind::Work).is_err());
         assert_eq!(check_year(-1, DateKind::Work), Err((2000, 2100)));
+        assert_eq!(kind_of_field("joined_on"), Some(DateKind::Record));
+        assert_eq!(kind_of_field("work_date"), Some(DateKind::Work));
+        assert_eq!(kind_of_field("completed_on"), Some(DateKind::Work));
+        assert_eq!(kind_of_field("year"), Some(DateKind::Work));
+        assert_eq!(kind_of_field("note"), None);
     }
 }

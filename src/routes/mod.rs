@@ -12,6 +12,7 @@ pub mod entries;
 pub mod exports;
 pub mod grading;
 pub mod health;
+pub mod hygiene;
 pub mod kpi;
 pub mod leaves;
 pub mod me;
@@ -63,11 +64,6 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .configure(dashboard::configure)
                 .configure(reports::configure),
         );
-}
-
-/// Unknown paths answer a problem document too.
-pub async fn not_found() -> Result<HttpResponse, AppError> {
-    Err(AppError::NotFound)
 }
 
 /// Malformed query strings are 400 (the contract's "malformed JSON or query").
@@ -135,6 +131,9 @@ impl<T: DeserializeOwned + Validate + 'static> FromRequest for ValidJson<T> {
             }
             let value = parse_json::<T>(&bytes)?;
             value.validate().map_err(validation_issues)?;
+            if let Ok(raw) = serde_json::from_slice::<serde_json::Value>(&bytes) {
+                hygiene::check_json_dates(&raw)?;
+            }
             Ok(ValidJson(value))
         })
     }

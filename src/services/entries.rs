@@ -196,6 +196,22 @@ fn replay(
 ) -> AppResult<Option<Entry>> {
     if let Some(r) = &draft.client_ref {
         if let Some(e) = db::entries::find_by_client_ref(conn, viewer.staff_id, r)? {
+            let same = e.work_date == draft.work_date
+                && e.product_id == draft.product_id
+                && e.quantity == draft.quantity
+                && e.minutes == draft.minutes
+                && e.note == draft.note
+                && e.evidence == draft.evidence
+                && e.task_id == draft.task_id;
+            if !same {
+                // Stripe's rule: a key names one request; another payload is a client bug.
+                return Err(AppError::validation(
+                    "client_ref",
+                    "key_reused",
+                    "client_ref này đã được dùng cho một dòng nhật ký khác nội dung; hãy dùng client_ref mới cho dòng mới.",
+                    "This client_ref was already used for a diary line with different content; use a new client_ref for a new line.",
+                ));
+            }
             return Ok(Some(e));
         }
     }
