@@ -260,6 +260,17 @@ pub struct BootstrapSettings {
     pub admin_password: Option<String>,
 }
 
+/// The environment named by `APP_ENV`: `development` when unset, refused when unknown.
+fn app_env(var: Result<String, std::env::VarError>) -> anyhow::Result<String> {
+    let env = match var {
+        Ok(env) => env,
+        Err(std::env::VarError::NotPresent) => "development".into(),
+        Err(std::env::VarError::NotUnicode(_)) => anyhow::bail!("APP_ENV is not valid UTF-8"),
+    };
+    check_environment("APP_ENV", &env)?;
+    Ok(env)
+}
+
 fn check_environment(name: &str, value: &str) -> anyhow::Result<()> {
     if ENVIRONMENTS.contains(&value) {
         Ok(())
@@ -296,14 +307,7 @@ impl Settings {
     /// binary started elsewhere still runs on the built-in defaults below.
     pub fn load(config_dir: Option<&str>) -> anyhow::Result<Settings> {
         let dir = config_dir.unwrap_or("config");
-        let env = match std::env::var("APP_ENV") {
-            Ok(env) => env,
-            Err(std::env::VarError::NotPresent) => "development".into(),
-            Err(std::env::VarError::NotUnicode(_)) => {
-                anyhow::bail!("APP_ENV is not valid UTF-8")
-            }
-        };
-        check_environment("APP_ENV", &env)?;
+        let env = app_env(std::env::var("APP_ENV"))?;
         let settings = config::Config::builder()
             .set_default("environment", env.clone())?
             .set_default("server.host", "127.0.0.1")?
@@ -400,6 +404,22 @@ mod tests {
         s.environment = "development".into();
         s.auth.jwt_secret = DEVELOPMENT_JWT_SECRET.into();
         assert!(s.check().is_ok());
+    }
+
+    #[test]
+    fn unknown_app_env_values_are_refused_by_name() {
+        assert_eq!(
+            app_env(Err(std::env::VarError::NotPresent)).expect("unset"),
+            "development"
+        );
+        for ok in ENVIRONMENTS {
+            assert_eq!(app_env(Ok(ok.into())).expect("accepted"), ok);
+        }
+        for bad in ["prod", "staging", "Production", ""] {
+            let err = app_env(Ok(bad.into())).expect_err(bad).to_string();
+            assert!(err.contains(&format!("APP_ENV is `{bad}`")), "{err}");
+            assert!(err.contains("`development`, `test`, `production`"), "{err}");
+        }
     }
 
     #[test]
