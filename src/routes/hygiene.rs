@@ -23,12 +23,16 @@ use crate::AppState;
 // Client address
 // ---------------------------------------------------------------------------------------------
 
-/// The client's address as recorded in the audit trail. One place to change when the address is
-/// taken from `X-Forwarded-For` of trusted proxies.
+/// The client's address as recorded in the audit trail: the peer, or the `X-Forwarded-For`
+/// address when the peer is a configured trusted proxy (`net::client_addr`).
 pub fn client_address(req: &HttpRequest) -> String {
-    req.peer_addr()
-        .map(|a| a.ip().to_string())
-        .unwrap_or_default()
+    match req.app_data::<web::Data<AppState>>() {
+        Some(state) => crate::net::client_addr(req, &state.settings).to_string(),
+        None => req
+            .peer_addr()
+            .map(|a| a.ip().to_string())
+            .unwrap_or_default(),
+    }
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -51,12 +51,9 @@ pub async fn change_password(
     body: ValidJson<ChangePassword>,
 ) -> Result<HttpResponse, AppError> {
     let b = body.0;
-    let tokens = state
-        .db(move |conn, st| {
-            let (_, caller) = load_viewer_allowing_password_change(conn, user)?;
-            services::auth::change_password(conn, st, &caller, &b.current_password, &b.new_password)
-        })
-        .await?;
+    let state = state.into_inner();
+    let tokens =
+        services::auth::change_password(&state, user, &b.current_password, &b.new_password).await?;
     Ok(HttpResponse::Ok().json(TokenResponse::from(tokens)))
 }
 
