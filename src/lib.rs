@@ -137,7 +137,7 @@ pub fn configure_app(
         .app_data(web::PayloadConfig::new(16 << 20))
         .configure(routes::configure)
         .split_for_parts();
-    app.service(routes::docs::swagger(api))
+    app.service(routes::docs::swagger(openapi::finish(api)))
         .default_service(web::to(routes::not_found))
         .wrap(middleware::from_fn(metrics::record))
         .wrap(middleware::from_fn(i18n::language_scope))
