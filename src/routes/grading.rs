@@ -440,7 +440,7 @@ pub struct DecideRequest {
     responses(
         (status = 200, description = "Decided", body = RoundView),
         (status = 403, description = "Overriding one's own grade", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Not open", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Not open, or the period has not ended (organisation time)", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Override of someone outside the round, or without reason", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -481,7 +481,7 @@ pub async fn decide_round(
     responses(
         (status = 200, description = "Published", body = RoundView),
         (status = 403, description = "Not the organisation department", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Not decided", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Not decided, or the period has not ended (organisation time)", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/grading/rounds/{id}/publish")]
@@ -491,10 +491,11 @@ pub async fn publish_round(
     id: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
+    let today = local_today(&state);
     state
         .db(move |conn, _| {
             let viewer = load_viewer(conn, user.staff_id)?;
-            services::grading::publish(conn, &viewer, id)
+            services::grading::publish(conn, &viewer, id, today)
         })
         .await?;
     Ok(HttpResponse::Ok().json(load_round_view(&state, user, id).await?))

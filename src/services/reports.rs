@@ -307,7 +307,7 @@ pub fn kpi_of_period(
             unit_factors: &factors,
             today,
         };
-        for (id, k) in compute_with_leaders(conn, &members, &run, &preset.thresholds)? {
+        for (id, k) in compute_with_leaders(conn, &members, &run, &preset)? {
             let grade = threshold_grade(&k, &preset);
             out.insert(id, (k, grade));
         }
@@ -1122,6 +1122,7 @@ fn plain_facts(day: NaiveDate) -> EntryFacts {
         day_total: 0,
         is_working_day: true,
         identical_entries: 0,
+        backdate_permitted: false,
     }
 }
 
