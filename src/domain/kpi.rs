@@ -366,7 +366,8 @@ pub fn unit_factor(all_direct_subordinates_complete_or_better: bool) -> f64 {
 /// from zero by a relative 1e-12 (thousands of ulps, yet far below the 0.005 granularity that
 /// matters) moves such values back over the half before rounding.
 pub fn round2(x: f64) -> f64 {
-    round_half_away(x, 100.0)
+    // `+ 0.0` turns -0.0 (e.g. −0.001 rounded) into 0.0: never `-0.00` in any output.
+    round_half_away(x, 100.0) + 0.0
 }
 
 /// Relative nudge applied by [`round2`] and [`reward_amount`] before rounding; see [`round2`].
@@ -1198,6 +1199,17 @@ mod tests {
     fn unit_factor_values() {
         assert_eq!(unit_factor(true), 1.0);
         assert_eq!(unit_factor(false), 0.5);
+    }
+
+    #[test]
+    fn round2_never_gives_negative_zero() {
+        for x in [-0.0, -0.001, -0.004_999, -1e-300] {
+            let r = round2(x);
+            assert_eq!(r, 0.0);
+            assert!(r.is_sign_positive(), "{x} → {r:?}");
+            assert_eq!(format!("{r:.2}"), "0.00");
+            assert_eq!(serde_json::to_string(&r).expect("json"), "0.0");
+        }
     }
 
     #[test]

@@ -457,7 +457,7 @@ fn compute(
             "unit_average_quantity": unit_avg_quantity,
             "year_from_periods": year_totals.get(&m.id),
             "is_head": unit.head_id == Some(m.id),
-            "computed_at": now,
+            "computed_at": now.and_utc(),
         });
         db::grading::upsert_computed(
             conn,

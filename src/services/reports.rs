@@ -46,7 +46,7 @@ use crate::domain::period::{IsoWeek, Period};
 use crate::domain::scope::Viewer;
 use crate::domain::text::vietnamese_sort_key;
 use crate::error::{AppError, AppResult};
-use crate::i18n::{self, Lang};
+use crate::i18n::GradeView;
 use crate::services::exports::{
     thousands, value_rewards, Cell, ChartKind, ChartSpec, RewardLine, RewardPolicy, Sheet, Table,
 };
@@ -339,11 +339,8 @@ fn kpi_average<'a>(kpis: impl Iterator<Item = &'a (PersonKpi, Grade)>) -> (Optio
 /// How many people got one grade.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct GradeCount {
-    /// Grade code.
-    pub grade: Grade,
-    /// Its label (Vietnamese or English by `Accept-Language`).
-    #[schema(example = "Hoàn thành tốt nhiệm vụ")]
-    pub label: String,
+    /// The grade `{code, label}` (label in the request language).
+    pub grade: GradeView,
     /// People with this final grade.
     #[schema(example = 3)]
     pub count: usize,
@@ -362,14 +359,6 @@ pub struct GradeCounts {
     pub grades: Vec<GradeCount>,
 }
 
-fn grade_label(g: Grade) -> String {
-    match i18n::current() {
-        Lang::Vi => g.label_vi(),
-        Lang::En => g.label_en(),
-    }
-    .to_owned()
-}
-
 fn grade_counts(grades: &[Grade]) -> GradeCounts {
     let total = grades.len();
     GradeCounts {
@@ -379,8 +368,7 @@ fn grade_counts(grades: &[Grade]) -> GradeCounts {
             .map(|g| {
                 let count = grades.iter().filter(|x| **x == g).count();
                 GradeCount {
-                    grade: g,
-                    label: grade_label(g),
+                    grade: GradeView::of(g),
                     count,
                     share: ratio(count as f64, total as f64),
                 }
@@ -531,7 +519,7 @@ pub fn grade_distribution_sheets(d: &GradeDistribution, scope_name: &str) -> Vec
             .iter()
             .map(|g| {
                 vec![
-                    Cell::Text(g.grade.label_vi().to_owned()),
+                    Cell::Text(g.grade.code.label_vi().to_owned()),
                     Cell::Int(g.count as i64),
                     Cell::Ratio(g.share),
                 ]
@@ -1269,14 +1257,12 @@ pub struct KpiRankRow {
     pub progress: f64,
     /// Task results (≤ 70).
     pub task_score: f64,
-    /// Common criteria (≤ 30; 0 until scored).
-    pub common_score: f64,
+    /// Common criteria (≤ 30); null until the evaluator scores them.
+    pub common_score: Option<f64>,
     /// Total (≤ 100).
     pub total: f64,
     /// The grade the thresholds give (before quota, downgrade and decisions).
-    pub grade: Grade,
-    /// Its label.
-    pub grade_label: String,
+    pub grade: GradeView,
 }
 
 /// KPI average of a unit in one period.
@@ -1430,10 +1416,9 @@ pub fn kpi_report_in(
                 quality: b.quality,
                 progress: b.progress,
                 task_score: b.task_score,
-                common_score: b.common_score,
+                common_score: (!b.common_missing).then_some(b.common_score),
                 total: b.total,
-                grade: *grade,
-                grade_label: grade_label(*grade),
+                grade: GradeView::of(*grade),
             });
         }
     }
@@ -1508,9 +1493,9 @@ pub fn kpi_sheets(r: &KpiReport, scope_name: &str) -> Vec<Sheet> {
                     Cell::Ratio(p.quality),
                     Cell::Ratio(p.progress),
                     Cell::Score(p.task_score),
-                    Cell::Score(p.common_score),
+                    p.common_score.map(Cell::Score).unwrap_or(Cell::Blank),
                     Cell::Score(p.total),
-                    Cell::Text(p.grade.label_vi().to_owned()),
+                    Cell::Text(p.grade.code.label_vi().to_owned()),
                 ]
             })
             .collect(),
@@ -1579,9 +1564,7 @@ pub struct RewardPerson {
     /// Full name.
     pub full_name: String,
     /// Final grade.
-    pub grade: Grade,
-    /// Its label.
-    pub grade_label: String,
+    pub grade: GradeView,
     /// VND for the grade.
     pub grade_amount: i64,
     /// VND for initiatives.
@@ -1595,8 +1578,7 @@ impl RewardPerson {
         RewardPerson {
             staff_id: l.staff_id,
             full_name: l.full_name,
-            grade_label: grade_label(l.grade),
-            grade: l.grade,
+            grade: GradeView::of(l.grade),
             grade_amount: l.grade_amount,
             initiative_amount: l.initiative_amount,
             total: l.total,
@@ -1732,7 +1714,7 @@ pub fn rewards_sheets(r: &RewardsReport, scope_name: &str) -> Vec<Sheet> {
             rows.push(vec![
                 Cell::Text(u.unit.name.clone()),
                 Cell::Text(p.full_name.clone()),
-                Cell::Text(p.grade.label_vi().to_owned()),
+                Cell::Text(p.grade.code.label_vi().to_owned()),
                 Cell::Money(p.grade_amount),
                 Cell::Money(p.initiative_amount),
                 Cell::Money(p.total),
@@ -1800,8 +1782,8 @@ pub struct ApproverBacklog {
     /// Submitted entries waiting.
     #[schema(example = 4)]
     pub waiting: i64,
-    /// The earliest submission among them (UTC).
-    pub oldest_submitted_at: Option<NaiveDateTime>,
+    /// The earliest submission among them (RFC 3339, UTC).
+    pub oldest_submitted_at: Option<chrono::DateTime<chrono::Utc>>,
     /// Days since that submission (organisation's local dates).
     #[schema(example = 3)]
     pub oldest_age_days: i64,
@@ -1862,7 +1844,7 @@ pub fn backlog_in(
                 approver_id: approver,
                 approver_name: approver.and_then(|a| names.get(&a).cloned()),
                 waiting,
-                oldest_submitted_at: first_sub,
+                oldest_submitted_at: first_sub.map(|t| t.and_utc()),
                 oldest_age_days: first_sub
                     .map(|t| (today - (t + offset).date()).num_days().max(0))
                     .unwrap_or(0),
