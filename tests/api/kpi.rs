@@ -114,7 +114,9 @@ async fn a_persons_kpi_matches_the_hand_computation() {
         .expect("json");
     assert_eq!(unit["headcount"], 2);
     assert_eq!(unit["credited"], 1200);
-    assert_eq!(unit["people"][0]["staff_id"], d.org.s1);
+    // Ranked by total: h1 (17.5) before s1 (7.16).
+    assert_eq!(unit["people"][0]["staff_id"], d.org.h1);
+    assert_eq!(unit["people"][1]["staff_id"], d.org.s1);
     assert_eq!(unit["average_total"], 12.33);
 
     // A quarter is computed over its three months: Q4 2026 expects Oct 22 + Nov 21 + Dec 23 days.
