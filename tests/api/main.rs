@@ -11,6 +11,7 @@ mod diary;
 mod errors;
 mod exports;
 mod grading;
+mod grading_formula;
 mod grading_rules;
 mod health;
 mod helpers;
