@@ -671,6 +671,7 @@ pub fn under_logged_in(
     scope: &Scope,
     period: Period,
     basis: UnderLogBasis,
+    today: NaiveDate,
 ) -> AppResult<UnderLoggedPeriod> {
     let period_weeks = weeks_of(period);
     let (Some(first), Some(last)) = (period_weeks.first(), period_weeks.last()) else {
@@ -683,7 +684,7 @@ pub fn under_logged_in(
             units: Vec::new(),
         });
     };
-    let summaries = weeks::summaries_for(conn, &scope.people, *first, *last, basis)?;
+    let summaries = weeks::summaries_for(conn, &scope.people, *first, *last, basis, today)?;
     let mut people_count = 0;
     let mut people = Vec::new();
     let mut per_unit: HashMap<i64, (usize, usize)> = HashMap::new();
