@@ -12,6 +12,7 @@ pub mod i18n;
 pub mod metrics;
 pub mod openapi;
 pub mod routes;
+pub mod serde_text;
 pub mod services;
 pub mod telemetry;
 
