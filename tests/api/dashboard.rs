@@ -207,8 +207,10 @@ async fn the_dashboard_of_a_month_matches_the_hand_computed_figures() {
     );
 
     // Under-logging: October's ISO weeks are W40..W44 (Thursdays 1, 8, 15, 22, 29/10). Everyone
-    // logs less than 2,400 a week in each → 4 of 4 people, share 1. Streaks: every week since
-    // the 12-week look-back (W28) is under-logged → 12 + 5 = 17. Gaps over the five weeks
+    // logs less than 2,400 a week in each → 4 of 4 people, share 1. Streaks count every ended
+    // under-logged week back to the first contract (2026-01-01): W01..W44 is 44 weeks, less
+    // the Tết week W08 (16-20/02: nothing expected, neither counts nor breaks) = 43, whatever
+    // window was asked (the first 12 weeks of history looked at are not a limit). Gaps over the five weeks
     // (5 × 2,400 = 12,000 expected): h1 and h2 12,000, s2 12,000 − 980 = 11,020, s1 12,000 −
     // 1,200 = 10,800. Order: streak, then gap, then name (Lê before Phạm).
     let under = &dash["under_logging"];
@@ -235,10 +237,10 @@ async fn the_dashboard_of_a_month_matches_the_hand_computed_figures() {
     assert_eq!(
         streaks,
         vec![
-            (o.d.org.h1, 17, 12000, 5),
-            (o.h2_id, 17, 12000, 5),
-            (o.d.org.s2, 17, 11020, 5),
-            (o.d.org.s1, 17, 10800, 5),
+            (o.d.org.h1, 43, 12000, 5),
+            (o.h2_id, 43, 12000, 5),
+            (o.d.org.s2, 43, 11020, 5),
+            (o.d.org.s1, 43, 10800, 5),
         ]
     );
     let w1_under = unit(&under["units"], "unit_id", w1);
