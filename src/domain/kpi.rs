@@ -1066,7 +1066,8 @@ mod tests {
     fn product_combine_hand_computed() {
         // (case, groups, common, task, total, quality, progress); 20 days × 480 = 9600 expected.
         let product = KpiPolicy::default();
-        let table: Vec<(&str, Vec<CreditedGroup>, f64, f64, f64, f64)> = vec![
+        type Row = (&'static str, Vec<CreditedGroup>, f64, f64, f64, f64);
+        let table: Vec<Row> = vec![
             // Logged nothing: own = 0 → task 0; quality = progress = 0 (nothing to judge).
             ("nothing credited", vec![], 0.0, 0.0, 0.0, 0.0),
             // Half the norm (4800) at perfect quality: own = 4800 / 9600 = 0.5 → task 35.

@@ -15,6 +15,9 @@ use crate::error::{AppError, AppResult};
 use crate::services::calendar::load_calendar;
 use crate::services::entries::{transition, DiaryContext, ReturnReason};
 
+/// Where a queue page ends: the work date and id of its last entry (the keyset cursor).
+pub type QueueKey = (NaiveDate, i64);
+
 /// An entry waiting for a decision, with what the approver should look at twice.
 #[derive(Debug, Clone)]
 pub struct QueueItem {
@@ -34,12 +37,12 @@ pub fn queue(
     conn: &mut DbConnection,
     viewer: &Viewer,
     unit_id: Option<i64>,
-    after: Option<(NaiveDate, i64)>,
+    after: Option<QueueKey>,
     limit: i64,
     today: NaiveDate,
     utc_offset_minutes: i32,
     policy: &DiaryPolicy,
-) -> AppResult<(Vec<QueueItem>, Option<(NaiveDate, i64)>)> {
+) -> AppResult<(Vec<QueueItem>, Option<QueueKey>)> {
     let entries = match unit_id {
         Some(u) => {
             let unit = db::units::find(conn, u)?.ok_or(AppError::NotFound)?;

@@ -315,7 +315,7 @@ pub fn compute_with_leaders(
         let Some(kids) = children.get(&leader) else {
             continue;
         };
-        if !factors.contains_key(&leader) {
+        if let std::collections::hash_map::Entry::Vacant(slot) = factors.entry(leader) {
             let all_ok = kids.iter().all(|k| {
                 all.get(k)
                     .map(|kpi| {
@@ -325,7 +325,7 @@ pub fn compute_with_leaders(
                     })
                     .unwrap_or(true)
             });
-            factors.insert(leader, crate::domain::kpi::unit_factor(all_ok));
+            slot.insert(crate::domain::kpi::unit_factor(all_ok));
         }
         let factor = factors.get(&leader).copied();
         if let Some(kpi) = all.get_mut(&leader) {

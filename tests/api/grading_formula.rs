@@ -113,7 +113,7 @@ async fn mirror(app: &TestApp, d: &Diary, code: &str, suffix: &str) -> Mirror {
     }
 }
 
-fn grade<'a>(round: &'a Value, staff_id: i64) -> &'a Value {
+fn grade(round: &Value, staff_id: i64) -> &Value {
     round["grades"]
         .as_array()
         .expect("grades")
