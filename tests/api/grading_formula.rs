@@ -694,3 +694,52 @@ async fn the_approval_queue_pages_with_a_cursor() {
     .await;
     assert_eq!(fields(&p), vec!["cursor"]);
 }
+
+#[tokio::test]
+async fn a_database_with_only_the_first_preset_versions_gets_the_new_ones_at_start() {
+    use diesel::RunQueryDsl;
+    let app = crate::helpers::spawn_app().await;
+    {
+        // Back to the state before this change: only the v1 rows, the decree's v1 the default.
+        let mut conn = app.pool.get().expect("connection");
+        for sql in [
+            "DELETE FROM policies WHERE version = 2",
+            "UPDATE policies SET is_default = (code = 'decree-335-2025')",
+            "DELETE FROM seeds WHERE name = 'policy_presets_v2_product'",
+        ] {
+            diesel::sql_query(sql).execute(&mut conn).expect(sql);
+        }
+        // What the server runs at start.
+        let added = worklog_kpi::services::grading::seed_policies(&mut conn).expect("seed");
+        assert_eq!(added, 3);
+        // Once only.
+        assert_eq!(
+            worklog_kpi::services::grading::seed_policies(&mut conn).expect("seed"),
+            0
+        );
+    }
+    let admin = app.admin().await;
+    let list: Value = app
+        .get("/api/v1/policies", &admin)
+        .await
+        .json()
+        .await
+        .expect("json");
+    let items = list["items"].as_array().expect("items");
+    assert_eq!(items.len(), 6);
+    let default: Vec<(String, i64, String)> = items
+        .iter()
+        .filter(|p| p["is_default"] == true)
+        .map(|p| {
+            (
+                p["code"].as_str().expect("code").to_owned(),
+                p["version"].as_i64().expect("version"),
+                p["kpi"]["combine"].as_str().expect("combine").to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        default,
+        vec![("decree-335-2025".to_owned(), 2, "product".to_owned())]
+    );
+}
