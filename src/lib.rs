@@ -13,6 +13,7 @@ pub mod metrics;
 pub mod net;
 pub mod openapi;
 pub mod routes;
+pub mod serde_text;
 pub mod services;
 pub mod telemetry;
 

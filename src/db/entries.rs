@@ -183,6 +183,7 @@ pub fn queue(
     conn: &mut DbConnection,
     approver_ids: &[i64],
     unit_ids: Option<&[i64]>,
+    after: Option<(NaiveDate, i64)>,
     limit: i64,
 ) -> QueryResult<Vec<Entry>> {
     let mut q = entries::table
@@ -190,6 +191,14 @@ pub fn queue(
         .filter(entries::deleted_at.is_null())
         .select(Entry::as_select())
         .into_boxed();
+    // Keyset on the queue's order (work date, id).
+    if let Some((day, id)) = after {
+        q = q.filter(
+            entries::work_date
+                .gt(day)
+                .or(entries::work_date.eq(day).and(entries::id.gt(id))),
+        );
+    }
     match unit_ids {
         Some(units) => q = q.filter(entries::unit_id.eq_any(units.to_vec())),
         None => q = q.filter(entries::approver_id.eq_any(approver_ids.to_vec())),

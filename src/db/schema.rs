@@ -195,11 +195,15 @@ diesel::table! {
 diesel::table! {
     backdate_permissions (id) {
         id -> BigInt,
-        staff_id -> BigInt,
-        work_date -> Date,
+        staff_id -> Nullable<BigInt>,
+        unit_id -> Nullable<BigInt>,
+        from_date -> Date,
+        to_date -> Date,
         granted_by -> BigInt,
         reason -> Text,
         created_at -> Timestamp,
+        revoked_by -> Nullable<BigInt>,
+        revoked_at -> Nullable<Timestamp>,
     }
 }
 

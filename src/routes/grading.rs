@@ -82,8 +82,8 @@ pub struct GradeRowView {
     pub progress: f64,
     /// Task results (≤ 70).
     pub task_score: f64,
-    /// Common criteria (≤ 30).
-    pub common_score: f64,
+    /// Common criteria (≤ 30); null until the evaluator scores them.
+    pub common_score: Option<f64>,
     /// Bonus.
     pub bonus: f64,
     /// Total (≤ 100).
@@ -132,7 +132,7 @@ impl GradeRowView {
             quality: g.quality,
             progress: g.progress,
             task_score: g.task_score,
-            common_score: g.common_score,
+            common_score: g.evaluator_scores.as_ref().map(|_| g.common_score),
             bonus: g.bonus,
             total: g.total,
             common_scores: scores(&g.evaluator_scores),
@@ -440,7 +440,7 @@ pub struct DecideRequest {
     responses(
         (status = 200, description = "Decided", body = RoundView),
         (status = 403, description = "Overriding one's own grade", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Not open", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Not open, or the period has not ended (organisation time)", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Override of someone outside the round, or without reason", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -481,7 +481,7 @@ pub async fn decide_round(
     responses(
         (status = 200, description = "Published", body = RoundView),
         (status = 403, description = "Not the organisation department", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Not decided", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Not decided, or the period has not ended (organisation time)", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/grading/rounds/{id}/publish")]
@@ -491,10 +491,11 @@ pub async fn publish_round(
     id: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
+    let today = local_today(&state);
     state
         .db(move |conn, _| {
             let viewer = load_viewer(conn, user)?;
-            services::grading::publish(conn, &viewer, id)
+            services::grading::publish(conn, &viewer, id, today)
         })
         .await?;
     Ok(HttpResponse::Ok().json(load_round_view(&state, user, id).await?))
@@ -516,7 +517,7 @@ pub struct AppealView {
     /// The resolution's reason.
     pub resolution: Option<String>,
     /// The new grade when changed.
-    pub new_grade: Option<String>,
+    pub new_grade: Option<GradeView>,
     /// Filed (UTC).
     pub created_at: DateTime<Utc>,
     /// Resolved (UTC).
@@ -532,7 +533,11 @@ impl From<AppealRow> for AppealView {
             state: a.state,
             resolver_id: a.resolver_id,
             resolution: a.resolution,
-            new_grade: a.new_grade,
+            new_grade: a
+                .new_grade
+                .as_deref()
+                .and_then(Grade::parse)
+                .map(GradeView::of),
             created_at: utc(a.created_at),
             resolved_at: a.resolved_at.map(utc),
         }
@@ -587,7 +592,19 @@ pub async fn explain_grade(
             let name = crate::db::staff::find(conn, grade.staff_id)?
                 .map(|s| s.full_name)
                 .unwrap_or_default();
-            let inputs = serde_json::from_str(&grade.inputs).unwrap_or(serde_json::Value::Null);
+            let mut inputs: serde_json::Value =
+                serde_json::from_str(&grade.inputs).unwrap_or(serde_json::Value::Null);
+            // Rounds computed before timestamps carried an offset stored `computed_at` as a bare
+            // UTC time: give it its `Z` (RFC 3339 everywhere).
+            if let Some(serde_json::Value::String(t)) = inputs.get_mut("computed_at") {
+                if chrono::DateTime::parse_from_rfc3339(t).is_err() {
+                    if let Ok(naive) = t.parse::<chrono::NaiveDateTime>() {
+                        *t = naive
+                            .and_utc()
+                            .to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true);
+                    }
+                }
+            }
             Ok(ExplainView {
                 grade: GradeRowView::new(grade, name),
                 round_id: round.id,

@@ -122,3 +122,21 @@ pub fn check_may_decide(
     )
     .map_err(|e| AppError::Forbidden(Text::new(e.message_vi(), e.message_en())))
 }
+
+/// Leave and backdate permissions (rulebook: diary rule 2, calendar): decided by the person's
+/// approver (or acting delegate, or the organisation department, as [`check_may_decide`]) and
+/// also by any head of the person's unit or a unit above (`unit_path` is the person's unit).
+/// Nobody decides for themselves.
+pub fn check_may_act_for(
+    conn: &mut DbConnection,
+    viewer: &Viewer,
+    owner_id: i64,
+    unit_path: Option<&str>,
+    approver_id: Option<i64>,
+    today: NaiveDate,
+) -> AppResult<()> {
+    if viewer.staff_id != owner_id && unit_path.is_some_and(|p| viewer.heads(p)) {
+        return Ok(());
+    }
+    check_may_decide(conn, viewer, owner_id, approver_id, today)
+}

@@ -14,6 +14,7 @@ mod errors;
 mod exports;
 mod faults;
 mod grading;
+mod grading_formula;
 mod grading_rules;
 mod health;
 mod helpers;
