@@ -39,7 +39,7 @@ pub const DEFAULT_LEADER_UNIT_WEIGHT: f64 = 0.5;
 pub const UNIT_FACTOR_INCOMPLETE: f64 = 0.5;
 
 /// How approved diary entries are credited towards the expected minutes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum CreditMode {
     /// Credit the minutes actually logged.
@@ -77,7 +77,7 @@ impl fmt::Display for CreditMode {
 }
 
 /// How quantity, quality and progress combine into the person's own task result (`own`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Combine {
     /// own = min(1, Σ credited_i × qf_i × pf_i / expected): every product counts for its time,
@@ -105,7 +105,7 @@ impl Combine {
 }
 
 /// Weights of quantity, quality and progress in the task score.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(default)]
 pub struct KpiWeights {
     pub quantity: f64,
@@ -136,7 +136,7 @@ impl KpiWeights {
 }
 
 /// The grading policy of an organisation (or preset).
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(default)]
 pub struct KpiPolicy {
     pub credit_mode: CreditMode,
@@ -413,7 +413,7 @@ pub fn base_salary_on(day: NaiveDate) -> Option<i64> {
 }
 
 /// How a reward is valued.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum RewardRule {
     /// A multiple of the base salary in force on the period's last day.

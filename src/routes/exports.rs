@@ -139,7 +139,6 @@ pub struct RewardsView {
     /// The rules applied: `excellent`, `good`, `initiative`, each `{"multiple_of_base": x}`,
     /// `{"fixed": vnd}` or null (from the policy's `rewards`, else 0.5 × base for excellent and
     /// 1 × base for an initiative).
-    #[schema(value_type = Object, example = json!({"excellent": {"multiple_of_base": 0.5}, "good": null, "initiative": {"multiple_of_base": 1.0}}))]
     pub rules: exports::RewardPolicy,
     /// People in Vietnamese name order.
     pub people: Vec<RewardPersonView>,

@@ -33,26 +33,85 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(two_years_not_complete);
 }
 
-/// A rule applied to a grade, with its explanation in the caller's language.
-#[derive(Debug, Serialize, ToSchema)]
+/// A rule applied to a grade, with its figures and its explanation in the caller's language.
+///
+/// Flat on purpose (not `#[serde(flatten)]` of the tagged [`Reason`]): `rule` names the rule and
+/// only the figures that rule carries are present, which is the same JSON as before, but a schema
+/// every client generator can read (an `allOf` of a `oneOf` is dropped by several of them).
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct ReasonView {
-    /// The rule and its figures.
-    #[serde(flatten)]
-    pub reason: Reason,
+    /// The rule: `threshold`, `discipline`, `not_graded`, `quota`, `leader_downgrade`,
+    /// `override` or `appeal`.
+    pub rule: ReasonRule,
+    /// `threshold`: the total the thresholds were applied to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub total: Option<f64>,
+    /// `threshold`: the grade the thresholds gave.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub grade: Option<Grade>,
+    /// `not_graded`: working days worked in the period.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub worked_days: Option<i64>,
+    /// `not_graded`: the period's working days (at least half must be worked).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub required_days: Option<i64>,
+    /// `quota`: rank among the unit's candidates for excellent (1-based).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rank: Option<usize>,
+    /// `quota`: how many excellent places the unit has.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub allowed: Option<usize>,
+    /// `leader_downgrade`: why (`member_not_complete` or `unit_quantity_below`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cause: Option<String>,
+    /// `leader_downgrade`, `override`, `appeal`: the grade before.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<Grade>,
+    /// `leader_downgrade`, `override`, `appeal`: the grade after.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to: Option<Grade>,
+    /// `override`, `appeal`: the written reason.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
     /// What it means, in the caller's language.
     pub message: String,
+}
+
+/// Which grading rule a reason records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ReasonRule {
+    Threshold,
+    Discipline,
+    NotGraded,
+    Quota,
+    LeaderDowngrade,
+    Override,
+    Appeal,
+}
+
+impl ReasonView {
+    /// The view of a stored reason: its own serialisation (`rule` tag + figures) read back into
+    /// the flat shape, so the two cannot disagree on a field name.
+    fn of(reason: &Reason, message: String) -> Option<ReasonView> {
+        let mut value = serde_json::to_value(reason).ok()?;
+        value
+            .as_object_mut()?
+            .insert("message".to_string(), serde_json::Value::String(message));
+        serde_json::from_value(value).ok()
+    }
 }
 
 fn reasons_view(text: &str) -> Vec<ReasonView> {
     let reasons: Vec<Reason> = serde_json::from_str(text).unwrap_or_default();
     reasons
-        .into_iter()
-        .map(|r| {
+        .iter()
+        .filter_map(|r| {
             let message = match i18n::current() {
                 Lang::Vi => r.message_vi(),
                 Lang::En => r.message_en(),
             };
-            ReasonView { reason: r, message }
+            ReasonView::of(r, message)
         })
         .collect()
 }
@@ -740,7 +799,6 @@ pub struct PolicyView {
     /// Thresholds, quota, criteria groups, bonus.
     pub preset: PolicyPreset,
     /// KPI weights, credit mode, leader blending.
-    #[schema(value_type = Object)]
     pub kpi: KpiPolicy,
     /// Created (UTC).
     pub created_at: DateTime<Utc>,
@@ -792,7 +850,6 @@ pub struct CreatePolicy {
     pub preset: PolicyPreset,
     /// KPI weights, credit mode, leader blending (defaults when omitted).
     #[serde(default)]
-    #[schema(value_type = Option<Object>)]
     pub kpi: KpiPolicy,
     /// Make it the default policy.
     #[serde(default)]
@@ -903,4 +960,52 @@ pub async fn two_years_not_complete(
         })
         .await?;
     Ok(HttpResponse::Ok().json(TwoYearsReport { year, people }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+
+    #[test]
+    fn every_reason_reads_back_into_the_flat_view_with_the_same_json() {
+        let reasons = vec![
+            Reason::Threshold {
+                total: 91.5,
+                grade: Grade::Excellent,
+            },
+            Reason::Discipline,
+            Reason::NotGraded {
+                worked_days: 9,
+                required_days: 21,
+            },
+            Reason::Quota { rank: 3, allowed: 2 },
+            Reason::LeaderDowngrade {
+                cause: "member_not_complete".into(),
+                from: Grade::Good,
+                to: Grade::Complete,
+            },
+            Reason::Override {
+                from: Grade::Good,
+                to: Grade::Excellent,
+                reason: "Sáng kiến cấp tỉnh".into(),
+            },
+            Reason::Appeal {
+                from: Grade::Complete,
+                to: Grade::Good,
+                reason: "Đủ ngày công".into(),
+            },
+        ];
+        let text = serde_json::to_string(&reasons).unwrap();
+        let views = reasons_view(&text);
+        assert_eq!(views.len(), reasons.len());
+        for (reason, view) in reasons.iter().zip(&views) {
+            let mut expected = serde_json::to_value(reason).unwrap();
+            expected
+                .as_object_mut()
+                .unwrap()
+                .insert("message".into(), view.message.clone().into());
+            assert_eq!(serde_json::to_value(view).unwrap(), expected);
+        }
+    }
 }

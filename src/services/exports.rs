@@ -598,7 +598,7 @@ pub fn grading_table(s: &RoundSheet) -> Table {
 /// Reward rules of a policy (its body's `rewards` key). A rule left out takes the default;
 /// `null` means no reward. Defaults: excellent → 0.5 × base salary, good → nothing, an
 /// initiative (bonus > 0 in the round) → 1 × base salary; other grades are never rewarded.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct RewardPolicy {
     pub excellent: Option<RewardRule>,
