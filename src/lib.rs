@@ -35,6 +35,8 @@ pub struct AppState {
     pub jwt: JwtKeys,
     pub metrics: metrics::Metrics,
     pub login_throttle: auth::throttle::LoginThrottle,
+    /// Statements run by the pool's connections (see `db::stats`).
+    pub statements: Arc<db::stats::StatementCounter>,
 }
 
 impl AppState {
@@ -46,6 +48,7 @@ impl AppState {
             jwt,
             metrics: metrics::Metrics::default(),
             login_throttle: auth::throttle::LoginThrottle::default(),
+            statements: Arc::default(),
         }
     }
 
@@ -78,7 +81,7 @@ pub fn totals_policy(settings: &Settings) -> services::totals::TotalsPolicy {
 
 /// Connects, migrates and bootstraps: what `serve` and the tests do before listening.
 pub fn prepare_state(settings: Settings) -> anyhow::Result<AppState> {
-    let pool = db::build_pool(
+    let (pool, statements) = db::build_counted_pool(
         &settings.database.url,
         settings.database.pool_size,
         Duration::from_secs(settings.database.connect_timeout_secs),
@@ -111,7 +114,9 @@ pub fn prepare_state(settings: Settings) -> anyhow::Result<AppState> {
             );
         }
     }
-    Ok(AppState::new(pool, settings))
+    let mut state = AppState::new(pool, settings);
+    state.statements = statements;
+    Ok(state)
 }
 
 /// Builds the actix application with every route; the OpenAPI document is collected from the

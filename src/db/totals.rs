@@ -114,12 +114,19 @@ const BATCH_ROWS: usize = 1000;
 
 /// Inserts rows into a table, one multi-row statement per [`BATCH_ROWS`] (per backend: diesel's
 /// MultiConnection has no multi-row insert for SQLite).
+/// (On SQLite diesel inserts a batch row by row inside a savepoint, since rows may hold NULLs
+/// for DEFAULT; a single row, the case of every diary write, goes alone: one statement.)
 macro_rules! insert_batches {
     ($conn:expr, $table:expr, $rows:expr) => {
         for chunk in $rows.chunks(BATCH_ROWS) {
-            match &mut *$conn {
-                DbConnection::Sqlite(c) => diesel::insert_into($table).values(chunk).execute(c)?,
-                DbConnection::Pg(c) => diesel::insert_into($table).values(chunk).execute(c)?,
+            match (&mut *$conn, chunk) {
+                (DbConnection::Sqlite(c), [one]) => {
+                    diesel::insert_into($table).values(one).execute(c)?
+                }
+                (DbConnection::Sqlite(c), _) => {
+                    diesel::insert_into($table).values(chunk).execute(c)?
+                }
+                (DbConnection::Pg(c), _) => diesel::insert_into($table).values(chunk).execute(c)?,
             };
         }
     };

@@ -16,6 +16,8 @@ pub struct TestApp {
     pub client: Client,
     /// Direct access to the database, for arranging what the API cannot do yet.
     pub pool: worklog_kpi::db::DbPool,
+    /// Statements run by the server's connections (and by `pool`'s: they are the same pool).
+    pub statements: std::sync::Arc<worklog_kpi::db::stats::StatementCounter>,
     /// What the server computes its maintained daily totals with.
     pub totals_policy: worklog_kpi::services::totals::TotalsPolicy,
     /// Keeps the SQLite directory alive for the test's duration.
@@ -98,6 +100,7 @@ pub async fn spawn_with(
         worklog_kpi::AppState::new(pool, settings)
     };
     let pool = state.pool.clone();
+    let statements = std::sync::Arc::clone(&state.statements);
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
     let port = listener.local_addr().expect("addr").port();
     let server = worklog_kpi::run(listener, state).expect("server");
@@ -106,6 +109,7 @@ pub async fn spawn_with(
         address: format!("http://127.0.0.1:{port}"),
         client: Client::builder().build().expect("client"),
         pool,
+        statements,
         totals_policy,
         _dir: dir,
     }
