@@ -86,6 +86,7 @@ pub fn prepare_state(settings: Settings) -> anyhow::Result<AppState> {
         settings.database.pool_size,
         Duration::from_secs(settings.database.connect_timeout_secs),
     )?;
+    let mut rebuild_behind = None;
     {
         let mut conn = pool.get()?;
         let applied = db::run_migrations(&mut conn)?;
@@ -104,19 +105,64 @@ pub fn prepare_state(settings: Settings) -> anyhow::Result<AppState> {
             tracing::info!(policies, "grading policy presets seeded");
         }
         let totals_policy = totals_policy(&settings);
-        let started = std::time::Instant::now();
-        if services::totals::ensure_current(&mut conn, &totals_policy)
-            .map_err(|e| anyhow::anyhow!("rebuilding daily totals: {e}"))?
+        match services::totals::freshness(&mut conn, &totals_policy)
+            .map_err(|e| anyhow::anyhow!("reading the daily totals: {e}"))?
         {
-            tracing::info!(
-                elapsed_ms = started.elapsed().as_millis() as u64,
-                "daily totals rebuilt for the current diary policy"
-            );
+            services::totals::Freshness::Current => {}
+            // Nothing to serve reports from yet: build before listening.
+            services::totals::Freshness::Never => {
+                let started = std::time::Instant::now();
+                services::totals::rebuild_all(&mut conn, &totals_policy)
+                    .map_err(|e| anyhow::anyhow!("building daily totals: {e}"))?;
+                tracing::info!(
+                    elapsed_ms = started.elapsed().as_millis() as u64,
+                    "daily totals built"
+                );
+            }
+            // A diary setting changed: serve at once and rebuild behind (see
+            // services::totals::rebuild_in_chunks for what readers see meanwhile).
+            services::totals::Freshness::OtherPolicy => rebuild_behind = Some(totals_policy),
         }
+    }
+    if let Some(policy) = rebuild_behind {
+        spawn_totals_rebuild(pool.clone(), policy)?;
     }
     let mut state = AppState::new(pool, settings);
     state.statements = statements;
     Ok(state)
+}
+
+/// Rebuilds the daily totals for a changed diary policy on a thread of its own while the server
+/// serves.
+fn spawn_totals_rebuild(
+    pool: DbPool,
+    policy: services::totals::TotalsPolicy,
+) -> anyhow::Result<()> {
+    std::thread::Builder::new()
+        .name("totals-rebuild".into())
+        .spawn(move || {
+            let started = std::time::Instant::now();
+            tracing::info!("diary settings changed: rebuilding the daily totals while serving");
+            let result = pool
+                .get()
+                .map_err(|e| anyhow::anyhow!("{e}"))
+                .and_then(|mut conn| {
+                    services::totals::rebuild_in_chunks(&mut conn, &policy)
+                        .map_err(|e| anyhow::anyhow!("{e}"))
+                });
+            match result {
+                Ok(rows) => tracing::info!(
+                    rows,
+                    elapsed_ms = started.elapsed().as_millis() as u64,
+                    "daily totals rebuilt for the current diary policy"
+                ),
+                Err(e) => tracing::error!(
+                    error = %e,
+                    "rebuilding the daily totals failed; `worklog-kpi rebuild-totals` or a restart retries"
+                ),
+            }
+        })?;
+    Ok(())
 }
 
 /// Builds the actix application with every route; the OpenAPI document is collected from the

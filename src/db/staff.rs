@@ -251,6 +251,17 @@ pub fn lock_person(conn: &mut DbConnection, id: i64) -> QueryResult<()> {
     Ok(())
 }
 
+/// [`lock_person`] for several people at once (a chunk of a background rebuild).
+pub fn lock_people(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<()> {
+    if crate::db::is_sqlite(conn) || ids.is_empty() {
+        return Ok(());
+    }
+    diesel::update(staff::table.filter(staff::id.eq_any(ids.to_vec())))
+        .set(staff::version.eq(staff::version))
+        .execute(conn)?;
+    Ok(())
+}
+
 /// Names of several people (one query).
 pub fn names_of(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<Vec<(i64, String)>> {
     staff::table

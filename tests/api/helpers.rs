@@ -14,6 +14,8 @@ pub const PASSWORD: &str = "Mat-khau-123";
 pub struct TestApp {
     pub address: String,
     pub client: Client,
+    /// The database the server uses (to start a second process on it).
+    pub database_url: String,
     /// Direct access to the database, for arranging what the API cannot do yet.
     pub pool: worklog_kpi::db::DbPool,
     /// Statements run by the server's connections (and by `pool`'s: they are the same pool).
@@ -76,6 +78,7 @@ pub async fn spawn_with(
     migrate: bool,
 ) -> TestApp {
     let totals_policy = worklog_kpi::totals_policy(&settings);
+    let database_url = settings.database.url.clone();
     let state = if migrate {
         let state = worklog_kpi::prepare_state(settings).expect("prepare state");
         {
@@ -108,6 +111,7 @@ pub async fn spawn_with(
     TestApp {
         address: format!("http://127.0.0.1:{port}"),
         client: Client::builder().build().expect("client"),
+        database_url,
         pool,
         statements,
         totals_policy,
