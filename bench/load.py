@@ -5,6 +5,11 @@ import argparse
 import datetime
 import http.client
 import json
+import os
+import re
+import shutil
+import subprocess
+import tempfile
 import threading
 import time
 
@@ -138,6 +143,53 @@ def get_all(port, path, token, max_pages):
     return items, cursor is None
 
 
+WRK_POST_ENTRIES = r"""
+-- POST /api/v1/entries from many people (tokens cycled), a distinct client_ref per request.
+local tokens = {%(tokens)s}
+local counter = 0
+function setup(thread)
+  thread:set("id", __wrk_threads or 0)
+  __wrk_threads = (__wrk_threads or 0) + 1
+end
+request = function()
+  counter = counter + 1
+  local tok = tokens[(counter * 7 + (id or 0)) %% #tokens + 1]
+  local body = string.format('{"work_date":"%(day)s","product_id":%(product)d,"quantity":1,' ..
+    '"minutes":1,"note":"bench","client_ref":"wrk-%(run)d-%%d-%%d"}', id or 0, counter)
+  return wrk.format("POST", "/api/v1/entries",
+    {["Content-Type"] = "application/json", ["Authorization"] = "Bearer " .. tok}, body)
+end
+"""
+
+WRK_DONE = r"""
+done = function(summary, latency, requests)
+  io.write(string.format("wrk_result requests=%d seconds=%.3f non2xx=%d socket_errors=%d " ..
+    "p50_ms=%.3f p99_ms=%.3f max_ms=%.3f\n", summary.requests, summary.duration / 1e6,
+    summary.errors.status, summary.errors.connect + summary.errors.read + summary.errors.write +
+    summary.errors.timeout, latency:percentile(50) / 1000, latency:percentile(99) / 1000,
+    latency.max / 1000))
+end
+"""
+
+
+def run_wrk(wrk, port, path, connections, seconds, script):
+    """Runs wrk (2 threads) with a Lua script; returns the fields of its `wrk_result` line."""
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as f:
+        f.write(script + WRK_DONE)
+        name = f.name
+    try:
+        out = subprocess.run(
+            [wrk, "-t2", f"-c{connections}", f"-d{max(1, int(seconds))}s", "--timeout", "10s",
+             "-s", name, f"http://127.0.0.1:{port}{path}"],
+            capture_output=True, text=True, timeout=seconds + 60).stdout
+    finally:
+        os.unlink(name)
+    m = re.search(r"^wrk_result (.*)$", out, re.M)
+    if not m:
+        raise SystemExit(f"wrk printed no result:\n{out}")
+    return {k: float(v) for k, v in (kv.split("=") for kv in m.group(1).split())}
+
+
 def pct(sorted_lat, p):
     if not sorted_lat:
         return float("nan")
@@ -157,6 +209,8 @@ def main():
     ap.add_argument("--utc-offset-minutes", type=int, default=420)
     ap.add_argument("--grading-threads", type=int, default=1,
                     help="client threads opening the province's grading rounds (default 1)")
+    ap.add_argument("--wrk-connections", type=int, default=16,
+                    help="connections of the wrk phase of POST /entries (0: skip; needs wrk)")
     ap.add_argument("--insert-ceiling-file", default="",
                     help="output of `examples/insert_ceiling` runs (run.sh writes it)")
     a = ap.parse_args()
@@ -219,6 +273,31 @@ def main():
         row(f"  ratio to raw insert ceiling ({conns} conn)", f"{write_rps / rps:.3f}",
             f"POST /entries = {write_rps / rps:.2f} x raw insert ceiling")
     row("  p50 / p99 ms", f"{pct(lat, 50):.2f} / {pct(lat, 99):.2f}")
+
+    wrk = shutil.which("wrk")
+    if a.wrk_connections > 0 and wrk:
+        c = a.wrk_connections
+        print(f"== (b) write path with wrk: {c} connections, 2 client threads, {a.seconds:.0f}s")
+        # What client and server do together on the cheapest route: the client's own ceiling is
+        # at least this.
+        h = run_wrk(wrk, port, "/health", c, a.seconds, "")
+        health_wrk = h["requests"] / h["seconds"]
+        row(f"wrk GET /health req/s ({c} conn)", f"{health_wrk:.0f}",
+            f"p50 / p99 {h['p50_ms']:.2f} / {h['p99_ms']:.2f} ms (client ceiling >= this)")
+        many = [f"nv{3 + i * max(1, a.staff // 65):05d}" for i in range(64)]
+        wtokens = [login(port, u, a.password) for u in many]
+        script = WRK_POST_ENTRIES % {
+            "tokens": ",".join(f'"{t}"' for t in wtokens), "day": today,
+            "product": product_id, "run": run_id}
+        w = run_wrk(wrk, port, "/api/v1/entries", c, a.seconds, script)
+        created = (w["requests"] - w["non2xx"]) / w["seconds"]
+        row(f"wrk POST /entries created/s ({c} conn)", f"{created:.0f}",
+            f"{w['requests']:.0f} req in {w['seconds']:.1f}s, non-2xx {w['non2xx']:.0f}, "
+            f"socket errors {w['socket_errors']:.0f}, 64 people")
+        row("  p50 / p99 / max ms", f"{w['p50_ms']:.2f} / {w['p99_ms']:.2f} / {w['max_ms']:.0f}")
+        row("  ratio to wrk GET /health", f"{created / health_wrk:.3f}")
+        for conns, (rps, _) in sorted(ceilings.items()):
+            row(f"  ratio to raw insert ceiling ({conns} conn)", f"{created / rps:.3f}")
 
     print("== (c) read paths (1 client, sequential)")
     reads = [

@@ -12,6 +12,10 @@
 # PHASE_SECONDS x 6 s), INSERT_ROWS=5000 INSERT_SECONDS=$PHASE_SECONDS (raw insert ceiling, run by
 # examples/insert_ceiling on a side database of the same kind, with 1 and THREADS connections;
 # INSERT_CEILING=0 skips it and the build of the example). CARGO_TARGET_DIR is respected.
+# WRK_CONNECTIONS=16: POST /entries (and GET /health, the client's ceiling) measured with wrk
+# and a Lua script at that many connections when `wrk` is installed (0 skips it).
+# BIN_DIR=dir: use dir/worklog-kpi and dir/insert_ceiling instead of building (e.g. the binaries
+# of an earlier commit, for a before/after comparison on the same machine).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -28,6 +32,8 @@ GRADING_THREADS="${GRADING_THREADS:-1}"
 INSERT_CEILING="${INSERT_CEILING:-1}"
 INSERT_ROWS="${INSERT_ROWS:-5000}"
 INSERT_SECONDS="${INSERT_SECONDS:-$PHASE_SECONDS}"
+WRK_CONNECTIONS="${WRK_CONNECTIONS:-16}"
+BIN_DIR="${BIN_DIR:-}"
 
 WORK="$(mktemp -d -t worklog-bench.XXXXXX)"
 SERVER_PID=""
@@ -48,15 +54,21 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
-echo "== build (release)"
-BUILD_TARGETS=(--bin worklog-kpi)
-[[ "$INSERT_CEILING" == 1 ]] && BUILD_TARGETS+=(--example insert_ceiling)
-(cd "$ROOT" && cargo build --release --quiet "${BUILD_TARGETS[@]}")
-# Wherever cargo put it (CARGO_TARGET_DIR, build.target-dir, or ./target).
-TARGET_DIR="$(cd "$ROOT" && cargo metadata --format-version 1 --no-deps \
-  | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')"
-BIN="$TARGET_DIR/release/worklog-kpi"
-CEILING_BIN="$TARGET_DIR/release/examples/insert_ceiling"
+if [[ -n "$BIN_DIR" ]]; then
+  echo "== binaries from $BIN_DIR"
+  BIN="$BIN_DIR/worklog-kpi"
+  CEILING_BIN="$BIN_DIR/insert_ceiling"
+else
+  echo "== build (release)"
+  BUILD_TARGETS=(--bin worklog-kpi)
+  [[ "$INSERT_CEILING" == 1 ]] && BUILD_TARGETS+=(--example insert_ceiling)
+  (cd "$ROOT" && cargo build --release --quiet "${BUILD_TARGETS[@]}")
+  # Wherever cargo put it (CARGO_TARGET_DIR, build.target-dir, or ./target).
+  TARGET_DIR="$(cd "$ROOT" && cargo metadata --format-version 1 --no-deps \
+    | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')"
+  BIN="$TARGET_DIR/release/worklog-kpi"
+  CEILING_BIN="$TARGET_DIR/release/examples/insert_ceiling"
+fi
 
 case "$DATABASE" in
   sqlite) DB_URL="sqlite://$WORK/bench.db" ;;
@@ -70,6 +82,7 @@ PORT="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); p
 export APP_CONFIG_DIR="$ROOT/config" APP__DATABASE__URL="$DB_URL" \
   APP__SERVER__HOST=127.0.0.1 APP__SERVER__PORT="$PORT" RUST_LOG="${RUST_LOG:-warn}"
 
+echo "== load before the run: $(uptime)"
 echo "== machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo); database: $DATABASE"
 echo "== seed-demo --staff $STAFF --units $UNITS --months $MONTHS --entries-per-day $ENTRIES_PER_DAY --seed $SEED"
 "$BIN" seed-demo --staff "$STAFF" --units "$UNITS" --months "$MONTHS" \
@@ -117,4 +130,5 @@ sleep 1
 python3 "$ROOT/bench/load.py" --port "$PORT" --pid "$SERVER_PID" --staff "$STAFF" \
   --largest-unit "$LARGEST_UNIT" --largest-head "$LARGEST_HEAD" \
   --threads "$THREADS" --seconds "$PHASE_SECONDS" --grading-threads "$GRADING_THREADS" \
+  --wrk-connections "$WRK_CONNECTIONS" \
   --insert-ceiling-file "$WORK/ceiling.txt"

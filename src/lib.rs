@@ -45,6 +45,8 @@ pub struct AppState {
     db_deadline: Option<Duration>,
     /// When the storage last failed (disk full, I/O error, read-only, corrupt), for `/ready`.
     storage_failed_at: Mutex<Option<Instant>>,
+    /// Statements run by the pool's connections (see `db::stats`).
+    pub statements: Arc<db::stats::StatementCounter>,
 }
 
 impl AppState {
@@ -62,6 +64,7 @@ impl AppState {
             rate_limiter: net::RateLimiter::new(&settings.server.rate_limit),
             db_deadline,
             storage_failed_at: Mutex::new(None),
+            statements: Arc::default(),
             settings: Arc::new(settings),
         }
     }
@@ -126,7 +129,9 @@ pub fn totals_policy(settings: &Settings) -> services::totals::TotalsPolicy {
 
 /// Connects, migrates and bootstraps: what `serve` and the tests do before listening.
 pub fn prepare_state(settings: Settings) -> anyhow::Result<AppState> {
-    let pool = db::build_pool_with(&settings.database.url, &db::PoolOptions::serving(&settings))?;
+    let (pool, statements) =
+        db::build_counted_pool(&settings.database.url, &db::PoolOptions::serving(&settings))?;
+    let mut rebuild_behind = None;
     {
         // Migrations and a totals rebuild may run long: not under the serving statement timeout.
         let setup = db::build_pool(
@@ -155,17 +160,64 @@ pub fn prepare_state(settings: Settings) -> anyhow::Result<AppState> {
             tracing::info!(policies, "grading policy presets seeded");
         }
         let totals_policy = totals_policy(&settings);
-        let started = std::time::Instant::now();
-        if services::totals::ensure_current(&mut conn, &totals_policy)
-            .map_err(|e| anyhow::anyhow!("rebuilding daily totals: {e}"))?
+        match services::totals::freshness(&mut conn, &totals_policy)
+            .map_err(|e| anyhow::anyhow!("reading the daily totals: {e}"))?
         {
-            tracing::info!(
-                elapsed_ms = started.elapsed().as_millis() as u64,
-                "daily totals rebuilt for the current diary policy"
-            );
+            services::totals::Freshness::Current => {}
+            // Nothing to serve reports from yet: build before listening.
+            services::totals::Freshness::Never => {
+                let started = std::time::Instant::now();
+                services::totals::rebuild_all(&mut conn, &totals_policy)
+                    .map_err(|e| anyhow::anyhow!("building daily totals: {e}"))?;
+                tracing::info!(
+                    elapsed_ms = started.elapsed().as_millis() as u64,
+                    "daily totals built"
+                );
+            }
+            // A diary setting changed: serve at once and rebuild behind (see
+            // services::totals::rebuild_in_chunks for what readers see meanwhile).
+            services::totals::Freshness::OtherPolicy => rebuild_behind = Some(totals_policy),
         }
     }
-    Ok(AppState::new(pool, settings))
+    if let Some(policy) = rebuild_behind {
+        spawn_totals_rebuild(pool.clone(), policy)?;
+    }
+    let mut state = AppState::new(pool, settings);
+    state.statements = statements;
+    Ok(state)
+}
+
+/// Rebuilds the daily totals for a changed diary policy on a thread of its own while the server
+/// serves.
+fn spawn_totals_rebuild(
+    pool: DbPool,
+    policy: services::totals::TotalsPolicy,
+) -> anyhow::Result<()> {
+    std::thread::Builder::new()
+        .name("totals-rebuild".into())
+        .spawn(move || {
+            let started = std::time::Instant::now();
+            tracing::info!("diary settings changed: rebuilding the daily totals while serving");
+            let result = pool
+                .get()
+                .map_err(|e| anyhow::anyhow!("{e}"))
+                .and_then(|mut conn| {
+                    services::totals::rebuild_in_chunks(&mut conn, &policy)
+                        .map_err(|e| anyhow::anyhow!("{e}"))
+                });
+            match result {
+                Ok(rows) => tracing::info!(
+                    rows,
+                    elapsed_ms = started.elapsed().as_millis() as u64,
+                    "daily totals rebuilt for the current diary policy"
+                ),
+                Err(e) => tracing::error!(
+                    error = %e,
+                    "rebuilding the daily totals failed; `worklog-kpi rebuild-totals` or a restart retries"
+                ),
+            }
+        })?;
+    Ok(())
 }
 
 /// Builds the actix application with every route; the OpenAPI document is collected from the

@@ -63,6 +63,17 @@ pub fn insert(conn: &mut DbConnection, new: &NewEntry) -> QueryResult<i64> {
         .get_result(conn)
 }
 
+/// Inserts a line and returns it as stored (one statement: no re-read).
+pub fn insert_returning(conn: &mut DbConnection, new: &NewEntry) -> QueryResult<Entry> {
+    // RETURNING a Selectable goes through each backend (diesel's MultiConnection does not
+    // forward it).
+    let query = diesel::insert_into(entries::table).values(new);
+    match conn {
+        DbConnection::Sqlite(c) => query.returning(Entry::as_returning()).get_result(c),
+        DbConnection::Pg(c) => query.returning(Entry::as_returning()).get_result(c),
+    }
+}
+
 /// A live (not deleted) entry.
 pub fn find(conn: &mut DbConnection, id: i64) -> QueryResult<Option<Entry>> {
     entries::table
@@ -278,16 +289,17 @@ pub struct EntryChanges {
     pub task_id: Option<Option<i64>>,
 }
 
-/// Applies changes if the entry is still at `expected_version`; false when someone else changed
-/// it first (the caller answers 409/412 and nothing is written).
+/// Applies changes if the entry is still at `expected_version` and returns the row as it is now,
+/// in one statement; None when someone else changed it first (the caller answers 409/412 and
+/// nothing is written).
 pub fn update_versioned(
     conn: &mut DbConnection,
     id: i64,
     expected_version: i64,
     changes: &EntryChanges,
     now: NaiveDateTime,
-) -> QueryResult<bool> {
-    let n = diesel::update(
+) -> QueryResult<Option<Entry>> {
+    let query = diesel::update(
         entries::table
             .filter(entries::id.eq(id))
             .filter(entries::version.eq(expected_version)),
@@ -296,9 +308,12 @@ pub fn update_versioned(
         changes,
         entries::version.eq(expected_version + 1),
         entries::updated_at.eq(now),
-    ))
-    .execute(conn)?;
-    Ok(n == 1)
+    ));
+    match conn {
+        DbConnection::Sqlite(c) => query.returning(Entry::as_returning()).get_result(c),
+        DbConnection::Pg(c) => query.returning(Entry::as_returning()).get_result(c),
+    }
+    .optional()
 }
 
 // ---------------------------------------------------------------------------------------------

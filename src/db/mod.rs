@@ -13,11 +13,14 @@ pub mod locks;
 pub mod products;
 pub mod schema;
 pub mod staff;
+pub mod stats;
 pub mod tasks;
 pub mod tokens;
 pub mod totals;
 pub mod units;
 
+use std::cell::Cell;
+use std::sync::{Arc, Condvar, Mutex};
 use std::time::Duration;
 
 use diesel::connection::SimpleConnection;
@@ -38,23 +41,120 @@ pub type PooledConn = PooledConnection<ConnectionManager<DbConnection>>;
 const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
 const PG_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
 
-/// A transaction that writes. On SQLite it takes the database write lock before its first read:
-/// a deferred transaction that reads and then writes fails at once with "database is locked"
-/// when another connection committed in between (busy_timeout cannot help, its snapshot is
-/// stale); taking the lock first makes it wait its turn instead. PostgreSQL needs nothing.
+/// A transaction that writes. On SQLite:
+///
+/// - Writers of this process queue on a process-wide, first-come-first-served gate before they
+///   begin: SQLite has one writer at a time, and a writer that finds the database locked sleeps
+///   in its busy handler with growing back-offs (up to 100 ms each), which made the p99 of the
+///   write path. Queued on the gate, each writer starts the moment the previous one commits.
+///   The gate is taken before the transaction begins, so a writer never holds SQLite's lock
+///   while it waits for the gate. A write transaction nested in another is a savepoint and
+///   passes through (the gate is re-entrant on one thread too). One gate for every SQLite database of the process: a server
+///   serves one database; the tests, which open many, only serialise their short writes.
+/// - The transaction begins `IMMEDIATE`, taking the database write lock before its first read:
+///   a deferred transaction that reads and then writes fails at once with "database is locked"
+///   when another connection committed in between (busy_timeout cannot help, its snapshot is
+///   stale); taking the lock first makes it wait its turn instead. Other processes writing to
+///   the same file still meet `busy_timeout`, which stays as the fallback.
+///
+/// PostgreSQL needs neither: its writers lock rows, not the database.
 pub fn write_transaction<T, E, F>(conn: &mut DbConnection, f: F) -> Result<T, E>
 where
     F: FnOnce(&mut DbConnection) -> Result<T, E>,
     E: From<diesel::result::Error>,
 {
-    use diesel::{Connection, RunQueryDsl};
-    conn.transaction(|conn| {
-        if let DbConnection::Sqlite(c) = conn {
-            // Matches no row, but an UPDATE opens the write transaction when it starts.
-            diesel::sql_query("UPDATE seeds SET name = name WHERE 1 = 0").execute(c)?;
+    use diesel::connection::{AnsiTransactionManager, TransactionManager};
+    use diesel::Connection;
+    let outermost = match conn {
+        DbConnection::Sqlite(c) => AnsiTransactionManager::transaction_manager_status_mut(c)
+            .transaction_depth()?
+            .is_none(),
+        DbConnection::Pg(_) => false,
+    };
+    if !outermost {
+        // PostgreSQL, or nested in a transaction that already holds the lock: a plain
+        // transaction (a savepoint when nested).
+        return conn.transaction(f);
+    }
+    let _turn = SQLITE_WRITE_GATE.enter();
+    if let DbConnection::Sqlite(c) = conn {
+        // IMMEDIATE takes the write lock at BEGIN, before the first read.
+        AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?;
+    }
+    // From here on the same commit/rollback as `Connection::transaction`.
+    match f(conn) {
+        Ok(value) => {
+            DbConnection::commit_transaction(conn)?;
+            Ok(value)
         }
-        f(conn)
-    })
+        Err(user_error) => match DbConnection::rollback_transaction(conn) {
+            Ok(()) | Err(diesel::result::Error::BrokenTransactionManager) => Err(user_error),
+            Err(rollback_error) => Err(rollback_error.into()),
+        },
+    }
+}
+
+/// True on SQLite, where a write transaction holds the database's only write lock from its
+/// first statement (see [`write_transaction`]): row locks and re-reads under them add nothing.
+pub fn is_sqlite(conn: &DbConnection) -> bool {
+    matches!(conn, DbConnection::Sqlite(_))
+}
+
+/// A first-come-first-served lock (a ticket lock): the writer that has waited longest goes
+/// next, so no writer starves behind newcomers (the p99 is the point).
+struct WriteGate {
+    /// (next ticket to hand out, ticket being served)
+    tickets: Mutex<(u64, u64)>,
+    turn: Condvar,
+}
+
+static SQLITE_WRITE_GATE: WriteGate = WriteGate {
+    tickets: Mutex::new((0, 0)),
+    turn: Condvar::new(),
+};
+
+thread_local! {
+    /// How deep this thread is inside the gate (re-entrance).
+    static GATE_DEPTH: Cell<u32> = const { Cell::new(0) };
+}
+
+/// This thread's turn at the gate; the next writer goes when it is dropped.
+struct GateTurn {
+    gate: &'static WriteGate,
+}
+
+impl WriteGate {
+    fn enter(&'static self) -> GateTurn {
+        if GATE_DEPTH.with(|d| d.get()) > 0 {
+            GATE_DEPTH.with(|d| d.set(d.get() + 1));
+            return GateTurn { gate: self };
+        }
+        let mut t = self.tickets.lock().unwrap_or_else(|p| p.into_inner());
+        let mine = t.0;
+        t.0 += 1;
+        while t.1 != mine {
+            t = self.turn.wait(t).unwrap_or_else(|p| p.into_inner());
+        }
+        drop(t);
+        GATE_DEPTH.with(|d| d.set(1));
+        GateTurn { gate: self }
+    }
+}
+
+impl Drop for GateTurn {
+    fn drop(&mut self) {
+        let depth = GATE_DEPTH.with(|d| {
+            let v = d.get().saturating_sub(1);
+            d.set(v);
+            v
+        });
+        if depth == 0 {
+            let mut t = self.gate.tickets.lock().unwrap_or_else(|p| p.into_inner());
+            t.1 += 1;
+            drop(t);
+            self.gate.turn.notify_all();
+        }
+    }
 }
 
 /// Which engine a URL points at.
@@ -75,14 +175,18 @@ impl Backend {
 }
 
 /// Sets the per-connection SQLite pragmas the architecture requires (WAL, foreign keys, busy
-/// timeout, synchronous=NORMAL), and PostgreSQL's `statement_timeout` when one is configured.
-#[derive(Debug, Clone, Copy)]
+/// timeout, synchronous=NORMAL), PostgreSQL's `statement_timeout` when one is configured, and
+/// the pool's statement counter on every connection.
+#[derive(Debug, Clone)]
 struct ConnectionSetup {
     statement_timeout: Option<Duration>,
+    statements: Arc<stats::StatementCounter>,
 }
 
 impl CustomizeConnection<DbConnection, diesel::r2d2::Error> for ConnectionSetup {
     fn on_acquire(&self, conn: &mut DbConnection) -> Result<(), diesel::r2d2::Error> {
+        use diesel::Connection;
+        conn.set_instrumentation(stats::Counting(Arc::clone(&self.statements)));
         match conn {
             DbConnection::Sqlite(c) => c
                 .batch_execute(
@@ -185,19 +289,35 @@ pub fn build_pool(url: &str, max_size: u32, connect_timeout: Duration) -> anyhow
 
 /// `build_pool` with every option (the server's pool: `PoolOptions::serving`).
 pub fn build_pool_with(url: &str, options: &PoolOptions) -> anyhow::Result<DbPool> {
+    Ok(build_counted_pool(url, options)?.0)
+}
+
+/// [`build_pool_with`], with the counter of the statements its connections run.
+pub fn build_counted_pool(
+    url: &str,
+    options: &PoolOptions,
+) -> anyhow::Result<(DbPool, Arc<stats::StatementCounter>)> {
     let mut url = prepare_url(url)?;
-    if Backend::of_url(&url) == Backend::Postgres {
+    let postgres = Backend::of_url(&url) == Backend::Postgres;
+    if postgres {
         url = pg_url_with_timeouts(&url, options.connect_timeout);
     }
+    // A PostgreSQL connection can die with the server or the network: test it when it is
+    // handed out. An SQLite connection is a file handle; the test would be a statement of every
+    // request for nothing (a connection whose transaction broke is dropped on return anyway).
     let manager = ConnectionManager::<DbConnection>::new(url);
-    Ok(Pool::builder()
+    let statements = Arc::new(stats::StatementCounter::default());
+    let pool = Pool::builder()
         .max_size(options.max_size)
         .min_idle(Some(0))
+        .test_on_check_out(postgres)
         .connection_timeout(options.connect_timeout)
         .connection_customizer(Box::new(ConnectionSetup {
             statement_timeout: options.statement_timeout,
+            statements: Arc::clone(&statements),
         }))
-        .build_unchecked(manager))
+        .build_unchecked(manager);
+    Ok((pool, statements))
 }
 
 /// Applies every pending migration of the connection's backend.
@@ -238,6 +358,47 @@ pub fn now_utc() -> chrono::NaiveDateTime {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    #[test]
+    fn the_write_gate_lets_one_writer_in_at_a_time_in_arrival_order_and_is_reentrant() {
+        static GATE: WriteGate = WriteGate {
+            tickets: Mutex::new((0, 0)),
+            turn: Condvar::new(),
+        };
+        let inside = Arc::new(AtomicUsize::new(0));
+        let order = Arc::new(Mutex::new(Vec::new()));
+        // Hold the gate while eight writers queue, one after the other.
+        let first = GATE.enter();
+        let mut handles = Vec::new();
+        for i in 0..8 {
+            let (inside, order) = (Arc::clone(&inside), Arc::clone(&order));
+            handles.push(std::thread::spawn(move || {
+                let _turn = GATE.enter();
+                assert_eq!(
+                    inside.fetch_add(1, Ordering::SeqCst),
+                    0,
+                    "two writers inside"
+                );
+                {
+                    // Nested: passes through on the same thread.
+                    let _again = GATE.enter();
+                }
+                order.lock().expect("order").push(i);
+                std::thread::sleep(Duration::from_millis(2));
+                inside.fetch_sub(1, Ordering::SeqCst);
+            }));
+            // Wait until writer i holds its ticket before starting the next one.
+            while GATE.tickets.lock().expect("tickets").0 < i + 2 {
+                std::thread::yield_now();
+            }
+        }
+        drop(first);
+        for h in handles {
+            h.join().expect("writer");
+        }
+        assert_eq!(*order.lock().expect("order"), (0..8).collect::<Vec<_>>());
+    }
 
     #[test]
     fn postgres_urls_get_timeouts_unless_they_set_them() {

@@ -283,10 +283,26 @@ pub fn supervisor_of(conn: &mut DbConnection, id: i64) -> QueryResult<Option<i64
 
 /// Takes the write lock on a person's row first thing in a transaction: concurrent writes for the
 /// same person (two devices logging the same day) are serialised, so day totals cannot race past
-/// the 24-hour cap. On SQLite it also takes the database write lock up front, which avoids
-/// "database is locked" failures of read-then-write transactions.
+/// the 24-hour cap. Call it inside `db::write_transaction`: on SQLite that transaction holds the
+/// database's only write lock from its BEGIN, which serialises every writer already, so there is
+/// nothing more to lock (and no statement to run).
 pub fn lock_person(conn: &mut DbConnection, id: i64) -> QueryResult<()> {
+    if crate::db::is_sqlite(conn) {
+        // The write transaction already holds SQLite's only write lock (db::write_transaction).
+        return Ok(());
+    }
     diesel::update(staff::table.find(id))
+        .set(staff::version.eq(staff::version))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// [`lock_person`] for several people at once (a chunk of a background rebuild).
+pub fn lock_people(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<()> {
+    if crate::db::is_sqlite(conn) || ids.is_empty() {
+        return Ok(());
+    }
+    diesel::update(staff::table.filter(staff::id.eq_any(ids.to_vec())))
         .set(staff::version.eq(staff::version))
         .execute(conn)?;
     Ok(())

@@ -44,6 +44,19 @@ pub struct LineRow {
     pub standard_minutes: i32,
 }
 
+/// Filters a boxed query on `column IN (ids)`, or `column = id` for one person (what every
+/// diary write asks), which diesel keeps prepared in the connection's cache, unlike an `IN` list.
+macro_rules! staff_in {
+    ($query:expr, $column:expr, $ids:expr) => {{
+        let ids: &[i64] = $ids;
+        let query = $query;
+        match ids {
+            [one] => query.filter($column.eq(*one)),
+            many => query.filter($column.eq_any(many.to_vec())),
+        }
+    }};
+}
+
 /// Live lines of some people between two dates, ordered by person, day and id.
 pub fn live_lines(
     conn: &mut DbConnection,
@@ -53,25 +66,27 @@ pub fn live_lines(
 ) -> QueryResult<Vec<LineRow>> {
     let mut out = Vec::new();
     for chunk in staff_ids.chunks(900) {
-        let mut rows: Vec<LineRow> = entries::table
-            .inner_join(products::table)
-            .filter(entries::staff_id.eq_any(chunk.to_vec()))
-            .filter(entries::work_date.between(from, to))
-            .filter(entries::deleted_at.is_null())
-            .order((entries::staff_id, entries::work_date, entries::id))
-            .select((
-                entries::staff_id,
-                entries::work_date,
-                entries::unit_id,
-                entries::product_id,
-                entries::quantity,
-                entries::minutes,
-                entries::note,
-                entries::state,
-                entries::created_at,
-                products::standard_minutes,
-            ))
-            .load(conn)?;
+        let mut rows: Vec<LineRow> = staff_in!(
+            entries::table.inner_join(products::table).into_boxed(),
+            entries::staff_id,
+            chunk
+        )
+        .filter(entries::work_date.between(from, to))
+        .filter(entries::deleted_at.is_null())
+        .order((entries::staff_id, entries::work_date, entries::id))
+        .select((
+            entries::staff_id,
+            entries::work_date,
+            entries::unit_id,
+            entries::product_id,
+            entries::quantity,
+            entries::minutes,
+            entries::note,
+            entries::state,
+            entries::created_at,
+            products::standard_minutes,
+        ))
+        .load(conn)?;
         out.append(&mut rows);
     }
     Ok(out)
@@ -114,12 +129,19 @@ const BATCH_ROWS: usize = 1000;
 
 /// Inserts rows into a table, one multi-row statement per [`BATCH_ROWS`] (per backend: diesel's
 /// MultiConnection has no multi-row insert for SQLite).
+/// (On SQLite diesel inserts a batch row by row inside a savepoint, since rows may hold NULLs
+/// for DEFAULT; a single row, the case of every diary write, goes alone: one statement.)
 macro_rules! insert_batches {
     ($conn:expr, $table:expr, $rows:expr) => {
         for chunk in $rows.chunks(BATCH_ROWS) {
-            match &mut *$conn {
-                DbConnection::Sqlite(c) => diesel::insert_into($table).values(chunk).execute(c)?,
-                DbConnection::Pg(c) => diesel::insert_into($table).values(chunk).execute(c)?,
+            match (&mut *$conn, chunk) {
+                (DbConnection::Sqlite(c), [one]) => {
+                    diesel::insert_into($table).values(one).execute(c)?
+                }
+                (DbConnection::Sqlite(c), _) => {
+                    diesel::insert_into($table).values(chunk).execute(c)?
+                }
+                (DbConnection::Pg(c), _) => diesel::insert_into($table).values(chunk).execute(c)?,
             };
         }
     };
@@ -134,11 +156,12 @@ pub fn replace(
     rows: &[DayTotal],
 ) -> QueryResult<()> {
     for chunk in staff_ids.chunks(900) {
-        diesel::delete(
-            day_totals::table
-                .filter(day_totals::staff_id.eq_any(chunk.to_vec()))
-                .filter(day_totals::work_date.between(from, to)),
+        staff_in!(
+            diesel::delete(day_totals::table).into_boxed(),
+            day_totals::staff_id,
+            chunk
         )
+        .filter(day_totals::work_date.between(from, to))
         .execute(conn)?;
     }
     insert_batches!(conn, day_totals::table, rows);
@@ -208,6 +231,7 @@ pub fn approved_groups_by_day(
     );
     let mut out = Vec::new();
     for chunk in staff_ids.chunks(900) {
+        // (GROUP BY does not box in diesel: an IN list even for one person.)
         let rows: Vec<Row> = entries::table
             .inner_join(products::table)
             .filter(entries::staff_id.eq_any(chunk.to_vec()))
@@ -257,11 +281,12 @@ pub fn replace_months(
     rows: &[MonthCredit],
 ) -> QueryResult<()> {
     for chunk in staff_ids.chunks(900) {
-        diesel::delete(
-            month_credits::table
-                .filter(month_credits::staff_id.eq_any(chunk.to_vec()))
-                .filter(month_credits::month_start.between(first_month, last_month)),
+        staff_in!(
+            diesel::delete(month_credits::table).into_boxed(),
+            month_credits::staff_id,
+            chunk
         )
+        .filter(month_credits::month_start.between(first_month, last_month))
         .execute(conn)?;
     }
     insert_batches!(conn, month_credits::table, rows);
@@ -308,7 +333,7 @@ pub fn credits_by_person(
     use diesel::dsl::{min, sql};
     use diesel::sql_types::{BigInt, Nullable};
     let mut out = Vec::new();
-    for chunk in staff_ids.chunks(900) {
+    for chunk in staff_ids.chunks(people_per_query(conn)) {
         let mut rows: Vec<CreditRow> = month_credits::table
             .filter(month_credits::staff_id.eq_any(chunk.to_vec()))
             .filter(month_credits::month_start.between(first_month, last_month))
@@ -332,6 +357,19 @@ pub fn credits_by_person(
         out.append(&mut rows);
     }
     Ok(out)
+}
+
+/// How many people one read of the reports names: SQLite binds each id (`IN (?, …)`, kept
+/// under its historical 999-variable limit); PostgreSQL takes them in one query up to well under
+/// its 65,535 binds. At province scale that is one scan of `month_credits` instead of one per
+/// 900 people (the planner rightly reads a table sequentially when a query wants a tenth of it;
+/// it should then do so once).
+fn people_per_query(conn: &DbConnection) -> usize {
+    if super::is_sqlite(conn) {
+        900
+    } else {
+        30_000
+    }
 }
 
 /// Every stored row's person (people with totals but perhaps no live entries any more).
@@ -380,7 +418,7 @@ pub fn set_fingerprint(
 // Report aggregates over the maintained rows
 // ---------------------------------------------------------------------------------------------
 
-/// Logged and approved minutes of one person on one day (summed over units).
+/// Logged and approved minutes of one person on one day in one unit (see `minutes_by_day`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct DayMinutes {
     pub staff_id: i64,
@@ -390,7 +428,10 @@ pub struct DayMinutes {
     pub approved: i64,
 }
 
-/// Logged and approved minutes by person and day: one grouped query per 900 people.
+/// Logged and approved minutes by person and day, at the stored grain: a day a person logged in
+/// two units comes as two rows (callers add them up). No GROUP BY: the rows already are one per
+/// person, day and unit, and grouping millions of them at province scale made PostgreSQL's hash
+/// aggregate spill to disk with the default `work_mem`; streaming them costs nothing.
 pub fn minutes_by_day(
     conn: &mut DbConnection,
     staff_ids: &[i64],
@@ -398,26 +439,22 @@ pub fn minutes_by_day(
     to: NaiveDate,
 ) -> QueryResult<Vec<DayMinutes>> {
     let mut out = Vec::new();
-    for chunk in staff_ids.chunks(900) {
-        let rows: Vec<(i64, NaiveDate, Option<i64>, Option<i64>)> = day_totals::table
+    for chunk in staff_ids.chunks(people_per_query(conn)) {
+        let rows: Vec<(i64, NaiveDate, i32, i32)> = day_totals::table
             .filter(day_totals::staff_id.eq_any(chunk.to_vec()))
             .filter(day_totals::work_date.between(from, to))
-            .group_by((day_totals::staff_id, day_totals::work_date))
             .select((
                 day_totals::staff_id,
                 day_totals::work_date,
-                sum(day_totals::submitted_minutes),
-                sum(day_totals::approved_minutes),
+                day_totals::submitted_minutes,
+                day_totals::approved_minutes,
             ))
             .load(conn)?;
-        out.extend(rows.into_iter().map(|(s, d, sub, app)| {
-            let approved = app.unwrap_or(0);
-            DayMinutes {
-                staff_id: s,
-                work_date: d,
-                logged: sub.unwrap_or(0) + approved,
-                approved,
-            }
+        out.extend(rows.into_iter().map(|(s, d, sub, app)| DayMinutes {
+            staff_id: s,
+            work_date: d,
+            logged: i64::from(sub) + i64::from(app),
+            approved: i64::from(app),
         }));
     }
     Ok(out)
@@ -431,7 +468,7 @@ pub fn minutes_by_person(
     to: NaiveDate,
 ) -> QueryResult<Vec<(i64, i64, i64)>> {
     let mut out = Vec::new();
-    for chunk in staff_ids.chunks(900) {
+    for chunk in staff_ids.chunks(people_per_query(conn)) {
         let rows: Vec<(i64, Option<i64>, Option<i64>)> = day_totals::table
             .filter(day_totals::staff_id.eq_any(chunk.to_vec()))
             .filter(day_totals::work_date.between(from, to))

@@ -39,7 +39,9 @@ pub const DEFAULT_LEADER_UNIT_WEIGHT: f64 = 0.5;
 pub const UNIT_FACTOR_INCOMPLETE: f64 = 0.5;
 
 /// How approved diary entries are credited towards the expected minutes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize, utoipa::ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum CreditMode {
     /// Credit the minutes actually logged.
@@ -77,7 +79,9 @@ impl fmt::Display for CreditMode {
 }
 
 /// How quantity, quality and progress combine into the person's own task result (`own`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize, utoipa::ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Combine {
     /// own = min(1, Σ credited_i × qf_i × pf_i / expected): every product counts for its time,

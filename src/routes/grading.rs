@@ -966,7 +966,6 @@ pub async fn two_years_not_complete(
 mod tests {
     use super::*;
 
-
     #[test]
     fn every_reason_reads_back_into_the_flat_view_with_the_same_json() {
         let reasons = vec![
@@ -979,7 +978,10 @@ mod tests {
                 worked_days: 9,
                 required_days: 21,
             },
-            Reason::Quota { rank: 3, allowed: 2 },
+            Reason::Quota {
+                rank: 3,
+                allowed: 2,
+            },
             Reason::LeaderDowngrade {
                 cause: "member_not_complete".into(),
                 from: Grade::Good,

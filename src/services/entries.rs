@@ -150,7 +150,9 @@ fn check_line(
             }
         }
     }
-    let permitted = db::backdate::covers(conn, staff_id, Some(unit_id), work_date)?;
+    // The permission is looked up only for a date the window refuses.
+    let permitted = check_work_date(ctx.today, work_date, &ctx.policy, false).is_err()
+        && db::backdate::covers(conn, staff_id, Some(unit_id), work_date)?;
     if let Err(e) = check_work_date(ctx.today, work_date, &ctx.policy, permitted) {
         if let AppError::Validation(mut v) = diary_error(e) {
             issues.append(&mut v);
@@ -256,7 +258,7 @@ pub fn create(
             check_task(conn, viewer.staff_id, task)?;
         }
         let now = db::now_utc();
-        let id = db::entries::insert(
+        let entry = db::entries::insert_returning(
             conn,
             &NewEntry {
                 staff_id: viewer.staff_id,
@@ -284,6 +286,7 @@ pub fn create(
             draft.work_date,
             Touches::Day,
         )?;
+        let id = entry.id;
         if let Some(key) = &idempotency_key {
             db::idempotency::remember(conn, viewer.staff_id, "entries", key, id)?;
         }
@@ -298,7 +301,6 @@ pub fn create(
             None,
             None,
         )?;
-        let entry = db::entries::find(conn, id)?.ok_or(AppError::NotFound)?;
         Ok(Created {
             entry,
             replayed: false,
@@ -473,9 +475,9 @@ pub fn update(
             evidence: patch.evidence.clone(),
             ..Default::default()
         };
-        if !db::entries::update_versioned(conn, id, expected_version, &changes, db::now_utc())? {
-            return Err(stale());
-        }
+        let updated =
+            db::entries::update_versioned(conn, id, expected_version, &changes, db::now_utc())?
+                .ok_or_else(stale)?;
         let totals_policy = ctx.totals();
         // Only drafts and returned lines are edited: no approved work changes.
         totals::refresh_day(
@@ -508,7 +510,7 @@ pub fn update(
                 "minutes": patch.minutes, "note_changed": patch.note.is_some(),
             })),
         )?;
-        db::entries::find(conn, id)?.ok_or(AppError::NotFound)
+        Ok(updated)
     })
 }
 
@@ -534,7 +536,7 @@ pub fn delete(
             client_ref: Some(None),
             ..Default::default()
         };
-        if !db::entries::update_versioned(conn, id, entry.version, &changes, now)? {
+        if db::entries::update_versioned(conn, id, entry.version, &changes, now)?.is_none() {
             return Err(stale());
         }
         // Only drafts and returned lines are deleted: no approved work changes.
@@ -618,9 +620,8 @@ fn apply(
         }
         EntryAction::Edit | EntryAction::Delete => {}
     }
-    if !db::entries::update_versioned(conn, entry.id, entry.version, &changes, now)? {
-        return Err(stale());
-    }
+    let updated = db::entries::update_versioned(conn, entry.id, entry.version, &changes, now)?
+        .ok_or_else(stale)?;
     let touches = if from == EntryState::Approved || to == EntryState::Approved {
         Touches::DayAndMonth
     } else {
@@ -644,7 +645,7 @@ fn apply(
         ret.map(|r| r.reason.as_str()),
         ret.map(|r| serde_json::json!({"reason_kind": r.kind.as_str()})),
     )?;
-    db::entries::find(conn, entry.id)?.ok_or(AppError::NotFound)
+    Ok(updated)
 }
 
 /// One transition on one entry, in its own transaction (`If-Match` optional).
@@ -660,8 +661,13 @@ pub fn transition(
     db::write_transaction(conn, |conn| {
         let entry = load_visible(conn, viewer, id, ctx.today)?;
         db::staff::lock_person(conn, entry.staff_id)?;
-        // Re-read under the lock so that the version check sees the latest write.
-        let entry = db::entries::find(conn, entry.id)?.ok_or(AppError::NotFound)?;
+        // Re-read under the lock so that the version check sees the latest write. On SQLite
+        // the first read already happened under the database's write lock.
+        let entry = if db::is_sqlite(conn) {
+            entry
+        } else {
+            db::entries::find(conn, entry.id)?.ok_or(AppError::NotFound)?
+        };
         check_if_match(expected_version, &entry)?;
         apply(conn, viewer, &entry, action, ret.as_ref(), ctx)
     })
@@ -754,9 +760,8 @@ pub fn amend(
             decided_at: new_state.map(|_| Some(now)),
             ..Default::default()
         };
-        if !db::entries::update_versioned(conn, id, entry.version, &changes, now)? {
-            return Err(stale());
-        }
+        let updated = db::entries::update_versioned(conn, id, entry.version, &changes, now)?
+            .ok_or_else(stale)?;
         // Amendments touch approved lines (or make lines approved).
         let (day, touches) = (entry.work_date, Touches::DayAndMonth);
         totals::refresh_day(conn, &ctx.totals(), entry.staff_id, day, touches)?;
@@ -774,6 +779,6 @@ pub fn amend(
                 "after": {"product_id": patch.product_id, "quantity": patch.quantity, "minutes": patch.minutes, "note_changed": patch.note.is_some()},
             })),
         )?;
-        db::entries::find(conn, id)?.ok_or(AppError::NotFound)
+        Ok(updated)
     })
 }

@@ -314,6 +314,59 @@ pub fn rebuild_all(conn: &mut DbConnection, policy: &TotalsPolicy) -> AppResult<
     })
 }
 
+/// The stored totals against the configured policy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Freshness {
+    /// Built with this policy.
+    Current,
+    /// Never built (a database from before the maintained totals): reports would read nothing.
+    Never,
+    /// Built with another policy: only the anomaly counters differ (minutes by state, entries
+    /// and the month rows do not depend on the policy).
+    OtherPolicy,
+}
+
+pub fn freshness(conn: &mut DbConnection, policy: &TotalsPolicy) -> AppResult<Freshness> {
+    Ok(match db::totals::fingerprint(conn, DAY_TOTALS)? {
+        None => Freshness::Never,
+        Some(f) if f == policy.fingerprint() => Freshness::Current,
+        Some(_) => Freshness::OtherPolicy,
+    })
+}
+
+/// People per transaction of a background rebuild: a chunk holds SQLite's write lock for a few
+/// tens of milliseconds at province scale, so diary writes queue behind it only that long.
+const BACKGROUND_PEOPLE: usize = 16;
+
+/// Recomputes every daily row under `policy` while the server serves, a few people per
+/// transaction, then records the policy's fingerprint; returns the daily rows written.
+///
+/// What readers see meanwhile: each chunk commits whole, so a person's rows are all under the
+/// old policy or all under the new one. The minutes by state, the entry counts and the month
+/// rows (what KPI, weeks, under-logged and grading read) do not depend on the policy and are
+/// exact throughout; only the anomaly counters of people not yet reached follow the old
+/// thresholds until their chunk commits. Each chunk locks its people first (PostgreSQL; SQLite
+/// has its single write lock), like every diary write does, so a write between the chunk's read
+/// of the lines and its rewrite cannot be lost. Writes made during the rebuild refresh their day
+/// under the new policy themselves. If the process stops half-way, the fingerprint is still the
+/// old one and the next start begins again (every step is idempotent).
+pub fn rebuild_in_chunks(conn: &mut DbConnection, policy: &TotalsPolicy) -> AppResult<usize> {
+    let (people, range) = everything(conn)?;
+    let mut n = 0;
+    if let Some((from, to)) = range {
+        for chunk in people.chunks(BACKGROUND_PEOPLE) {
+            n += db::write_transaction(conn, |conn| {
+                db::staff::lock_people(conn, chunk)?;
+                refresh_days(conn, policy, chunk, from, to)
+            })?;
+        }
+    }
+    db::write_transaction(conn, |conn| {
+        db::totals::set_fingerprint(conn, DAY_TOTALS, &policy.fingerprint(), db::now_utc())
+    })?;
+    Ok(n)
+}
+
 /// Rebuilds the totals when they were built with another policy (or never); true if it did.
 pub fn ensure_current(conn: &mut DbConnection, policy: &TotalsPolicy) -> AppResult<bool> {
     if db::totals::fingerprint(conn, DAY_TOTALS)?.as_deref() == Some(policy.fingerprint().as_str())

@@ -14,8 +14,12 @@ pub const PASSWORD: &str = "Mat-khau-123";
 pub struct TestApp {
     pub address: String,
     pub client: Client,
+    /// The database the server uses (to start a second process on it).
+    pub database_url: String,
     /// Direct access to the database, for arranging what the API cannot do yet.
     pub pool: worklog_kpi::db::DbPool,
+    /// Statements run by the server's connections (and by `pool`'s: they are the same pool).
+    pub statements: std::sync::Arc<worklog_kpi::db::stats::StatementCounter>,
     /// What the server computes its maintained daily totals with.
     pub totals_policy: worklog_kpi::services::totals::TotalsPolicy,
     /// Keeps the SQLite directory alive for the test's duration.
@@ -87,6 +91,7 @@ pub async fn spawn_with(
     migrate: bool,
 ) -> TestApp {
     let totals_policy = worklog_kpi::totals_policy(&settings);
+    let database_url = settings.database.url.clone();
     let state = if migrate {
         let state = worklog_kpi::prepare_state(settings).expect("prepare state");
         {
@@ -111,6 +116,7 @@ pub async fn spawn_with(
         worklog_kpi::AppState::new(pool, settings)
     };
     let pool = state.pool.clone();
+    let statements = std::sync::Arc::clone(&state.statements);
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
     let port = listener.local_addr().expect("addr").port();
     let server = worklog_kpi::run(listener, state).expect("server");
@@ -118,7 +124,9 @@ pub async fn spawn_with(
     TestApp {
         address: format!("http://127.0.0.1:{port}"),
         client: Client::builder().build().expect("client"),
+        database_url,
         pool,
+        statements,
         totals_policy,
         _dir: dir,
     }

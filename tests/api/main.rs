@@ -25,6 +25,7 @@ mod kpi;
 mod organisation;
 mod products;
 mod reports;
+mod statements;
 mod tasks;
 mod totals;
 mod trust;

@@ -319,3 +319,103 @@ async fn a_corrupted_row_or_another_policy_is_detected_and_a_rebuild_mends_it() 
     .await
     .expect("join");
 }
+
+/// 700 declared minutes on a day of s1, 200 on a day of s2, and drafts: what the rebuild tests
+/// start from.
+async fn some_declared_days(app: &crate::helpers::TestApp, d: &crate::diary::Diary) {
+    for (token, minutes) in [(&d.s1, 300), (&d.s1, 400), (&d.s2, 200)] {
+        let e = log(app, token, crate::diary::line(d, today(), minutes)).await;
+        let id = e["id"].as_i64().expect("id");
+        let res = crate::diary::act(app, token, id, "submit").await;
+        assert_eq!(res.status(), StatusCode::OK);
+    }
+    log(
+        app,
+        &d.s2,
+        crate::diary::line(d, today() - Duration::days(1), 60),
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn a_changed_diary_setting_is_rebuilt_behind_a_server_that_starts_at_once() {
+    use worklog_kpi::services::totals::{self, Freshness};
+    let app = spawn_app().await;
+    let d = diary_setup(&app).await;
+    some_declared_days(&app, &d).await;
+    app.assert_no_totals_drift().await;
+
+    // The same database started again with a 720-minute threshold: s1's 700-minute day is no
+    // longer flagged once the totals follow the new setting.
+    let mut settings = worklog_kpi::config::Settings::for_database(&app.database_url);
+    settings.diary.anomaly_day_minutes = 720;
+    let relaxed = worklog_kpi::totals_policy(&settings);
+    assert_ne!(relaxed.fingerprint(), app.totals_policy.fingerprint());
+    let pool = app.pool.clone();
+    tokio::task::spawn_blocking(move || {
+        let mut conn = pool.get().expect("connection");
+        assert_eq!(
+            totals::freshness(&mut conn, &relaxed).expect("freshness"),
+            Freshness::OtherPolicy
+        );
+        assert!(!totals::drift(&mut conn, &relaxed)
+            .expect("drift")
+            .is_empty());
+        let state = worklog_kpi::prepare_state(settings).expect("prepare state");
+        // The rebuild runs on a thread of its own: wait for its fingerprint.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        while totals::freshness(&mut conn, &relaxed).expect("freshness") != Freshness::Current {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the rebuild never finished"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        assert!(totals::drift(&mut conn, &relaxed)
+            .expect("drift")
+            .is_empty());
+        drop(state);
+    })
+    .await
+    .expect("join");
+}
+
+#[tokio::test]
+async fn a_rebuild_behind_concurrent_diary_writes_loses_none_of_them() {
+    use worklog_kpi::services::totals;
+    let app = spawn_app().await;
+    let d = diary_setup(&app).await;
+    some_declared_days(&app, &d).await;
+    // Rebuild (same policy) over and over while s1 and s2 log, submit and approve lines: every
+    // chunk locks its people like the writes do, so no write's day total is overwritten by a
+    // chunk that read the lines before it.
+    let pool = app.pool.clone();
+    let policy = app.totals_policy;
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let stop_rebuilds = std::sync::Arc::clone(&stop);
+    let rebuilds = tokio::task::spawn_blocking(move || {
+        let mut conn = pool.get().expect("connection");
+        let mut n = 0;
+        while !stop_rebuilds.load(std::sync::atomic::Ordering::SeqCst) || n == 0 {
+            totals::rebuild_in_chunks(&mut conn, &policy).expect("rebuild");
+            n += 1;
+        }
+        n
+    });
+    for i in 0..12 {
+        let token = if i % 2 == 0 { &d.s1 } else { &d.s2 };
+        let day = today() - Duration::days(2 + i % 3);
+        let e = log(&app, token, crate::diary::line(&d, day, 10 + i)).await;
+        let id = e["id"].as_i64().expect("id");
+        let res = crate::diary::act(&app, token, id, "submit").await;
+        assert_eq!(res.status(), StatusCode::OK);
+        if i % 4 == 0 {
+            // s1's lines (h1 supervises s1).
+            let res = crate::diary::act(&app, &d.h1, id, "approve").await;
+            assert_eq!(res.status(), StatusCode::OK, "approve {i}");
+        }
+    }
+    stop.store(true, std::sync::atomic::Ordering::SeqCst);
+    assert!(rebuilds.await.expect("join") >= 1);
+    app.assert_no_totals_drift().await;
+}
