@@ -4,6 +4,7 @@
 mod appeals;
 mod approvals;
 mod auth;
+mod ballots;
 mod calendar;
 mod dashboard;
 mod demo;
