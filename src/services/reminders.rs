@@ -239,7 +239,7 @@ pub fn set_mutes(
     for (i, k) in kinds.iter().enumerate() {
         if k == LINE_RETURNED {
             return Err(AppError::Validation(vec![crate::error::FieldIssue::new(
-                format!("kinds[{i}]"),
+                format!("muted[{i}]"),
                 "not_mutable",
                 Text::new(
                     "Không thể tắt thông báo dòng nhật ký bị trả lại.",
@@ -249,7 +249,7 @@ pub fn set_mutes(
         }
         if !MUTABLE.contains(&k.as_str()) {
             return Err(AppError::Validation(vec![crate::error::FieldIssue::new(
-                format!("kinds[{i}]"),
+                format!("muted[{i}]"),
                 "unknown",
                 Text::new(
                     format!("Loại thông báo không có: {k}."),
@@ -481,7 +481,7 @@ pub fn run_once(
         report.emails_sent = send_emails(conn, &settings.email, now)?;
         Ok(report)
     })();
-    q::release_lease(conn, LEASE, holder, db::now_utc())?;
+    q::release_lease(conn, LEASE, holder, now)?;
     let mut report = result?;
     report.elapsed_ms = started.elapsed().as_millis();
     Ok(report)
@@ -498,7 +498,8 @@ pub fn send_emails(
     if !email.enabled() {
         return Ok(0);
     }
-    use lettre::message::{header::ContentType, Mailbox};
+    use lettre::message::header::{ContentTransferEncoding, ContentType};
+    use lettre::message::{Body, Mailbox};
     use lettre::transport::smtp::authentication::Credentials;
     use lettre::{Message, SmtpTransport, Transport};
     let from: Mailbox = email
@@ -542,7 +543,10 @@ pub fn send_emails(
             .to(to)
             .subject(note.title.get(Lang::Vi).to_string())
             .header(ContentType::TEXT_PLAIN)
-            .body(text)
+            .body(
+                Body::new_with_encoding(text, ContentTransferEncoding::Base64)
+                    .map_err(|_| AppError::Internal(anyhow::anyhow!("email: body encoding")))?,
+            )
             .map_err(|e| AppError::Internal(anyhow::anyhow!("email: {e}")))?;
         match mailer.send(&message) {
             Ok(_) => sent += 1,

@@ -18,6 +18,8 @@ pub struct TestApp {
     pub pool: worklog_kpi::db::DbPool,
     /// What the server computes its maintained daily totals with.
     pub totals_policy: worklog_kpi::services::totals::TotalsPolicy,
+    /// The settings the server runs with (e.g. for a second instance on the same database).
+    pub settings: Settings,
     /// Keeps the SQLite directory alive for the test's duration.
     _dir: Option<tempfile::TempDir>,
 }
@@ -74,6 +76,7 @@ pub async fn spawn_with(
     migrate: bool,
 ) -> TestApp {
     let totals_policy = worklog_kpi::totals_policy(&settings);
+    let kept_settings = settings.clone();
     let state = if migrate {
         let state = worklog_kpi::prepare_state(settings).expect("prepare state");
         {
@@ -107,6 +110,7 @@ pub async fn spawn_with(
         client: Client::builder().build().expect("client"),
         pool,
         totals_policy,
+        settings: kept_settings,
         _dir: dir,
     }
 }

@@ -20,6 +20,7 @@ mod indexes;
 mod kpi;
 mod organisation;
 mod products;
+mod reminders;
 mod reports;
 mod tasks;
 mod totals;
