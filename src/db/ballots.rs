@@ -371,11 +371,14 @@ pub fn insert_ballot(
     Ok(())
 }
 
-/// (candidate, scores JSON, comment) of every ballot of campaigns, in id (random) order.
+/// (campaign, candidate, scores JSON, comment) of a ballot.
+pub type BallotContent = (i64, i64, String, Option<String>);
+
+/// (campaign, candidate, scores JSON, comment) of every ballot of campaigns, in id (random) order.
 pub fn ballots_of(
     conn: &mut DbConnection,
     campaign_ids: &[i64],
-) -> QueryResult<Vec<(i64, i64, String, Option<String>)>> {
+) -> QueryResult<Vec<BallotContent>> {
     rating_ballots::table
         .filter(rating_ballots::campaign_id.eq_any(campaign_ids.to_vec()))
         .order(rating_ballots::id)

@@ -213,11 +213,14 @@ pub fn release_lease(
     Ok(())
 }
 
+/// (approver, lines waiting, earliest submission).
+pub type WaitingRow = (Option<i64>, i64, Option<NaiveDateTime>);
+
 /// (approver, lines waiting, earliest submission) of submitted lines submitted before `cutoff`.
 pub fn waiting_by_approver(
     conn: &mut DbConnection,
     cutoff: NaiveDateTime,
-) -> QueryResult<Vec<(Option<i64>, i64, Option<NaiveDateTime>)>> {
+) -> QueryResult<Vec<WaitingRow>> {
     use diesel::dsl::{count_star, min};
     entries::table
         .filter(entries::deleted_at.is_null())
