@@ -33,6 +33,86 @@ pub struct Settings {
     pub bootstrap: BootstrapSettings,
     #[serde(default)]
     pub diary: DiarySettings,
+    #[serde(default)]
+    pub reminders: ReminderSettings,
+    #[serde(default)]
+    pub email: EmailSettings,
+}
+
+/// Reminders (issue 13): the scheduler inside the service and the rules of each note.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ReminderSettings {
+    /// Run the reminder scheduler in this process (safe with several processes).
+    #[serde(default = "default_true")]
+    pub scheduler: bool,
+    /// Seconds between two runs of the scheduler.
+    #[serde(default = "default_interval_secs")]
+    pub interval_secs: u64,
+    /// Approvers are told about lines waiting more than this many working days.
+    #[serde(default = "default_waiting_days")]
+    pub approval_waiting_days: u32,
+    /// Day of the month the units' monthly reports are due (the organisation department is told
+    /// from that day on).
+    #[serde(default = "default_report_due_day")]
+    pub report_due_day: u32,
+    /// Ended weeks looked at by each run: a late run produces the notes it missed.
+    #[serde(default = "default_catch_up_weeks")]
+    pub catch_up_weeks: u32,
+}
+
+impl Default for ReminderSettings {
+    fn default() -> Self {
+        ReminderSettings {
+            scheduler: true,
+            interval_secs: default_interval_secs(),
+            approval_waiting_days: default_waiting_days(),
+            report_due_day: default_report_due_day(),
+            catch_up_weeks: default_catch_up_weeks(),
+        }
+    }
+}
+
+fn default_true() -> bool {
+    true
+}
+fn default_interval_secs() -> u64 {
+    300
+}
+fn default_waiting_days() -> u32 {
+    2
+}
+fn default_report_due_day() -> u32 {
+    25
+}
+fn default_catch_up_weeks() -> u32 {
+    4
+}
+
+/// E-mail copies of notes over plain SMTP to a relay (off unless `smtp_host` and `from` are set).
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct EmailSettings {
+    /// SMTP server; empty: no e-mail.
+    #[serde(default)]
+    pub smtp_host: String,
+    #[serde(default = "default_smtp_port")]
+    pub smtp_port: u16,
+    #[serde(default)]
+    pub username: String,
+    #[serde(default)]
+    pub password: String,
+    /// Sender address, e.g. `worklog@example.gov.vn`.
+    #[serde(default)]
+    pub from: String,
+}
+
+impl EmailSettings {
+    pub fn enabled(&self) -> bool {
+        !self.smtp_host.trim().is_empty() && !self.from.trim().is_empty()
+    }
+}
+
+fn default_smtp_port() -> u16 {
+    25
 }
 
 /// Diary policy (rulebook defaults; a grading policy version will take these over).
@@ -399,6 +479,12 @@ impl Settings {
             organisation: OrganisationSettings::default(),
             bootstrap: BootstrapSettings::default(),
             diary: DiarySettings::default(),
+            reminders: ReminderSettings {
+                // Tests run the job themselves.
+                scheduler: false,
+                ..ReminderSettings::default()
+            },
+            email: EmailSettings::default(),
         }
     }
 }

@@ -159,6 +159,8 @@ pub fn prepare_state(settings: Settings) -> anyhow::Result<AppState> {
         if policies > 0 {
             tracing::info!(policies, "grading policy presets seeded");
         }
+        services::ballots::seed_criteria(&mut conn)
+            .map_err(|e| anyhow::anyhow!("seeding ballot criteria: {e}"))?;
         let totals_policy = totals_policy(&settings);
         match services::totals::freshness(&mut conn, &totals_policy)
             .map_err(|e| anyhow::anyhow!("reading the daily totals: {e}"))?
@@ -263,6 +265,9 @@ pub fn configure_app(
 pub fn run(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
     let workers = state.settings.server.workers;
     let data = web::Data::new(state);
+    if data.settings.reminders.scheduler {
+        services::reminders::spawn_scheduler(data.clone().into_inner());
+    }
     let mut server = HttpServer::new(move || configure_app(data.clone()))
         .listen(listener)?
         .shutdown_timeout(5);

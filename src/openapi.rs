@@ -43,6 +43,8 @@ use crate::error::{FieldError, Problem};
         (name = "kpi", description = "KPI breakdowns of people and units"),
         (name = "tasks", description = "Assigned tasks"),
         (name = "grading", description = "Grading rounds, grades, appeals, published results"),
+        (name = "ballots", description = "Secret ballots: leader rating campaigns and the excellent-selection ballot of a grading round"),
+        (name = "notes", description = "Reminders: the caller's inbox and muted kinds"),
         (name = "audit", description = "Audit trail"),
         (name = "operations", description = "Health, readiness, metrics"),
     )

@@ -3,6 +3,7 @@
 
 pub mod audit;
 pub mod backdate;
+pub mod ballots;
 pub mod delegations;
 pub mod entries;
 pub mod grading;
@@ -10,6 +11,7 @@ pub mod holidays;
 pub mod idempotency;
 pub mod leaves;
 pub mod locks;
+pub mod notes;
 pub mod products;
 pub mod schema;
 pub mod staff;

@@ -354,6 +354,114 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    criteria_sets (id) {
+        id -> BigInt,
+        code -> Text,
+        version -> Integer,
+        body -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    rating_campaigns (id) {
+        id -> BigInt,
+        title -> Text,
+        period_start -> Date,
+        period_end -> Date,
+        deadline -> Timestamp,
+        criteria_set_id -> BigInt,
+        state -> Text,
+        opened_by -> BigInt,
+        opened_at -> Timestamp,
+        closed_by -> Nullable<BigInt>,
+        closed_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    rating_electors (campaign_id, candidate_id, voter_id) {
+        campaign_id -> BigInt,
+        candidate_id -> BigInt,
+        voter_id -> BigInt,
+    }
+}
+
+diesel::table! {
+    rating_participation (campaign_id, candidate_id, voter_id) {
+        campaign_id -> BigInt,
+        candidate_id -> BigInt,
+        voter_id -> BigInt,
+    }
+}
+
+diesel::table! {
+    rating_ballots (id) {
+        id -> Text,
+        campaign_id -> BigInt,
+        candidate_id -> BigInt,
+        scores -> Text,
+        comment -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    round_ballots (round_id) {
+        round_id -> BigInt,
+        state -> Text,
+        quota -> Integer,
+        candidates -> Text,
+        opened_by -> BigInt,
+        opened_at -> Timestamp,
+        closed_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    round_ballot_participation (round_id, voter_id) {
+        round_id -> BigInt,
+        voter_id -> BigInt,
+    }
+}
+
+diesel::table! {
+    round_ballot_choices (id) {
+        id -> Text,
+        round_id -> BigInt,
+        candidate_id -> BigInt,
+    }
+}
+
+diesel::table! {
+    notes (id) {
+        id -> BigInt,
+        recipient_id -> BigInt,
+        kind -> Text,
+        params -> Text,
+        dedup_key -> Text,
+        created_at -> Timestamp,
+        read_at -> Nullable<Timestamp>,
+        emailed_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    note_mutes (staff_id, kind) {
+        staff_id -> BigInt,
+        kind -> Text,
+    }
+}
+
+diesel::table! {
+    scheduler_leases (name) {
+        name -> Text,
+        holder -> Text,
+        expires_at -> Timestamp,
+        last_run_at -> Nullable<Timestamp>,
+    }
+}
+
 diesel::joinable!(staff -> units (unit_id));
 diesel::joinable!(entries -> tasks (task_id));
 diesel::joinable!(grades -> grading_rounds (round_id));
@@ -383,4 +491,15 @@ diesel::allow_tables_to_appear_in_same_query!(
     day_totals,
     month_credits,
     maintained_totals,
+    criteria_sets,
+    rating_campaigns,
+    rating_electors,
+    rating_participation,
+    rating_ballots,
+    round_ballots,
+    round_ballot_participation,
+    round_ballot_choices,
+    notes,
+    note_mutes,
+    scheduler_leases,
 );

@@ -1,6 +1,7 @@
 //! Pure rules of the rulebook (`shared/design/domain.md`): no diesel, no actix. Each rule lives
 //! here exactly once and is unit-tested in place.
 
+pub mod ballots;
 pub mod bounds;
 pub mod calendar;
 pub mod diary;

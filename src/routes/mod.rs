@@ -5,6 +5,7 @@ pub mod appeals;
 pub mod approvals;
 pub mod audit;
 pub mod auth;
+pub mod ballots;
 pub mod calendar;
 pub mod dashboard;
 pub mod docs;
@@ -16,6 +17,7 @@ pub mod hygiene;
 pub mod kpi;
 pub mod leaves;
 pub mod me;
+pub mod notes;
 pub mod products;
 pub mod reports;
 pub mod staff;
@@ -62,7 +64,9 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .configure(leaves::configure)
                 .configure(weeks::configure)
                 .configure(dashboard::configure)
-                .configure(reports::configure),
+                .configure(reports::configure)
+                .configure(ballots::configure)
+                .configure(notes::configure),
         );
 }
 

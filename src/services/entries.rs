@@ -645,6 +645,17 @@ fn apply(
         ret.map(|r| r.reason.as_str()),
         ret.map(|r| serde_json::json!({"reason_kind": r.kind.as_str()})),
     )?;
+    if let (EntryAction::Return, Some(r)) = (action, ret) {
+        // The owner's note is written in the return's transaction (issue 13).
+        crate::services::reminders::note_returned(
+            conn,
+            entry,
+            viewer.staff_id,
+            &r.reason,
+            r.kind.as_str(),
+            now,
+        )?;
+    }
     Ok(updated)
 }
 

@@ -382,6 +382,11 @@ fn compute(
         Period::Year { year } => year_totals(conn, unit.id, year)?,
         _ => HashMap::new(),
     };
+    // Leader ratings of the year's closed campaigns: an input of a leader's year grade.
+    let leader_ratings = match period {
+        Period::Year { year } => crate::services::ballots::leader_ratings_of_year(conn, year)?,
+        _ => HashMap::new(),
+    };
     let graded: Vec<f64> = kpis
         .values()
         .filter(|k| !k.breakdown.not_graded)
@@ -459,6 +464,10 @@ fn compute(
             "is_head": unit.head_id == Some(m.id),
             "computed_at": now.and_utc(),
         });
+        let mut inputs = inputs;
+        if let Some(r) = leader_ratings.get(&m.id) {
+            inputs["leader_ratings"] = serde_json::json!(r);
+        }
         db::grading::upsert_computed(
             conn,
             &GradeValues {

@@ -22,6 +22,8 @@ pub struct TestApp {
     pub statements: std::sync::Arc<worklog_kpi::db::stats::StatementCounter>,
     /// What the server computes its maintained daily totals with.
     pub totals_policy: worklog_kpi::services::totals::TotalsPolicy,
+    /// The settings the server runs with (e.g. for a second instance on the same database).
+    pub settings: Settings,
     /// Keeps the SQLite directory alive for the test's duration.
     _dir: Option<tempfile::TempDir>,
 }
@@ -92,6 +94,7 @@ pub async fn spawn_with(
 ) -> TestApp {
     let totals_policy = worklog_kpi::totals_policy(&settings);
     let database_url = settings.database.url.clone();
+    let kept_settings = settings.clone();
     let state = if migrate {
         let state = worklog_kpi::prepare_state(settings).expect("prepare state");
         {
@@ -128,6 +131,7 @@ pub async fn spawn_with(
         pool,
         statements,
         totals_policy,
+        settings: kept_settings,
         _dir: dir,
     }
 }

@@ -1,0 +1,3 @@
+DROP TABLE scheduler_leases;
+DROP TABLE note_mutes;
+DROP TABLE notes;
