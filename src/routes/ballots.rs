@@ -122,7 +122,7 @@ pub async fn create_criteria_set(
     let b = body.0;
     let set = state
         .db(move |conn, _| {
-            let viewer = load_viewer(conn, user.staff_id)?;
+            let viewer = load_viewer(conn, user)?;
             services::ballots::create_criteria_set(
                 conn,
                 &viewer,
@@ -211,7 +211,7 @@ pub async fn list_campaigns(
     let mine = filter.mine.unwrap_or(false);
     let list = state
         .db(move |conn, _| {
-            let viewer = load_viewer(conn, user.staff_id)?;
+            let viewer = load_viewer(conn, user)?;
             services::ballots::list_campaigns(conn, &viewer, mine)
         })
         .await?;
@@ -266,7 +266,7 @@ pub async fn open_campaign(
     let b = body.0;
     let (campaign, roll) = state
         .db(move |conn, _| {
-            let viewer = load_viewer(conn, user.staff_id)?;
+            let viewer = load_viewer(conn, user)?;
             services::ballots::open_campaign(
                 conn,
                 &viewer,
@@ -312,7 +312,7 @@ pub async fn get_campaign(
     let id = id.into_inner();
     let c = state
         .db(move |conn, _| {
-            let viewer = load_viewer(conn, user.staff_id)?;
+            let viewer = load_viewer(conn, user)?;
             services::ballots::get_campaign(conn, &viewer, id)
         })
         .await?;
@@ -364,7 +364,7 @@ pub async fn my_candidates(
     let id = id.into_inner();
     let list = state
         .db(move |conn, _| {
-            let viewer = load_viewer(conn, user.staff_id)?;
+            let viewer = load_viewer(conn, user)?;
             services::ballots::my_candidates(conn, &viewer, id)
         })
         .await?;
@@ -413,7 +413,7 @@ pub async fn vote(
     let b = body.0;
     state
         .db(move |conn, _| {
-            let viewer = load_viewer(conn, user.staff_id)?;
+            let viewer = load_viewer(conn, user)?;
             services::ballots::vote(
                 conn,
                 &viewer,
@@ -450,7 +450,7 @@ pub async fn close_campaign(
     let id = id.into_inner();
     let c = state
         .db(move |conn, _| {
-            let viewer = load_viewer(conn, user.staff_id)?;
+            let viewer = load_viewer(conn, user)?;
             services::ballots::close_campaign(conn, Some(&viewer), id, crate::db::now_utc())?;
             services::ballots::get_campaign(conn, &viewer, id)
         })
@@ -554,7 +554,7 @@ pub async fn results(
     let id = id.into_inner();
     let r = state
         .db(move |conn, _| {
-            let viewer = load_viewer(conn, user.staff_id)?;
+            let viewer = load_viewer(conn, user)?;
             services::ballots::results(conn, &viewer, id)
         })
         .await?;
@@ -644,7 +644,7 @@ pub async fn open_round_ballot(
     let id = id.into_inner();
     let b = state
         .db(move |conn, _| {
-            let viewer = load_viewer(conn, user.staff_id)?;
+            let viewer = load_viewer(conn, user)?;
             services::ballots::open_round_ballot(conn, &viewer, id, crate::db::now_utc())
         })
         .await?;
@@ -670,7 +670,7 @@ pub async fn get_round_ballot(
     let id = id.into_inner();
     let b = state
         .db(move |conn, _| {
-            let viewer = load_viewer(conn, user.staff_id)?;
+            let viewer = load_viewer(conn, user)?;
             services::ballots::get_round_ballot(conn, &viewer, id)
         })
         .await?;
@@ -711,7 +711,7 @@ pub async fn vote_round_ballot(
     let b = body.0;
     state
         .db(move |conn, _| {
-            let viewer = load_viewer(conn, user.staff_id)?;
+            let viewer = load_viewer(conn, user)?;
             services::ballots::vote_round(conn, &viewer, id, &b.choices)
         })
         .await?;
@@ -742,7 +742,7 @@ pub async fn close_round_ballot(
     let today = local_today(&state);
     let b = state
         .db(move |conn, _| {
-            let viewer = load_viewer(conn, user.staff_id)?;
+            let viewer = load_viewer(conn, user)?;
             services::ballots::close_round_ballot(conn, &viewer, id, today, crate::db::now_utc())
         })
         .await?;

@@ -119,7 +119,7 @@ pub async fn inbox(
     let (unread_only, before) = (q.unread.unwrap_or(false), q.before);
     let inbox = state
         .db(move |conn, _| {
-            let viewer = load_viewer(conn, user.staff_id)?;
+            let viewer = load_viewer(conn, user)?;
             services::reminders::inbox(conn, &viewer, unread_only, before, limit)
         })
         .await?;
@@ -155,7 +155,7 @@ pub async fn read_one(
     let id = id.into_inner();
     let note = state
         .db(move |conn, _| {
-            let viewer = load_viewer(conn, user.staff_id)?;
+            let viewer = load_viewer(conn, user)?;
             services::reminders::mark_read(conn, &viewer, id)
         })
         .await?;
@@ -185,7 +185,7 @@ pub async fn read_all(
 ) -> Result<HttpResponse, AppError> {
     let marked = state
         .db(move |conn, _| {
-            let viewer = load_viewer(conn, user.staff_id)?;
+            let viewer = load_viewer(conn, user)?;
             services::reminders::mark_all_read(conn, &viewer)
         })
         .await?;
@@ -228,7 +228,7 @@ pub async fn get_mutes(
 ) -> Result<HttpResponse, AppError> {
     let muted = state
         .db(move |conn, _| {
-            let viewer = load_viewer(conn, user.staff_id)?;
+            let viewer = load_viewer(conn, user)?;
             services::reminders::mutes(conn, &viewer)
         })
         .await?;
@@ -263,7 +263,7 @@ pub async fn put_mutes(
     let kinds = body.0.muted;
     let muted = state
         .db(move |conn, _| {
-            let viewer = load_viewer(conn, user.staff_id)?;
+            let viewer = load_viewer(conn, user)?;
             services::reminders::set_mutes(conn, &viewer, &kinds)
         })
         .await?;

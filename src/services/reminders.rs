@@ -323,7 +323,7 @@ fn week_notes(
     let mut out = Vec::new();
     for chunk in people.chunks(2000) {
         let summaries =
-            crate::services::weeks::summaries_for(conn, chunk, first, last_ended, basis)?;
+            crate::services::weeks::summaries_for(conn, chunk, first, last_ended, basis, today)?;
         for (id, weeks) in summaries {
             for w in weeks.into_iter().filter(|w| w.under_logged) {
                 out.push(new_note(
