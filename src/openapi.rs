@@ -120,7 +120,6 @@ pub fn finish(api: &mut OpenApiDoc) {
     complete_responses(api);
 }
 
-
 /// Shared error responses, written once and referenced by every operation that can answer them.
 const SHARED_RESPONSES: [(&str, &str, &str); 10] = [
     ("400", "BadRequest", "Malformed JSON body or query string (problem+json)"),
