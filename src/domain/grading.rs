@@ -587,7 +587,7 @@ pub enum Reason {
 
 /// `92.5` → `"92,50"` (Vietnamese decimal comma).
 fn points_vi(v: f64) -> String {
-    format!("{v:.2}").replace('.', ",")
+    crate::domain::kpi::fixed(v, 2).replace('.', ",")
 }
 
 impl Reason {
@@ -648,7 +648,11 @@ impl Reason {
     pub fn message_en(&self) -> String {
         match self {
             Reason::Threshold { total, grade } => {
-                format!("Total {total:.2} reaches \"{}\"", grade.label_en())
+                format!(
+                    "Total {} reaches \"{}\"",
+                    crate::domain::kpi::fixed(*total, 2),
+                    grade.label_en()
+                )
             }
             Reason::Discipline => format!(
                 "Disciplined at reprimand level or above in the period: \"{}\"",
