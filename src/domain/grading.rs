@@ -587,7 +587,7 @@ pub enum Reason {
 
 /// `92.5` → `"92,50"` (Vietnamese decimal comma).
 fn points_vi(v: f64) -> String {
-    format!("{v:.2}").replace('.', ",")
+    crate::domain::kpi::fixed(v, 2).replace('.', ",")
 }
 
 impl Reason {
@@ -648,7 +648,11 @@ impl Reason {
     pub fn message_en(&self) -> String {
         match self {
             Reason::Threshold { total, grade } => {
-                format!("Total {total:.2} reaches \"{}\"", grade.label_en())
+                format!(
+                    "Total {} reaches \"{}\"",
+                    crate::domain::kpi::fixed(*total, 2),
+                    grade.label_en()
+                )
             }
             Reason::Discipline => format!(
                 "Disciplined at reprimand level or above in the period: \"{}\"",
@@ -723,6 +727,81 @@ fn quota_order(a: &Candidate, b: &Candidate, by_ballot: bool) -> Ordering {
         .then(a.staff_id.cmp(&b.staff_id))
 }
 
+/// What the rules 1-3 need to know of one person when only their grade is wanted (the unit
+/// factor of their supervisor), not a whole unit's decisions.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct GradeFacts {
+    /// Total score (with the person's own unit factor when they lead people).
+    pub total: f64,
+    /// Nothing was expected of the person in the period (the KPI says `not_graded`).
+    pub nothing_expected: bool,
+    /// Disciplined at reprimand level or above during the period.
+    pub disciplined: bool,
+    /// Days worked in the period.
+    pub worked_days: i64,
+    /// Working days of the period.
+    pub period_working_days: i64,
+}
+
+/// What the leader downgrade (rule 3) needs to know of the unit a person heads.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct HeadFacts {
+    /// Another member of the unit is `not_complete` after rules 1-2.
+    pub member_not_complete: bool,
+    /// Average quantity of the unit's graded members.
+    pub unit_avg_quantity: f64,
+}
+
+/// Rules 1-2 of one person: thresholds → discipline → worked less than half (`not_graded`).
+pub fn grade_after_personal_rules(f: &GradeFacts, policy: &PolicyPreset) -> Grade {
+    if f.nothing_expected || i128::from(f.worked_days) * 2 < i128::from(f.period_working_days) {
+        return Grade::NotGraded;
+    }
+    if f.disciplined {
+        return Grade::NotComplete;
+    }
+    grade_by_thresholds(f.total, &policy.thresholds)
+}
+
+/// Rule 3 for one head whose grade after rules 1-2 is `grade`: the cause and the grade one
+/// level down, or `None` when the head keeps the grade (no cause, or already `not_complete` or
+/// `not_graded`). The member cause wins when both hold.
+pub fn leader_downgrade(
+    grade: Grade,
+    head: &HeadFacts,
+    policy: &PolicyPreset,
+) -> Option<(&'static str, Grade)> {
+    if !grade.is_complete_or_better() {
+        return None;
+    }
+    let quantity_below = policy
+        .leader_min_unit_quantity
+        .is_some_and(|min| head.unit_avg_quantity < min);
+    let cause = if head.member_not_complete {
+        CAUSE_MEMBER_NOT_COMPLETE
+    } else if quantity_below {
+        CAUSE_UNIT_QUANTITY_BELOW
+    } else {
+        return None;
+    };
+    Some((cause, grade.one_level_down()))
+}
+
+/// The grade a supervisor's unit factor reads for a direct subordinate: rules 1-2, then, when
+/// the subordinate heads a unit (`head`), the leader downgrade of rule 3. The quota (rule 4) is
+/// not applied: it never takes anyone below `good`.
+pub fn grade_for_unit_factor(
+    f: &GradeFacts,
+    head: Option<&HeadFacts>,
+    policy: &PolicyPreset,
+) -> Grade {
+    let grade = grade_after_personal_rules(f, policy);
+    match head.and_then(|h| leader_downgrade(grade, h, policy)) {
+        Some((_, down)) => down,
+        None => grade,
+    }
+}
+
 /// Grades every candidate of one unit under `policy`; one decision per candidate, in input
 /// order.
 ///
@@ -772,25 +851,20 @@ pub fn grade_unit(candidates: &[Candidate], policy: &PolicyPreset) -> Vec<GradeD
     // downgraded head never holds one of the unit's excellent places).
     let before_quota: Vec<Grade> = decisions.iter().map(|d| d.grade).collect();
     for (i, c) in candidates.iter().enumerate() {
-        if !c.is_head || !before_quota[i].is_complete_or_better() {
+        if !c.is_head {
             continue;
         }
-        let member_not_complete = before_quota
-            .iter()
-            .enumerate()
-            .any(|(j, g)| j != i && *g == Grade::NotComplete);
-        let quantity_below = policy
-            .leader_min_unit_quantity
-            .is_some_and(|min| c.unit_avg_quantity < min);
-        let cause = if member_not_complete {
-            CAUSE_MEMBER_NOT_COMPLETE
-        } else if quantity_below {
-            CAUSE_UNIT_QUANTITY_BELOW
-        } else {
-            continue;
+        let head = HeadFacts {
+            member_not_complete: before_quota
+                .iter()
+                .enumerate()
+                .any(|(j, g)| j != i && *g == Grade::NotComplete),
+            unit_avg_quantity: c.unit_avg_quantity,
         };
         let from = before_quota[i];
-        let to = from.one_level_down();
+        let Some((cause, to)) = leader_downgrade(from, &head, policy) else {
+            continue;
+        };
         decisions[i].grade = to;
         decisions[i].reasons.push(Reason::LeaderDowngrade {
             cause: cause.to_owned(),
@@ -1707,6 +1781,125 @@ mod tests {
                 leader_reason(CAUSE_MEMBER_NOT_COMPLETE, Grade::Good, Grade::Complete),
             ]
         );
+    }
+
+    #[test]
+    fn grade_for_unit_factor_applies_the_subordinates_own_leader_rules() {
+        // A supervisor's unit factor reads each direct subordinate's grade after discipline,
+        // not-graded AND their own leader downgrade (issue #10, item 3). Decree thresholds
+        // (excellent ≥ 90, good ≥ 70, complete ≥ 50); Long Biên minimum unit quantity 0.8.
+        let mut policy = decree();
+        policy.leader_min_unit_quantity = Some(0.8);
+        let facts = |total: f64| GradeFacts {
+            total,
+            nothing_expected: false,
+            disciplined: false,
+            worked_days: 22,
+            period_working_days: 22,
+        };
+        let fine = HeadFacts {
+            member_not_complete: false,
+            unit_avg_quantity: 0.9,
+        };
+        let member_nc = HeadFacts {
+            member_not_complete: true,
+            unit_avg_quantity: 0.9,
+        };
+        let low_quantity = HeadFacts {
+            member_not_complete: false,
+            unit_avg_quantity: 0.79,
+        };
+        let disciplined = GradeFacts {
+            disciplined: true,
+            ..facts(95.0)
+        };
+        let half_month = GradeFacts {
+            worked_days: 10,
+            ..facts(95.0)
+        };
+        let nothing = GradeFacts {
+            nothing_expected: true,
+            ..facts(0.0)
+        };
+        let table: Vec<(&str, GradeFacts, Option<HeadFacts>, Grade)> = vec![
+            ("not a head, 55", facts(55.0), None, Grade::Complete),
+            (
+                "head, unit fine, 55",
+                facts(55.0),
+                Some(fine),
+                Grade::Complete,
+            ),
+            // 55 → complete, a not_complete member → one level down: not_complete, so the
+            // supervisor's unit factor is 0.5.
+            (
+                "head, member not_complete, 55",
+                facts(55.0),
+                Some(member_nc),
+                Grade::NotComplete,
+            ),
+            // average quantity 0.79 < 0.8 → one level down.
+            (
+                "head, unit quantity low, 55",
+                facts(55.0),
+                Some(low_quantity),
+                Grade::NotComplete,
+            ),
+            (
+                "head, member not_complete, 95",
+                facts(95.0),
+                Some(member_nc),
+                Grade::Good,
+            ),
+            (
+                "head, unit quantity at 0.8",
+                facts(55.0),
+                Some(HeadFacts {
+                    unit_avg_quantity: 0.8,
+                    ..fine
+                }),
+                Grade::Complete,
+            ),
+            // Already not_complete or not_graded: no further level.
+            (
+                "head, 40, member not_complete",
+                facts(40.0),
+                Some(member_nc),
+                Grade::NotComplete,
+            ),
+            (
+                "head disciplined",
+                disciplined,
+                Some(fine),
+                Grade::NotComplete,
+            ),
+            (
+                "head worked 10 of 22",
+                half_month,
+                Some(member_nc),
+                Grade::NotGraded,
+            ),
+            (
+                "nothing expected",
+                nothing,
+                Some(member_nc),
+                Grade::NotGraded,
+            ),
+        ];
+        for (name, f, head, want) in table {
+            assert_eq!(
+                grade_for_unit_factor(&f, head.as_ref(), &policy),
+                want,
+                "{name}"
+            );
+        }
+        // Without the policy's minimum, a low unit quantity downgrades nobody.
+        assert_eq!(
+            grade_for_unit_factor(&facts(55.0), Some(&low_quantity), &decree()),
+            Grade::Complete
+        );
+        // The same rule as the unit's own grading: a head at 55 with a member at 30.
+        let d = grade_unit(&[head(1, 55.0), cand(2, 30.0)], &policy);
+        assert_eq!(d[0].grade, Grade::NotComplete);
     }
 
     #[test]

@@ -374,6 +374,27 @@ pub fn round2(x: f64) -> f64 {
     round_half_away(x, 100.0) + 0.0
 }
 
+/// `v` with `decimals` digits for every text output (CSV, messages, report metadata), never
+/// `-0.00`: a value that rounds to zero at that precision is written unsigned (`-0.0`,
+/// `-0.004` → `0.00`; `-0.006` → `-0.01`). The one place numbers are turned into text.
+pub fn fixed(v: f64, decimals: usize) -> String {
+    let text = format!("{:.*}", decimals, v);
+    match text.strip_prefix('-') {
+        Some(rest) if rest.chars().all(|c| c == '0' || c == '.') => rest.to_owned(),
+        _ => text,
+    }
+}
+
+/// `-0.0` (and anything that rounds to zero at 6 decimals) as `0.0`, for numbers written as
+/// numbers (XLSX cells): never a negative zero in a sheet.
+pub fn no_neg_zero(v: f64) -> f64 {
+    if v.abs() < 5e-7 {
+        0.0
+    } else {
+        v
+    }
+}
+
 /// Relative nudge applied by [`round2`] and [`reward_amount`] before rounding; see [`round2`].
 const ROUNDING_NUDGE: f64 = 1e-12;
 

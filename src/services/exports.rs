@@ -104,30 +104,15 @@ impl Cell {
             Cell::Text(s) => s.chars().count(),
             Cell::Int(n) => n.to_string().len(),
             Cell::Score(v) => fixed(*v, 2).len(),
-            Cell::Ratio(v) => format!("{:.2}%", v * 100.0).len(),
+            Cell::Ratio(v) => format!("{}%", fixed(v * 100.0, 2)).len(),
             Cell::Money(n) => thousands(*n, ',').len(),
             Cell::Blank => 0,
         }
     }
 }
 
-/// `-0.0` (and anything that rounds to zero at 6 decimals) as `0.0`: never `-0.00` in a sheet.
-pub fn no_neg_zero(v: f64) -> f64 {
-    if v.abs() < 5e-7 {
-        0.0
-    } else {
-        v
-    }
-}
-
-/// `v` with `decimals` digits, never `-0.00`: a value that rounds to zero is written unsigned.
-pub fn fixed(v: f64, decimals: usize) -> String {
-    let text = format!("{:.*}", decimals, v);
-    match text.strip_prefix('-') {
-        Some(rest) if rest.chars().all(|c| c == '0' || c == '.') => rest.to_owned(),
-        _ => text,
-    }
-}
+/// Number-to-text and XLSX numbers go through the domain's single helpers (never `-0.00`).
+pub use crate::domain::kpi::{fixed, no_neg_zero};
 
 /// `1265000` → `1,265,000` (with the given separator).
 pub fn thousands(n: i64, sep: char) -> String {
@@ -908,6 +893,77 @@ mod tests {
                 Cell::Money(1_265_000),
             ]),
         }
+    }
+
+    #[test]
+    fn a_kpi_csv_never_has_a_negative_zero_cell() {
+        // 300 people of a KPI ranking whose numbers are tiny negatives, negative zeros and
+        // differences that round to zero (a score change of 66.67 − 66.670000001, a quality of
+        // 0.1 + 0.2 − 0.3 − 1e-16, ...): not one cell may read -0, -0.00 or -0.0000.
+        let tiny = [
+            -0.0,
+            -1e-300,
+            -0.004_999,
+            66.67 - 66.670_000_001,
+            0.1 + 0.2 - 0.3 - 1e-16 - 1e-16,
+            -0.000_04,
+        ];
+        let rows: Vec<Vec<Cell>> = (0..300)
+            .map(|i| {
+                let v = tiny[i % tiny.len()];
+                vec![
+                    Cell::Int(i as i64 + 1),
+                    Cell::Ratio(v),
+                    Cell::Score(v),
+                    Cell::Score(crate::domain::kpi::round2(v)),
+                ]
+            })
+            .collect();
+        let table = Table {
+            sheet_name: "Xếp hạng KPI".to_owned(),
+            title: "XẾP HẠNG KPI".to_owned(),
+            meta: vec![("Định mức một người (giờ)".to_owned(), fixed(-0.0 / 60.0, 2))],
+            headers: vec![
+                "STT".into(),
+                "Khối lượng".into(),
+                "Điểm".into(),
+                "Tổng".into(),
+            ],
+            rows,
+            footer: None,
+        };
+        let bytes = to_csv(&table).expect("csv");
+        let text = std::str::from_utf8(&bytes[3..]).expect("utf-8");
+        let negative_zeros: Vec<&str> = text
+            .split(['\r', '\n', ','])
+            .filter(|cell| {
+                cell.strip_prefix('-').is_some_and(|rest| {
+                    !rest.is_empty() && rest.chars().all(|c| c == '0' || c == '.')
+                })
+            })
+            .collect();
+        assert!(negative_zeros.is_empty(), "{negative_zeros:?}");
+        assert!(text.contains("\r\n1,0.0000,0.00,0.00\r\n"), "{text}");
+        // Grade reasons print totals through the same helper.
+        let reason = crate::domain::grading::Reason::Threshold {
+            total: -0.0,
+            grade: crate::domain::grading::Grade::NotComplete,
+        };
+        assert!(
+            reason.message_en().starts_with("Total 0.00 "),
+            "{}",
+            reason.message_en()
+        );
+        assert!(
+            reason.message_vi().contains("0,00"),
+            "{}",
+            reason.message_vi()
+        );
+        assert!(
+            !reason.message_vi().contains("-0,00"),
+            "{}",
+            reason.message_vi()
+        );
     }
 
     #[test]

@@ -10,6 +10,7 @@ use serde::Serialize;
 use crate::db::staff::Staff;
 use crate::db::{self, DbConnection};
 use crate::domain::calendar::{daily_norm, ContractSpan, Employment, LeaveKind};
+use crate::domain::grading::{grade_for_unit_factor, GradeFacts, HeadFacts};
 use crate::domain::kpi::{compute, CreditedGroup, KpiBreakdown, KpiInputs, KpiPolicy};
 use crate::domain::period::Period;
 use crate::error::AppResult;
@@ -228,7 +229,8 @@ pub fn compute_for(
 /// REAL grades of their direct subordinates: thresholds on the subordinate's total (with their
 /// own unit factor when they lead people themselves), then discipline recorded in a round of
 /// the period → `not_complete`, then worked less than half of the period → `not_graded`
-/// (left out). The factor is 1 when every subordinate left is `complete` or better (also when
+/// (left out), then, for a subordinate who heads a unit, the leader downgrade of that unit
+/// (a `not_complete` member, or its average quantity below the policy minimum). The factor is 1 when every subordinate left is `complete` or better (also when
 /// none is left), else 0.5; a leader with no direct subordinates at all is graded on their own
 /// results. Subordinates outside `people` (and theirs, down the tree) are loaded and computed
 /// too, but not returned. Linear in the number of people: maps, no list scans per person.
@@ -282,6 +284,20 @@ pub fn compute_with_leaders(
             .into_iter()
             .collect();
     let leader_of: HashMap<i64, bool> = everyone.iter().map(|p| (p.id, p.is_leader)).collect();
+    // Subordinates who head a unit get the leader downgrade of their own unit before their
+    // supervisor reads their grade: the unit's members (those loaded), grouped once.
+    let mut members_by_unit: HashMap<i64, Vec<i64>> = HashMap::new();
+    for p in &everyone {
+        if let Some(u) = p.unit_id {
+            members_by_unit.entry(u).or_default().push(p.id);
+        }
+    }
+    let unit_ids: Vec<i64> = members_by_unit.keys().copied().collect();
+    let sub_set: HashSet<i64> = sub_ids.iter().copied().collect();
+    let headed_unit: HashMap<i64, i64> = db::units::find_many(conn, &unit_ids)?
+        .into_iter()
+        .filter_map(|u| u.head_id.filter(|h| sub_set.contains(h)).map(|h| (h, u.id)))
+        .collect();
 
     // Post-order over the supervision tree: a leader is settled after all their subordinates.
     let mut order: Vec<i64> = Vec::with_capacity(children.len());
@@ -319,7 +335,20 @@ pub fn compute_with_leaders(
             let all_ok = kids.iter().all(|k| {
                 all.get(k)
                     .map(|kpi| {
-                        let grade = real_grade(kpi, preset, disciplined.contains(k));
+                        let head = headed_unit.get(k).map(|u| {
+                            head_facts(
+                                *k,
+                                members_by_unit.get(u).map(Vec::as_slice).unwrap_or(&[]),
+                                &all,
+                                &disciplined,
+                                preset,
+                            )
+                        });
+                        let grade = grade_for_unit_factor(
+                            &grade_facts(kpi, disciplined.contains(k)),
+                            head.as_ref(),
+                            preset,
+                        );
                         grade == crate::domain::grading::Grade::NotGraded
                             || grade.is_complete_or_better()
                     })
@@ -348,21 +377,53 @@ pub fn compute_with_leaders(
     Ok(all)
 }
 
-/// A subordinate's grade as the unit factor reads it: thresholds, then discipline, then
-/// worked less than half of the period (`not_graded`, also when nothing was expected).
-fn real_grade(
-    kpi: &PersonKpi,
+/// What the grading rules 1-2 need of a computed person.
+fn grade_facts(kpi: &PersonKpi, disciplined: bool) -> GradeFacts {
+    GradeFacts {
+        total: kpi.breakdown.total,
+        nothing_expected: kpi.breakdown.not_graded,
+        disciplined,
+        worked_days: kpi.worked_days,
+        period_working_days: kpi.period_working_days,
+    }
+}
+
+/// The leader-downgrade facts of the unit `head` heads, as the unit's own grading sees them:
+/// another member `not_complete` after rules 1-2, and the average quantity of its graded
+/// members. Called once per subordinate head, over that unit's members: linear overall.
+fn head_facts(
+    head: i64,
+    members: &[i64],
+    all: &HashMap<i64, PersonKpi>,
+    disciplined: &std::collections::HashSet<i64>,
     preset: &crate::domain::grading::PolicyPreset,
-    disciplined: bool,
-) -> crate::domain::grading::Grade {
-    use crate::domain::grading::Grade;
-    if kpi.breakdown.not_graded || kpi.worked_days * 2 < kpi.period_working_days {
-        return Grade::NotGraded;
+) -> HeadFacts {
+    use crate::domain::grading::{grade_after_personal_rules, Grade};
+    let mut member_not_complete = false;
+    let (mut sum, mut graded) = (0.0, 0usize);
+    for m in members {
+        let Some(kpi) = all.get(m) else {
+            continue;
+        };
+        if !kpi.breakdown.not_graded {
+            sum += kpi.breakdown.quantity;
+            graded += 1;
+        }
+        if *m != head
+            && grade_after_personal_rules(&grade_facts(kpi, disciplined.contains(m)), preset)
+                == Grade::NotComplete
+        {
+            member_not_complete = true;
+        }
     }
-    if disciplined {
-        return Grade::NotComplete;
+    HeadFacts {
+        member_not_complete,
+        unit_avg_quantity: if graded == 0 {
+            0.0
+        } else {
+            sum / graded as f64
+        },
     }
-    crate::domain::grading::grade_by_thresholds(kpi.breakdown.total, &preset.thresholds)
 }
 
 /// The policy the KPI routes use outside a grading round: the default preset.

@@ -1001,7 +1001,7 @@ pub fn staffing_sheets(r: &StaffingReport, scope_name: &str) -> Vec<Sheet> {
                 ("Số ngày làm việc".to_owned(), r.working_days.to_string()),
                 (
                     "Định mức một người (giờ)".to_owned(),
-                    format!("{:.2}", r.norm_per_person as f64 / 60.0),
+                    crate::domain::kpi::fixed(r.norm_per_person as f64 / 60.0, 2),
                 ),
             ],
             headers: [
