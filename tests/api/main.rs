@@ -20,6 +20,7 @@ mod kpi;
 mod organisation;
 mod products;
 mod reports;
+mod round_lookup;
 mod tasks;
 mod totals;
 mod weeks;
