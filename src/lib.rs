@@ -138,7 +138,7 @@ pub fn configure_app(
         .configure(routes::configure)
         .split_for_parts();
     app.service(routes::docs::swagger(api))
-        .default_service(web::to(routes::not_found))
+        .default_service(web::to(routes::web_app::fallback))
         .wrap(middleware::from_fn(metrics::record))
         .wrap(middleware::from_fn(i18n::language_scope))
         .wrap(middleware::Compress::default())

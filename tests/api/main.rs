@@ -23,5 +23,6 @@ mod reports;
 mod round_lookup;
 mod tasks;
 mod totals;
+mod web;
 mod weeks;
 mod year;
