@@ -33,7 +33,7 @@ export function App() {
 
   if (!ready) return <Loading />;
   if (!me) {
-    if (path !== '/login') history.replaceState(null, '', '/login');
+    if (!path.startsWith('/login')) history.replaceState(null, '', '/login');
     return <Login lang={lang} onLang={switchLang} />;
   }
   return (
@@ -48,7 +48,7 @@ export function App() {
 
 function Route(props: { path: string }) {
   const me = useMe();
-  const parts = props.path.split('/').filter(Boolean);
+  const parts = props.path.split('?')[0]!.split('/').filter(Boolean);
   const [first, second] = parts;
   switch (first) {
     case undefined:
@@ -111,7 +111,7 @@ function Header(props: { lang: Lang; onLang: (l: Lang) => void; path: string }) 
       </div>
       <nav class="nav" aria-label={t('nav.main')}>
         {links.map(([href, label]) => (
-          <Link key={href} href={href} current={props.path === href || props.path.startsWith(`${href}/`)}>
+          <Link key={href} href={href} current={props.path.split('?')[0] === href || props.path.startsWith(`${href}/`)}>
             {label}
           </Link>
         ))}

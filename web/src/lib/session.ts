@@ -81,9 +81,10 @@ export function navigate(path: string, replace = false) {
 }
 
 export function usePath(): string {
-  const [path, setPath] = useState(location.pathname);
+  // The search is part of the route (the dashboard's unit and period).
+  const [path, setPath] = useState(location.pathname + location.search);
   useEffect(() => {
-    const l = () => setPath(location.pathname);
+    const l = () => setPath(location.pathname + location.search);
     routeListeners.add(l);
     window.addEventListener('popstate', l);
     return () => {

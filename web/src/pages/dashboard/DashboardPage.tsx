@@ -41,10 +41,17 @@ export function DashboardPage() {
   const drill = (id: number) => navigate(`/dashboard?unit=${id}&period=${period}`);
   const children = useMemo(() => {
     if (!data) return [];
-    const rootId = data.root?.unit_id ?? null;
+    // The units one level below the root (the whole organisation: below its top unit when it
+    // has a single one, e.g. the province), so that each chart compares siblings.
     const units = data.staffing.units.map((s) => s.unit);
+    let rootId = data.root?.unit_id ?? null;
+    if (rootId === null) {
+      const tops = units.filter((u) => u.parent_id === null || !units.some((p) => p.unit_id === u.parent_id));
+      if (tops.length === 1) rootId = tops[0]!.unit_id;
+      else return tops;
+    }
     const direct = units.filter((u) => u.parent_id === rootId);
-    return direct.length ? direct : units;
+    return direct.length ? direct : units.filter((u) => u.unit_id === rootId);
   }, [data]);
 
   return (

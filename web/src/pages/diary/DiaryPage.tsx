@@ -369,7 +369,7 @@ function EntryForm(props: { date: string; products: Product[]; tasks: Task[]; en
         />
       </Field>
       {!product && (
-        <ul class="product-list" role="listbox" aria-label={t('diary.product')}>
+        <ul class="product-list" role="listbox" aria-label={t('diary.product_results')}>
           {matches.map((p) => (
             <li key={p.id}>
               <button
