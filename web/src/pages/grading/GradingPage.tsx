@@ -2,7 +2,7 @@
 // its reasons, override with a reason, decide; the organisation department publishes.
 import { useEffect, useState } from 'preact/hooks';
 import { ApiError, call, type Schemas } from '../../api/client';
-import { t } from '../../i18n';
+import { currentLang, t } from '../../i18n';
 import { formatNumber, monthOf, previousMonth, today } from '../../lib/format';
 import { api, isOrganisation, navigate, session } from '../../lib/session';
 import { ErrorBox, Field, GradeBadge, Loading, Page, useAction } from '../../lib/ui';
@@ -70,8 +70,16 @@ export function GradingRound(props: { id: number }) {
   const [round, setRound] = useState<Round | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [overrides, setOverrides] = useState<Record<number, { grade: Schemas['Grade']; reason: string }>>({});
+  const [criteria, setCriteria] = useState<Schemas['CriteriaGroup'][]>([]);
   const load = () => call(api.GET('/api/v1/grading/rounds/{id}', { params: { path: { id: props.id } } })).then(setRound, setError);
   useEffect(() => void load(), [props.id]);
+  useEffect(() => {
+    if (!round) return;
+    call(api.GET('/api/v1/policies')).then(
+      (list) => setCriteria(list.items.find((p) => p.id === round.policy.id)?.preset.criteria ?? []),
+      () => setCriteria([]),
+    );
+  }, [round?.policy.id]);
 
   const decide = useAction(async () => {
     const list = Object.entries(overrides)
@@ -120,6 +128,7 @@ export function GradingRound(props: { id: number }) {
             onSaved={(r) => setRound({ ...round, grades: round.grades.map((g) => (g.id === r.id ? r : g)) })}
             override={overrides[row.staff_id]}
             canOverride={open && row.staff_id !== me.staff.id}
+            criteria={criteria}
             onOverride={(o) => setOverrides({ ...overrides, [row.staff_id]: o })}
           />
         ))}
@@ -170,11 +179,15 @@ function GradeRowCard(props: {
   open: boolean;
   canOverride: boolean;
   override: { grade: Schemas['Grade']; reason: string } | undefined;
+  criteria: Schemas['CriteriaGroup'][];
   onSaved: (row: Row) => void;
   onOverride: (o: { grade: Schemas['Grade']; reason: string }) => void;
 }) {
   const r = props.row;
-  const count = r.common_scores?.length ?? 0;
+  const count = props.criteria.length || r.common_scores?.length || 0;
+  const hint = props.criteria.length
+    ? props.criteria.map((c, i) => `${i + 1}. ${currentLang() === 'vi' ? c.name_vi : c.name_en} (≤ ${formatNumber(c.max, 0)})`).join('; ')
+    : t('grading.scores_hint');
   const [scores, setScores] = useState<string>((r.common_scores ?? []).join(' '));
   const save = useAction(async () => {
     const common_scores = scores
@@ -222,7 +235,7 @@ function GradeRowCard(props: {
             void save.run();
           }}
         >
-          <Field label={t('grading.common_scores', { n: count || '…' })} id={`scores-${r.staff_id}`} hint={t('grading.scores_hint')}>
+          <Field label={t('grading.common_scores', { n: count || '…' })} id={`scores-${r.staff_id}`} hint={hint}>
             <input id={`scores-${r.staff_id}`} value={scores} inputMode="decimal" onInput={(e) => setScores((e.target as HTMLInputElement).value)} />
           </Field>
           <button class="btn btn-small" type="submit" disabled={save.busy} data-testid="save-scores">
