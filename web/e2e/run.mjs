@@ -274,6 +274,13 @@ async function story(base, browser) {
   await signIn(staff.page, 'nv.anh');
   await staff.page.waitForURL(/\/diary/);
   await staff.page.getByTestId('day-total').waitFor();
+  const installed = await staff.page.evaluate(async () => {
+    const reg = await navigator.serviceWorker.ready;
+    return !!reg.active;
+  });
+  check(installed, 'the service worker is active (installable PWA)');
+  const manifest = await (await fetch(`${base}/manifest.webmanifest`)).json();
+  check(manifest.start_url === '/' && manifest.display === 'standalone', 'manifest');
 
   step('staff logs two lines while offline');
   await staff.context.setOffline(true);
@@ -281,6 +288,10 @@ async function story(base, browser) {
   await addLine(staff.page, { search: 'tham dinh', minutesChip: '2 giờ', note: 'Thẩm định 4 hồ sơ đất đai' });
   await addLine(staff.page, { search: 'văn bản', minutesChip: '1 giờ 30 phút', note: 'Soạn công văn trả lời' });
   const banner = staff.page.getByTestId('pending-banner');
+  await banner.getByText('2 dòng đang chờ gửi').waitFor();
+  // Reopened with no connection: the service worker serves the app shell, the lines wait in
+  // IndexedDB.
+  await staff.page.reload();
   await banner.getByText('2 dòng đang chờ gửi').waitFor();
   await shoot(staff.page, 'diary-offline');
   const before = await api('GET', `/api/v1/entries?from=${today}&to=${today}`, await login('nv.anh'));

@@ -1,6 +1,6 @@
 // The signed-in person and the shared API client, diary outbox and router.
 import { useEffect, useState } from 'preact/hooks';
-import { browserTokenStore, call, createApi, type Schemas } from '../api/client';
+import { ApiError, browserTokenStore, call, createApi, type Schemas } from '../api/client';
 import { Diary, openDiaryStore } from '../api/offline';
 import { currentLang } from '../i18n';
 
@@ -22,11 +22,22 @@ export const client = createApi({
 });
 export const api = client.api;
 
+const ME_KEY = 'worklog.me';
+
 export const session: { me: Me | null; diary: Diary | null } = { me: null, diary: null };
 
 export async function loadMe(): Promise<Me | null> {
   if (!client.store.get()) return null;
-  session.me = await call(api.GET('/api/v1/me'));
+  try {
+    session.me = await call(api.GET('/api/v1/me'));
+    localStorage.setItem(ME_KEY, JSON.stringify(session.me));
+  } catch (e) {
+    // Opened with no connection (the service worker served the app): the diary still works
+    // from the device, as the person last seen.
+    const cached = localStorage.getItem(ME_KEY);
+    if (!(e instanceof ApiError && e.offline) || !cached) throw e;
+    session.me = JSON.parse(cached) as Me;
+  }
   if (!session.diary) session.diary = new Diary(api, await openDiaryStore());
   notify();
   return session.me;
@@ -46,6 +57,7 @@ export async function signIn(username: string, password: string): Promise<void> 
 
 export async function signOut(): Promise<void> {
   await client.logout();
+  localStorage.removeItem(ME_KEY);
   session.me = null;
   notify();
   navigate('/login');
