@@ -406,7 +406,19 @@ async function story(base, browser) {
   await staff.page.getByRole('button', { name: 'Tháng trước' }).click();
   await staff.page.getByTestId('my-grade').waitFor();
   await staff.page.getByRole('heading', { name: 'Căn cứ xếp loại và kiến nghị' }).waitFor();
+  await staff.page.getByLabel('Nội dung').fill('Đề nghị xem xét lại khối lượng tháng trước');
+  await staff.page.getByRole('button', { name: 'Gửi', exact: true }).click();
+  await staff.page.getByText(/Khiếu nại: Đề nghị xem xét lại/).waitFor();
   await shoot(staff.page, 'kpi');
+
+  step('the organisation department (the level above) upholds the appeal');
+  await org.page.goto(`/grading/${roundId}`);
+  const appeal = org.page.locator('.appeals .card').filter({ hasText: 'Đề nghị xem xét lại' });
+  await appeal.getByLabel('Lý do').fill('Khối lượng đã tính đúng theo nhật ký được duyệt');
+  await appeal.getByRole('button', { name: 'Giải quyết' }).click();
+  await appeal.getByText(/Khối lượng đã tính đúng/).first().waitFor();
+  await appeal.getByRole('button', { name: 'Giải quyết' }).waitFor({ state: 'detached' });
+  await shoot(org.page, 'appeal-resolved');
 
   step('a staff member of another unit sees none of the rest');
   await other.page.goto('/approvals');

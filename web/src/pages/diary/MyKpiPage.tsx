@@ -117,7 +117,7 @@ function AppealForm(props: { explain: Schemas['ExplainView'] }) {
       </ul>
       {appeals.map((a) => (
         <p key={a.id}>
-          {t(a.kind === 'appeal' ? 'appeal.kind.appeal' : 'appeal.kind.reserved_opinion')}: {a.reason} — {a.state}
+          {t(a.kind === 'appeal' ? 'appeal.kind.appeal' : 'appeal.kind.reserved_opinion')}: {a.reason} — {t(`appeal.state.${a.state}` as 'appeal.state.filed')}
           {a.resolution && <> ({a.resolution})</>}
         </p>
       ))}

@@ -244,6 +244,7 @@ function GradeRowCard(props: {
         </form>
       )}
       <ErrorBox error={save.error} />
+      {!props.open && <Appeals gradeId={r.id} />}
       {props.canOverride && (
         <details>
           <summary>{t('grading.override')}</summary>
@@ -274,5 +275,78 @@ function GradeRowCard(props: {
         </details>
       )}
     </article>
+  );
+}
+
+/** Appeals and reserved opinions on a grade; the level above resolves appeals here. */
+function Appeals(props: { gradeId: number }) {
+  const [appeals, setAppeals] = useState<Schemas['AppealView'][] | null>(null);
+  const [decision, setDecision] = useState<Schemas['ResolveDecision']>('uphold');
+  const [grade, setGrade] = useState<Schemas['Grade']>('good');
+  const [reason, setReason] = useState('');
+  const load = () =>
+    call(api.GET('/api/v1/grades/{id}/explain', { params: { path: { id: props.gradeId } } })).then(
+      (x) => setAppeals(x.appeals),
+      () => setAppeals([]),
+    );
+  useEffect(() => void load(), [props.gradeId]);
+  const resolve = useAction(async (id: number) => {
+    await call(
+      api.POST('/api/v1/appeals/{id}/resolve', {
+        params: { path: { id } },
+        body: { decision, reason, grade: decision === 'change' ? grade : null },
+      }),
+    );
+    setReason('');
+    await load();
+  });
+  if (!appeals || appeals.length === 0) return null;
+  return (
+    <div class="appeals">
+      <h3>{t('appeal.title')}</h3>
+      {appeals.map((a) => (
+        <div key={a.id} class="card">
+          <p>
+            <strong>{t(a.kind === 'appeal' ? 'appeal.kind.appeal' : 'appeal.kind.reserved_opinion')}</strong>: {a.reason} ·{' '}
+            {t(`appeal.state.${a.state}` as 'appeal.state.filed')}
+            {a.resolution && <> — {a.resolution}</>}
+          </p>
+          {a.kind === 'appeal' && !a.resolved_at && (
+            <form
+              class="row"
+              onSubmit={(e) => {
+                e.preventDefault();
+                void resolve.run(a.id);
+              }}
+            >
+              <Field label={t('appeal.decision')} id={`ap-d-${a.id}`}>
+                <select id={`ap-d-${a.id}`} value={decision} onChange={(e) => setDecision((e.target as HTMLSelectElement).value as Schemas['ResolveDecision'])}>
+                  <option value="uphold">{t('appeal.uphold')}</option>
+                  <option value="change">{t('appeal.change')}</option>
+                </select>
+              </Field>
+              {decision === 'change' && (
+                <Field label={t('grading.grade')} id={`ap-g-${a.id}`}>
+                  <select id={`ap-g-${a.id}`} value={grade} onChange={(e) => setGrade((e.target as HTMLSelectElement).value as Schemas['Grade'])}>
+                    {GRADES.map((g) => (
+                      <option value={g} key={g}>
+                        {t(`grade.${g}`)}
+                      </option>
+                    ))}
+                  </select>
+                </Field>
+              )}
+              <Field label={t('common.reason')} id={`ap-r-${a.id}`}>
+                <input id={`ap-r-${a.id}`} value={reason} onInput={(e) => setReason((e.target as HTMLInputElement).value)} />
+              </Field>
+              <button class="btn btn-small" type="submit" disabled={!reason.trim() || resolve.busy}>
+                {t('appeal.resolve')}
+              </button>
+            </form>
+          )}
+          <ErrorBox error={resolve.error} />
+        </div>
+      ))}
+    </div>
   );
 }
