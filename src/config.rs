@@ -3,8 +3,21 @@
 
 use serde::Deserialize;
 
-/// The JWT secret shipped in `config/default.toml`; refused in production.
+/// The JWT secret shipped in `config/default.toml`: public, so accepted only by a development or
+/// test server listening on loopback (see `Settings::check`).
 pub const DEVELOPMENT_JWT_SECRET: &str = "dev-only-secret-change-me-in-production";
+
+/// The accepted values of `APP_ENV` (and of the `environment` setting).
+pub const ENVIRONMENTS: [&str; 3] = ["development", "test", "production"];
+
+/// True for `localhost` and loopback addresses (`127.0.0.0/8`, `::1`).
+pub fn is_loopback_host(host: &str) -> bool {
+    let host = host.trim().trim_start_matches('[').trim_end_matches(']');
+    host.eq_ignore_ascii_case("localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct Settings {
@@ -86,6 +99,40 @@ pub struct ServerSettings {
     /// Actix worker threads (0 = one per core).
     #[serde(default)]
     pub workers: usize,
+    /// Reverse proxies (IP addresses or CIDR networks) whose `X-Forwarded-For` is believed; empty
+    /// by default: the client address is then the TCP peer. A list, or one comma-separated string
+    /// (`APP__SERVER__TRUSTED_PROXIES=10.0.0.0/8,::1`).
+    #[serde(default, deserialize_with = "crate::net::deserialize_networks")]
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// The general per-client rate limit of the API (`/api/...`).
+    #[serde(default)]
+    pub rate_limit: RateLimitSettings,
+}
+
+/// A token bucket per client address: `burst` requests at once, refilled at `per_second`.
+/// `per_second = 0` turns the limit off.
+#[derive(Debug, Clone, Deserialize)]
+pub struct RateLimitSettings {
+    #[serde(default = "default_rate_per_second")]
+    pub per_second: u32,
+    #[serde(default = "default_rate_burst")]
+    pub burst: u32,
+}
+
+impl Default for RateLimitSettings {
+    fn default() -> Self {
+        RateLimitSettings {
+            per_second: default_rate_per_second(),
+            burst: default_rate_burst(),
+        }
+    }
+}
+
+fn default_rate_per_second() -> u32 {
+    100
+}
+fn default_rate_burst() -> u32 {
+    1000
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -94,9 +141,23 @@ pub struct DatabaseSettings {
     pub url: String,
     #[serde(default = "default_pool_size")]
     pub pool_size: u32,
-    /// Seconds to wait for a pooled connection before answering 503.
+    /// Seconds to wait for a pooled connection before answering 503 (also PostgreSQL's
+    /// `connect_timeout`, at least 2).
     #[serde(default = "default_connect_timeout")]
     pub connect_timeout_secs: u64,
+    /// PostgreSQL `statement_timeout` of every pooled connection: a statement running longer is
+    /// cancelled by the server and the request answers 503 with `Retry-After`. 0 = none.
+    #[serde(default = "default_statement_timeout")]
+    pub statement_timeout_secs: u64,
+    /// PostgreSQL: a request whose database work has not finished after this many seconds answers
+    /// 503 with `Retry-After` even when the server does not answer at all (frozen, partitioned).
+    /// Longer than `statement_timeout_secs`, so that a live server cancels first. 0 = none.
+    #[serde(default = "default_request_timeout")]
+    pub request_timeout_secs: u64,
+    /// After a storage failure (disk full, I/O error, read-only or corrupt database file), `/ready`
+    /// answers 503 for this many seconds.
+    #[serde(default = "default_storage_error_window")]
+    pub storage_error_window_secs: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -108,6 +169,72 @@ pub struct AuthSettings {
     /// Refresh tokens (seconds); each use rotates them.
     #[serde(default = "default_refresh_ttl")]
     pub refresh_ttl_secs: i64,
+    /// Password checks (argon2, 19 MiB and tens of milliseconds each) running at once; 0 = one
+    /// per CPU core. Logins beyond these and `hash_queue` waiting ones answer 429.
+    #[serde(default)]
+    pub hash_concurrency: usize,
+    /// Logins that may wait for a password check (at most `hash_wait_ms`); 0 = four per check.
+    #[serde(default)]
+    pub hash_queue: usize,
+    #[serde(default = "default_hash_wait_ms")]
+    pub hash_wait_ms: u64,
+    /// Guessing limits of `POST /auth/login` (see `auth::throttle`).
+    #[serde(default)]
+    pub login: LoginLimits,
+}
+
+/// Failed-login limits, counted over `window_secs`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct LoginLimits {
+    #[serde(default = "default_login_window")]
+    pub window_secs: u64,
+    /// Failures for one username from one client address before that pair waits for the window.
+    #[serde(default = "default_failures_per_client")]
+    pub failures_per_client: u32,
+    /// Failures for one username (from any address) before clients that already failed on it wait
+    /// an exponential delay (1 s, 2 s, 4 s… up to the window). A client with no failure on it is
+    /// never delayed, so the owner's right password from their own device passes.
+    #[serde(default = "default_failures_per_account")]
+    pub failures_per_account: u32,
+    /// Failures from one client address (any usernames) before that address waits for the window.
+    #[serde(default = "default_failures_per_address")]
+    pub failures_per_address: u32,
+}
+
+impl Default for LoginLimits {
+    fn default() -> Self {
+        LoginLimits {
+            window_secs: default_login_window(),
+            failures_per_client: default_failures_per_client(),
+            failures_per_account: default_failures_per_account(),
+            failures_per_address: default_failures_per_address(),
+        }
+    }
+}
+
+fn default_login_window() -> u64 {
+    15 * 60
+}
+fn default_failures_per_client() -> u32 {
+    5
+}
+fn default_failures_per_account() -> u32 {
+    5
+}
+fn default_failures_per_address() -> u32 {
+    50
+}
+fn default_hash_wait_ms() -> u64 {
+    2000
+}
+fn default_statement_timeout() -> u64 {
+    5
+}
+fn default_request_timeout() -> u64 {
+    10
+}
+fn default_storage_error_window() -> u64 {
+    30
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -131,6 +258,29 @@ impl Default for OrganisationSettings {
 pub struct BootstrapSettings {
     pub admin_username: Option<String>,
     pub admin_password: Option<String>,
+}
+
+/// The environment named by `APP_ENV`: `development` when unset, refused when unknown.
+fn app_env(var: Result<String, std::env::VarError>) -> anyhow::Result<String> {
+    let env = match var {
+        Ok(env) => env,
+        Err(std::env::VarError::NotPresent) => "development".into(),
+        Err(std::env::VarError::NotUnicode(_)) => anyhow::bail!("APP_ENV is not valid UTF-8"),
+    };
+    check_environment("APP_ENV", &env)?;
+    Ok(env)
+}
+
+fn check_environment(name: &str, value: &str) -> anyhow::Result<()> {
+    if ENVIRONMENTS.contains(&value) {
+        Ok(())
+    } else {
+        anyhow::bail!(
+            "{name} is `{value}`, which is not one of the accepted values `development`, `test`, \
+             `production`: refusing to start rather than guess (a misspelt environment must not \
+             run with development settings)"
+        )
+    }
 }
 
 fn default_environment() -> String {
@@ -157,7 +307,7 @@ impl Settings {
     /// binary started elsewhere still runs on the built-in defaults below.
     pub fn load(config_dir: Option<&str>) -> anyhow::Result<Settings> {
         let dir = config_dir.unwrap_or("config");
-        let env = std::env::var("APP_ENV").unwrap_or_else(|_| "development".into());
+        let env = app_env(std::env::var("APP_ENV"))?;
         let settings = config::Config::builder()
             .set_default("environment", env.clone())?
             .set_default("server.host", "127.0.0.1")?
@@ -179,10 +329,21 @@ impl Settings {
 
     /// Refuses configurations that must never run.
     pub fn check(&self) -> anyhow::Result<()> {
-        if self.environment == "production" && self.auth.jwt_secret == DEVELOPMENT_JWT_SECRET {
+        check_environment("environment", &self.environment)?;
+        // Default-deny: the development secret is public, anyone could forge an administrator's
+        // token with it. Only an explicitly development (or test) server that nobody else can
+        // reach may use it.
+        if self.auth.jwt_secret == DEVELOPMENT_JWT_SECRET
+            && !(matches!(self.environment.as_str(), "development" | "test")
+                && is_loopback_host(&self.server.host))
+        {
             anyhow::bail!(
-                "refusing to start in production with the development JWT secret: \
-                 set APP__AUTH__JWT_SECRET"
+                "refusing to start with the public development JWT secret (environment `{}`, \
+                 listening on `{}`): it is accepted only in development or test on a loopback \
+                 address (127.0.0.1, ::1, localhost). Set APP__AUTH__JWT_SECRET to a random \
+                 secret of at least 32 characters",
+                self.environment,
+                self.server.host
             );
         }
         if !matches!(self.diary.under_log_basis.as_str(), "logged" | "approved") {
@@ -202,16 +363,25 @@ impl Settings {
                 host: "127.0.0.1".into(),
                 port: 0,
                 workers: 2,
+                trusted_proxies: Vec::new(),
+                rate_limit: RateLimitSettings::default(),
             },
             database: DatabaseSettings {
                 url: url.into(),
                 pool_size: 4,
                 connect_timeout_secs: 2,
+                statement_timeout_secs: default_statement_timeout(),
+                request_timeout_secs: default_request_timeout(),
+                storage_error_window_secs: default_storage_error_window(),
             },
             auth: AuthSettings {
                 jwt_secret: DEVELOPMENT_JWT_SECRET.into(),
                 access_ttl_secs: default_access_ttl(),
                 refresh_ttl_secs: default_refresh_ttl(),
+                hash_concurrency: 0,
+                hash_queue: 0,
+                hash_wait_ms: default_hash_wait_ms(),
+                login: LoginLimits::default(),
             },
             organisation: OrganisationSettings::default(),
             bootstrap: BootstrapSettings::default(),
@@ -234,5 +404,53 @@ mod tests {
         s.environment = "development".into();
         s.auth.jwt_secret = DEVELOPMENT_JWT_SECRET.into();
         assert!(s.check().is_ok());
+    }
+
+    #[test]
+    fn unknown_app_env_values_are_refused_by_name() {
+        assert_eq!(
+            app_env(Err(std::env::VarError::NotPresent)).expect("unset"),
+            "development"
+        );
+        for ok in ENVIRONMENTS {
+            assert_eq!(app_env(Ok(ok.into())).expect("accepted"), ok);
+        }
+        for bad in ["prod", "staging", "Production", ""] {
+            let err = app_env(Ok(bad.into())).expect_err(bad).to_string();
+            assert!(err.contains(&format!("APP_ENV is `{bad}`")), "{err}");
+            assert!(err.contains("`development`, `test`, `production`"), "{err}");
+        }
+    }
+
+    #[test]
+    fn the_development_secret_needs_development_on_loopback() {
+        let mut s = Settings::for_database("sqlite://x.db");
+        for (env, host, ok) in [
+            ("development", "127.0.0.1", true),
+            ("development", "localhost", true),
+            ("development", "::1", true),
+            ("test", "127.0.0.1", true),
+            ("development", "0.0.0.0", false),
+            ("development", "192.168.1.10", false),
+            ("test", "::", false),
+            ("production", "127.0.0.1", false),
+            ("prod", "127.0.0.1", false),
+            ("staging", "127.0.0.1", false),
+            ("", "127.0.0.1", false),
+        ] {
+            s.environment = env.into();
+            s.server.host = host.into();
+            assert_eq!(s.check().is_ok(), ok, "{env} on {host}");
+        }
+        // A real secret runs anywhere, but never with an unknown environment.
+        s.auth.jwt_secret = "a-real-secret-that-is-long-enough-0123456789".into();
+        s.server.host = "0.0.0.0".into();
+        for env in ENVIRONMENTS {
+            s.environment = env.into();
+            assert!(s.check().is_ok(), "{env}");
+        }
+        s.environment = "Production".into();
+        let err = s.check().expect_err("unknown environment").to_string();
+        assert!(err.contains("`development`, `test`, `production`"), "{err}");
     }
 }

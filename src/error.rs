@@ -266,9 +266,54 @@ impl From<diesel::result::Error> for AppError {
             {
                 AppError::Unavailable(info.message().to_string())
             }
+            E::DatabaseError(_, info) if is_storage_message(info.message()) => {
+                AppError::Unavailable(format!("{STORAGE_PREFIX}{}", info.message()))
+            }
+            E::DatabaseError(_, info) if is_unreachable_message(info.message()) => {
+                AppError::Unavailable(info.message().to_string())
+            }
             other => AppError::Internal(anyhow::Error::new(other)),
         }
     }
+}
+
+const STORAGE_PREFIX: &str = "storage failure: ";
+
+/// SQLite's messages for a storage that cannot take writes or be read: SQLITE_FULL, SQLITE_IOERR,
+/// SQLITE_READONLY, SQLITE_CORRUPT, SQLITE_NOTADB, SQLITE_CANTOPEN (and PostgreSQL's disk full).
+/// They pass (or need an operator), they are not the client's fault: 503, never 500.
+fn is_storage_message(message: &str) -> bool {
+    const STORAGE: [&str; 8] = [
+        "database or disk is full",
+        "disk I/O error",
+        "attempt to write a readonly database",
+        "database disk image is malformed",
+        "file is not a database",
+        "unable to open database file",
+        "could not extend file",
+        "No space left on device",
+    ];
+    STORAGE.iter().any(|m| message.contains(m))
+}
+
+/// PostgreSQL cancelled a statement that ran past `statement_timeout`, or the server is going
+/// away: the request may be retried.
+fn is_unreachable_message(message: &str) -> bool {
+    const UNREACHABLE: [&str; 6] = [
+        "canceling statement due to statement timeout",
+        "terminating connection",
+        "server closed the connection unexpectedly",
+        "the database system is shutting down",
+        "the database system is starting up",
+        "no connection to the server",
+    ];
+    UNREACHABLE.iter().any(|m| message.contains(m))
+}
+
+/// True for the reason of an `Unavailable` error that came from a failing storage (see
+/// `is_storage_message`): `/ready` reports it for a while.
+pub fn is_storage_failure(reason: &str) -> bool {
+    reason.starts_with(STORAGE_PREFIX)
 }
 
 impl From<diesel::r2d2::PoolError> for AppError {
@@ -302,6 +347,41 @@ mod tests {
             en.errors.expect("field errors")[0].message,
             "Must be 1..=1440"
         );
+    }
+
+    #[test]
+    fn storage_failures_and_timeouts_are_503() {
+        use diesel::result::{DatabaseErrorKind, Error as E};
+        for (message, storage) in [
+            ("database or disk is full", true),
+            ("disk I/O error", true),
+            ("attempt to write a readonly database", true),
+            ("database disk image is malformed", true),
+            ("canceling statement due to statement timeout", false),
+        ] {
+            let err: AppError =
+                E::DatabaseError(DatabaseErrorKind::Unknown, Box::new(message.to_string())).into();
+            assert_eq!(
+                err.status_code(),
+                StatusCode::SERVICE_UNAVAILABLE,
+                "{message}"
+            );
+            let AppError::Unavailable(reason) = &err else {
+                panic!("{message}: {err:?}")
+            };
+            assert_eq!(is_storage_failure(reason), storage, "{message}");
+            let res = err.error_response();
+            assert_eq!(
+                res.headers().get(header::RETRY_AFTER).map(|v| v.as_bytes()),
+                Some(&b"5"[..])
+            );
+        }
+        let other: AppError = E::DatabaseError(
+            DatabaseErrorKind::Unknown,
+            Box::new("syntax error".to_string()),
+        )
+        .into();
+        assert_eq!(other.status_code(), StatusCode::INTERNAL_SERVER_ERROR);
     }
 
     #[test]

@@ -10,14 +10,15 @@ pub mod domain;
 pub mod error;
 pub mod i18n;
 pub mod metrics;
+pub mod net;
 pub mod openapi;
 pub mod routes;
 pub mod services;
 pub mod telemetry;
 
 use std::net::TcpListener;
-use std::sync::Arc;
-use std::time::Duration;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use actix_web::dev::Server;
 use actix_web::{middleware, web, App, HttpServer};
@@ -26,7 +27,7 @@ use utoipa_actix_web::AppExt;
 use crate::auth::jwt::JwtKeys;
 use crate::config::Settings;
 use crate::db::{DbConnection, DbPool};
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
 
 /// Shared state of every worker: the pool, the settings, and the signing keys.
 pub struct AppState {
@@ -35,17 +36,50 @@ pub struct AppState {
     pub jwt: JwtKeys,
     pub metrics: metrics::Metrics,
     pub login_throttle: auth::throttle::LoginThrottle,
+    /// Bounds concurrent password checks (argon2) and their queue.
+    pub hash_gate: auth::hashing::HashGate,
+    /// The general per-client rate limit of the API.
+    pub rate_limiter: net::RateLimiter,
+    /// PostgreSQL: the longest a request waits on the database (a frozen server).
+    db_deadline: Option<Duration>,
+    /// When the storage last failed (disk full, I/O error, read-only, corrupt), for `/ready`.
+    storage_failed_at: Mutex<Option<Instant>>,
 }
 
 impl AppState {
     pub fn new(pool: DbPool, settings: Settings) -> AppState {
         let jwt = JwtKeys::new(&settings.auth.jwt_secret, settings.auth.access_ttl_secs);
+        let db_deadline = (db::Backend::of_url(&settings.database.url) == db::Backend::Postgres
+            && settings.database.request_timeout_secs > 0)
+            .then(|| Duration::from_secs(settings.database.request_timeout_secs));
         AppState {
             pool,
-            settings: Arc::new(settings),
             jwt,
             metrics: metrics::Metrics::default(),
-            login_throttle: auth::throttle::LoginThrottle::default(),
+            login_throttle: auth::throttle::LoginThrottle::new(settings.auth.login.clone()),
+            hash_gate: auth::hashing::HashGate::new(&settings.auth),
+            rate_limiter: net::RateLimiter::new(&settings.server.rate_limit),
+            db_deadline,
+            storage_failed_at: Mutex::new(None),
+            settings: Arc::new(settings),
+        }
+    }
+
+    /// Seconds since the storage last failed, if it did.
+    pub fn storage_failure_age(&self) -> Option<Duration> {
+        self.storage_failed_at
+            .lock()
+            .ok()
+            .and_then(|t| t.map(|t| t.elapsed()))
+    }
+
+    fn note_storage_failure<T>(&self, result: &AppResult<T>) {
+        if let Err(AppError::Unavailable(reason)) = result {
+            if error::is_storage_failure(reason) {
+                if let Ok(mut t) = self.storage_failed_at.lock() {
+                    *t = Some(Instant::now());
+                }
+            }
         }
     }
 
@@ -58,13 +92,26 @@ impl AppState {
     {
         let state = Arc::clone(self);
         let lang = i18n::current();
-        web::block(move || {
+        let work = web::block(move || {
             i18n::with_lang(lang, || {
                 let mut conn = state.pool.get()?;
                 f(&mut conn, &state)
             })
-        })
-        .await?
+        });
+        let result = match self.db_deadline {
+            None => work.await?,
+            // The blocked thread finishes (and gives its connection back) when the server
+            // answers again; the client hears 503 now instead of waiting with it.
+            Some(deadline) => match tokio::time::timeout(deadline, work).await {
+                Ok(done) => done?,
+                Err(_) => Err(AppError::Unavailable(format!(
+                    "the database did not answer within {} s",
+                    deadline.as_secs()
+                ))),
+            },
+        };
+        self.note_storage_failure(&result);
+        result
     }
 }
 
@@ -78,13 +125,15 @@ pub fn totals_policy(settings: &Settings) -> services::totals::TotalsPolicy {
 
 /// Connects, migrates and bootstraps: what `serve` and the tests do before listening.
 pub fn prepare_state(settings: Settings) -> anyhow::Result<AppState> {
-    let pool = db::build_pool(
-        &settings.database.url,
-        settings.database.pool_size,
-        Duration::from_secs(settings.database.connect_timeout_secs),
-    )?;
+    let pool = db::build_pool_with(&settings.database.url, &db::PoolOptions::serving(&settings))?;
     {
-        let mut conn = pool.get()?;
+        // Migrations and a totals rebuild may run long: not under the serving statement timeout.
+        let setup = db::build_pool(
+            &settings.database.url,
+            1,
+            Duration::from_secs(settings.database.connect_timeout_secs),
+        )?;
+        let mut conn = setup.get()?;
         let applied = db::run_migrations(&mut conn)?;
         if applied > 0 {
             tracing::info!(applied, "database migrations applied");
@@ -139,6 +188,7 @@ pub fn configure_app(
         .split_for_parts();
     app.service(routes::docs::swagger(api))
         .default_service(web::to(routes::web_app::fallback))
+        .wrap(middleware::from_fn(net::rate_limit))
         .wrap(middleware::from_fn(metrics::record))
         .wrap(middleware::from_fn(i18n::language_scope))
         .wrap(middleware::Compress::default())

@@ -78,6 +78,7 @@ fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::Serve => {
+            worklog_kpi::auth::hashing::tune_allocator();
             telemetry::init();
             let settings = Settings::load(cli.config_dir.as_deref())?;
             serve(settings)

@@ -1,6 +1,7 @@
 //! Authentication: password hashing, JWT access tokens, opaque refresh tokens, and the
 //! `AuthUser` extractor that every protected handler takes.
 
+pub mod hashing;
 pub mod jwt;
 pub mod password;
 pub mod throttle;

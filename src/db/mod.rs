@@ -75,21 +75,80 @@ impl Backend {
 }
 
 /// Sets the per-connection SQLite pragmas the architecture requires (WAL, foreign keys, busy
-/// timeout, synchronous=NORMAL). PostgreSQL connections need nothing.
+/// timeout, synchronous=NORMAL), and PostgreSQL's `statement_timeout` when one is configured.
 #[derive(Debug, Clone, Copy)]
-struct ConnectionSetup;
+struct ConnectionSetup {
+    statement_timeout: Option<Duration>,
+}
 
 impl CustomizeConnection<DbConnection, diesel::r2d2::Error> for ConnectionSetup {
     fn on_acquire(&self, conn: &mut DbConnection) -> Result<(), diesel::r2d2::Error> {
-        if let DbConnection::Sqlite(c) = conn {
-            c.batch_execute(
-                "PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; \
-                 PRAGMA busy_timeout = 10000; PRAGMA synchronous = NORMAL;",
-            )
-            .map_err(diesel::r2d2::Error::QueryError)?;
+        match conn {
+            DbConnection::Sqlite(c) => c
+                .batch_execute(
+                    "PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; \
+                     PRAGMA busy_timeout = 10000; PRAGMA synchronous = NORMAL;",
+                )
+                .map_err(diesel::r2d2::Error::QueryError)?,
+            DbConnection::Pg(c) => {
+                if let Some(t) = self.statement_timeout {
+                    c.batch_execute(&format!("SET statement_timeout = {}", t.as_millis()))
+                        .map_err(diesel::r2d2::Error::QueryError)?;
+                }
+            }
         }
         Ok(())
     }
+}
+
+/// How a pool connects and how long it may wait.
+#[derive(Debug, Clone, Copy)]
+pub struct PoolOptions {
+    pub max_size: u32,
+    /// Waiting for a pooled connection (and PostgreSQL's `connect_timeout`, at least 2 s).
+    pub connect_timeout: Duration,
+    /// PostgreSQL `statement_timeout` of every connection.
+    pub statement_timeout: Option<Duration>,
+}
+
+impl PoolOptions {
+    /// The serving pool of `settings`.
+    pub fn serving(settings: &crate::config::Settings) -> PoolOptions {
+        let db = &settings.database;
+        PoolOptions {
+            max_size: db.pool_size,
+            connect_timeout: Duration::from_secs(db.connect_timeout_secs),
+            statement_timeout: (db.statement_timeout_secs > 0)
+                .then(|| Duration::from_secs(db.statement_timeout_secs)),
+        }
+    }
+}
+
+/// Adds what keeps a PostgreSQL connection from hanging forever unless the URL sets it already:
+/// `connect_timeout`, TCP keepalives, and `tcp_user_timeout` (a server that stops acknowledging
+/// what was sent, e.g. a dead host, breaks the connection after 10 s).
+pub fn pg_url_with_timeouts(url: &str, connect_timeout: Duration) -> String {
+    let mut url = url.to_string();
+    let params = [
+        (
+            "connect_timeout",
+            connect_timeout.as_secs().max(2).to_string(),
+        ),
+        ("keepalives", "1".to_string()),
+        ("keepalives_idle", "30".to_string()),
+        ("keepalives_interval", "10".to_string()),
+        ("keepalives_count", "3".to_string()),
+        ("tcp_user_timeout", "10000".to_string()),
+    ];
+    for (key, value) in params {
+        let query = url.split_once('?').map(|(_, q)| q).unwrap_or("");
+        if query.split('&').any(|kv| kv.split('=').next() == Some(key)) {
+            continue;
+        }
+        url.push(if url.contains('?') { '&' } else { '?' });
+        url.push_str(&format!("{key}={value}"));
+    }
+    url
 }
 
 /// Normalises `sqlite://path` and plain paths to what diesel's SQLite driver opens, and creates
@@ -114,13 +173,30 @@ pub fn prepare_url(url: &str) -> anyhow::Result<String> {
 /// Builds the pool without connecting: a database that is down makes requests answer 503 rather
 /// than the process failing later in odd ways.
 pub fn build_pool(url: &str, max_size: u32, connect_timeout: Duration) -> anyhow::Result<DbPool> {
-    let url = prepare_url(url)?;
+    build_pool_with(
+        url,
+        &PoolOptions {
+            max_size,
+            connect_timeout,
+            statement_timeout: None,
+        },
+    )
+}
+
+/// `build_pool` with every option (the server's pool: `PoolOptions::serving`).
+pub fn build_pool_with(url: &str, options: &PoolOptions) -> anyhow::Result<DbPool> {
+    let mut url = prepare_url(url)?;
+    if Backend::of_url(&url) == Backend::Postgres {
+        url = pg_url_with_timeouts(&url, options.connect_timeout);
+    }
     let manager = ConnectionManager::<DbConnection>::new(url);
     Ok(Pool::builder()
-        .max_size(max_size)
+        .max_size(options.max_size)
         .min_idle(Some(0))
-        .connection_timeout(connect_timeout)
-        .connection_customizer(Box::new(ConnectionSetup))
+        .connection_timeout(options.connect_timeout)
+        .connection_customizer(Box::new(ConnectionSetup {
+            statement_timeout: options.statement_timeout,
+        }))
         .build_unchecked(manager))
 }
 
@@ -157,4 +233,22 @@ pub fn migrations_up_to_date(conn: &mut DbConnection) -> bool {
 pub fn now_utc() -> chrono::NaiveDateTime {
     use chrono::{SubsecRound, Utc};
     Utc::now().naive_utc().trunc_subsecs(6)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn postgres_urls_get_timeouts_unless_they_set_them() {
+        let url = pg_url_with_timeouts("postgres://u@h/db", Duration::from_secs(5));
+        assert!(url.starts_with("postgres://u@h/db?connect_timeout=5&keepalives=1"));
+        assert!(url.contains("&tcp_user_timeout=10000"));
+        let url = pg_url_with_timeouts(
+            "postgres://u@h/db?options=-csearch_path%3Dx&connect_timeout=9",
+            Duration::from_secs(1),
+        );
+        assert!(url.contains("options=-csearch_path%3Dx&connect_timeout=9&keepalives=1"));
+        assert_eq!(url.matches("connect_timeout").count(), 1);
+    }
 }

@@ -69,7 +69,8 @@ impl From<services::auth::Tokens> for TokenResponse {
         (status = 200, description = "Logged in", body = TokenResponse),
         (status = 401, description = "Wrong username or password", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid request", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Too many failed logins for this username from this address (Retry-After)", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many failed logins (for this username from this client, or from this client address), too many password checks at once, or the client's rate limit; `Retry-After` says when to retry", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Database unavailable (Retry-After)", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/auth/login")]
@@ -79,36 +80,28 @@ pub async fn login(
     body: ValidJson<LoginRequest>,
 ) -> Result<HttpResponse, AppError> {
     let body = body.0;
-    let address = req
-        .peer_addr()
-        .map(|a| a.ip().to_string())
-        .unwrap_or_default();
-    if let Some(wait) = state.login_throttle.blocked_for(&body.username, &address) {
+    let client = crate::net::client_addr(&req, &state.settings);
+    if let Some(wait) = state.login_throttle.blocked_for(&body.username, client) {
+        tracing::warn!(%client, username = %body.username, wait, "login throttled");
         return Err(AppError::TooManyRequests {
             retry_after_secs: wait,
             text: crate::i18n::Text::new(
                 format!(
-                    "Đăng nhập sai quá nhiều lần; hãy thử lại sau {} phút.",
-                    wait.div_ceil(60)
+                    "Đăng nhập sai quá nhiều lần; hãy thử lại sau {} giây.",
+                    wait
                 ),
-                format!(
-                    "Too many failed logins; try again in {} minutes.",
-                    wait.div_ceil(60)
-                ),
+                format!("Too many failed logins; try again in {wait} seconds."),
             ),
         });
     }
-    let username = body.username.clone();
-    let result = state
-        .db(move |conn, st| services::auth::login(conn, st, &body.username, &body.password))
-        .await;
+    let result = services::auth::login(&state, &body.username, &body.password, client).await;
     match result {
         Ok(tokens) => {
-            state.login_throttle.record_success(&username, &address);
+            state.login_throttle.record_success(&body.username, client);
             Ok(HttpResponse::Ok().json(TokenResponse::from(tokens)))
         }
         Err(e @ AppError::Unauthorized(_)) => {
-            state.login_throttle.record_failure(&username, &address);
+            state.login_throttle.record_failure(&body.username, client);
             Err(e)
         }
         Err(e) => Err(e),
@@ -123,16 +116,20 @@ pub async fn login(
     responses(
         (status = 200, description = "New tokens", body = TokenResponse),
         (status = 401, description = "Invalid, spent, revoked or expired refresh token", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "The client's rate limit (Retry-After)", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Database unavailable (Retry-After)", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/auth/refresh")]
 pub async fn refresh(
     state: web::Data<AppState>,
+    req: actix_web::HttpRequest,
     body: ValidJson<RefreshRequest>,
 ) -> Result<HttpResponse, AppError> {
     let token = body.0.refresh_token;
+    let client = crate::net::client_addr(&req, &state.settings);
     let tokens = state
-        .db(move |conn, st| services::auth::refresh(conn, st, &token))
+        .db(move |conn, st| services::auth::refresh(conn, st, &token, client))
         .await?;
     Ok(HttpResponse::Ok().json(TokenResponse::from(tokens)))
 }

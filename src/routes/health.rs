@@ -1,5 +1,7 @@
 //! Operational routes outside `/api/v1`: liveness, readiness, metrics.
 
+use std::time::Duration;
+
 use actix_web::{get, web, HttpResponse};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -24,19 +26,31 @@ pub async fn health() -> HttpResponse {
     })
 }
 
-/// The database is reachable and every migration is applied.
+/// How long `/ready` waits for the database before saying it is not ready.
+const READY_DEADLINE: Duration = Duration::from_millis(1500);
+
+/// The database is reachable and every migration is applied, and the storage has not failed
+/// recently. Answers within 2 seconds whatever the database does.
 #[utoipa::path(
     tag = "operations",
     responses(
         (status = 200, description = "Ready to serve", body = HealthStatus),
-        (status = 503, description = "Database unreachable or migrations pending", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Database unreachable or not answering, migrations pending, or the storage failed recently (disk full, I/O error); Retry-After", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/ready")]
 pub async fn ready(state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
-    let up_to_date = state
-        .db(|conn, _| Ok(crate::db::migrations_up_to_date(conn)))
-        .await?;
+    let window = Duration::from_secs(state.settings.database.storage_error_window_secs);
+    if let Some(age) = state.storage_failure_age().filter(|age| *age < window) {
+        return Err(AppError::Unavailable(format!(
+            "the storage failed {} s ago",
+            age.as_secs()
+        )));
+    }
+    let check = state.db(|conn, _| Ok(crate::db::migrations_up_to_date(conn)));
+    let up_to_date = tokio::time::timeout(READY_DEADLINE, check)
+        .await
+        .map_err(|_| AppError::Unavailable("the database did not answer within 1.5 s".into()))??;
     if up_to_date {
         Ok(HttpResponse::Ok().json(HealthStatus {
             status: "ready".into(),

@@ -1,6 +1,10 @@
 //! Login, refresh-token rotation with reuse detection, and logout.
 
+use std::net::IpAddr;
+use std::sync::Arc;
+
 use chrono::Duration;
+use serde_json::json;
 
 use crate::auth::jwt::{hash_refresh_token, new_refresh_token};
 use crate::auth::password::{verify_against_dummy, verify_password};
@@ -8,6 +12,7 @@ use crate::db::{self, DbConnection};
 use crate::domain::roles::RoleSet;
 use crate::error::{AppError, AppResult};
 use crate::i18n::Text;
+use crate::services::audit;
 use crate::AppState;
 
 /// What a successful login or refresh hands to the client.
@@ -32,29 +37,101 @@ fn bad_refresh() -> AppError {
     ))
 }
 
-pub fn login(
-    conn: &mut DbConnection,
-    state: &AppState,
+/// What a login needs to know about an account before checking the password.
+struct LoginAccount {
+    id: i64,
+    password_hash: Option<String>,
+    active: bool,
+}
+
+/// Logs in. The account is read, the connection given back, the password checked on the hash
+/// gate (bounded, outside any connection: a flood of logins cannot hold the pool), and only then
+/// is a connection taken again to issue tokens or record the failure. Unknown usernames spend the
+/// same hashing time as known ones.
+pub async fn login(
+    state: &Arc<AppState>,
     username: &str,
     password: &str,
+    client: IpAddr,
 ) -> AppResult<Tokens> {
-    let person = db::staff::find_by_username(conn, username.trim())?;
-    let Some(person) = person else {
-        verify_against_dummy(password);
-        return Err(bad_credentials());
-    };
-    let ok = match &person.password_hash {
-        Some(hash) => verify_password(password, hash),
-        None => {
-            verify_against_dummy(password);
-            false
+    let username = username.trim().to_string();
+    let name = username.clone();
+    let account = state
+        .db(move |conn, _| {
+            Ok(
+                db::staff::find_by_username(conn, &name)?.map(|p| LoginAccount {
+                    id: p.id,
+                    password_hash: p.password_hash,
+                    active: p.active,
+                }),
+            )
+        })
+        .await?;
+    let hash = account.as_ref().and_then(|a| a.password_hash.clone());
+    let password = password.to_string();
+    let matches = state
+        .hash_gate
+        .run(move || match hash {
+            Some(hash) => verify_password(&password, &hash),
+            None => {
+                verify_against_dummy(&password);
+                false
+            }
+        })
+        .await?;
+    match account {
+        Some(account) if matches && account.active => {
+            let id = account.id;
+            state
+                .db(move |conn, st| {
+                    db::write_transaction::<_, AppError, _>(conn, |conn| {
+                        // Deactivated or removed since it was read: no session.
+                        let person = db::staff::find(conn, id)?
+                            .filter(|p| p.active)
+                            .ok_or_else(bad_credentials)?;
+                        let family = new_refresh_token();
+                        let tokens = issue(conn, st, person.id, &person.roles, &family)?;
+                        audit::record(
+                            conn,
+                            Some(person.id),
+                            "staff",
+                            person.id,
+                            "login",
+                            None,
+                            None,
+                            None,
+                            Some(json!({"client": client.to_string()})),
+                        )?;
+                        Ok(tokens)
+                    })
+                })
+                .await
         }
-    };
-    if !ok || !person.active {
-        return Err(bad_credentials());
+        account => {
+            let reason = match &account {
+                None => "unknown_username",
+                Some(a) if !a.active => "inactive",
+                Some(_) => "wrong_password",
+            };
+            let id = account.map(|a| a.id);
+            state
+                .db(move |conn, _| {
+                    audit::record(
+                        conn,
+                        None,
+                        "staff",
+                        id.unwrap_or(0),
+                        "login_failed",
+                        None,
+                        None,
+                        Some(reason),
+                        Some(json!({"username": username, "client": client.to_string()})),
+                    )
+                })
+                .await?;
+            Err(bad_credentials())
+        }
     }
-    let family = new_refresh_token();
-    issue(conn, state, person.id, &person.roles, &family)
 }
 
 fn issue(
@@ -94,6 +171,7 @@ pub fn refresh(
     conn: &mut DbConnection,
     state: &AppState,
     refresh_token: &str,
+    client: IpAddr,
 ) -> AppResult<Tokens> {
     let now = db::now_utc();
     let token = db::tokens::find_by_hash(conn, &hash_refresh_token(refresh_token))?
@@ -102,15 +180,22 @@ pub fn refresh(
         db::tokens::revoke_family(conn, &token.family, now)?;
         tracing::warn!(
             staff_id = token.staff_id,
+            %client,
             "refresh token reuse: family revoked"
         );
+        if token.used_at.is_some() {
+            // Spent, not merely revoked (e.g. by a logout): someone kept a copy.
+            record_reuse(conn, token.staff_id, client)?;
+        }
         return Err(bad_refresh());
     }
     if token.expires_at <= now {
         return Err(bad_refresh());
     }
+    let mut raced = false;
     let result = db::write_transaction::<_, AppError, _>(conn, |conn| {
         if !db::tokens::mark_used(conn, token.id, now)? {
+            raced = true;
             return Err(bad_refresh());
         }
         let person = db::staff::find(conn, token.staff_id)?
@@ -121,8 +206,27 @@ pub fn refresh(
     if result.is_err() {
         // A concurrent use of the same token lost the race: treat it as reuse too.
         db::tokens::revoke_family(conn, &token.family, now)?;
+        if raced {
+            record_reuse(conn, token.staff_id, client)?;
+        }
     }
     result
+}
+
+/// The audit row of a spent refresh token presented again (a copied token): who it belonged to
+/// and where it came from.
+fn record_reuse(conn: &mut DbConnection, staff_id: i64, client: IpAddr) -> AppResult<()> {
+    audit::record(
+        conn,
+        Some(staff_id),
+        "staff",
+        staff_id,
+        "refresh_token_reuse",
+        None,
+        None,
+        None,
+        Some(json!({"client": client.to_string()})),
+    )
 }
 
 /// Revokes the login a refresh token belongs to. Unknown tokens are ignored (idempotent).

@@ -24,7 +24,7 @@ pub struct TestApp {
 
 /// A database URL for one test: a temp SQLite file, or a fresh schema of the PostgreSQL database
 /// named by `TEST_DATABASE_URL`.
-fn fresh_database() -> (String, Option<tempfile::TempDir>) {
+pub fn fresh_database() -> (String, Option<tempfile::TempDir>) {
     match std::env::var("TEST_DATABASE_URL") {
         Ok(base) if base.starts_with("postgres") => {
             let schema = format!("t_{}", uuid_like());
@@ -64,6 +64,19 @@ fn rand_u64() -> u64 {
 pub async fn spawn_app() -> TestApp {
     let (url, dir) = fresh_database();
     spawn_with(Settings::for_database(&url), dir, true).await
+}
+
+/// `spawn_app` with settings changed by `configure` (limits, timeouts, trusted proxies).
+pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
+    let (url, dir) = fresh_database();
+    let mut settings = Settings::for_database(&url);
+    configure(&mut settings);
+    spawn_with(settings, dir, true).await
+}
+
+/// True when the tests run on PostgreSQL (`TEST_DATABASE_URL`).
+pub fn on_postgres() -> bool {
+    std::env::var("TEST_DATABASE_URL").is_ok_and(|u| u.starts_with("postgres"))
 }
 
 /// Starts a server with given settings; `migrate` false skips preparing the database (used to

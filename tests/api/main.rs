@@ -1,6 +1,7 @@
 //! One integration test binary: every module is a feature told as the user's story, run against
 //! SQLite (default) or PostgreSQL (`TEST_DATABASE_URL=postgres://...`).
 
+mod abuse;
 mod appeals;
 mod approvals;
 mod auth;
@@ -10,6 +11,7 @@ mod demo;
 mod diary;
 mod errors;
 mod exports;
+mod faults;
 mod grading;
 mod grading_rules;
 mod health;
