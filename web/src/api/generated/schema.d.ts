@@ -1256,7 +1256,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The database is reachable and every migration is applied. */
+        /**
+         * The database is reachable and every migration is applied, and the storage has not failed
+         *     recently. Answers within 2 seconds whatever the database does.
+         */
         get: operations["ready"];
         put?: never;
         post?: never;
@@ -4923,8 +4926,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many failed logins for this username from this address (Retry-After) */
+            /** @description Too many failed logins (for this username from this client, or from this client address), too many password checks at once, or the client's rate limit; `Retry-After` says when to retry */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Database unavailable (Retry-After) */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4980,6 +4992,24 @@ export interface operations {
             };
             /** @description Invalid, spent, revoked or expired refresh token */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The client's rate limit (Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Database unavailable (Retry-After) */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8843,7 +8873,7 @@ export interface operations {
                     "application/json": components["schemas"]["HealthStatus"];
                 };
             };
-            /** @description Database unreachable or migrations pending */
+            /** @description Database unreachable or not answering, migrations pending, or the storage failed recently (disk full, I/O error); Retry-After */
             503: {
                 headers: {
                     [name: string]: unknown;
