@@ -20,8 +20,17 @@ export function ApprovalsPage() {
 
   const load = async () => {
     try {
-      const q = await call(api.GET('/api/v1/approvals/queue', { params: { query: { limit: 200 } } }));
-      setItems(q.items);
+      // The queue pages with `cursor` / `next_cursor` (keyset); read up to ten pages.
+      const all: Item[] = [];
+      let cursor: string | undefined;
+      for (let page = 0; page < 10; page++) {
+        const query: { limit: number; cursor?: string } = { limit: 100, ...(cursor ? { cursor } : {}) };
+        const q = await call(api.GET('/api/v1/approvals/queue', { params: { query: query as { limit: number } } }));
+        all.push(...q.items);
+        cursor = (q as { next_cursor?: string | null }).next_cursor ?? undefined;
+        if (!cursor) break;
+      }
+      setItems(all);
       setSelected(new Set());
     } catch (e) {
       setError(e);
