@@ -346,8 +346,15 @@ async function story(base, browser) {
   await staff.page.getByTestId('week-bar').first().waitFor();
   await shoot(staff.page, 'weeks');
   await staff.page.goto('/leaves');
-  await staff.page.getByRole('button', { name: 'Gửi đơn' }).waitFor();
+  await staff.page.getByLabel('Lý do').fill('Việc gia đình');
+  await staff.page.getByRole('button', { name: 'Gửi đơn' }).click();
+  await staff.page.getByRole('row').filter({ hasText: 'Chờ duyệt' }).waitFor();
   await shoot(staff.page, 'leaves');
+  await head.page.goto('/leaves');
+  const request = head.page.getByRole('row').filter({ hasText: 'Nguyễn Thị Ánh' }).filter({ hasText: 'Chờ duyệt' });
+  await request.getByRole('button', { name: 'Duyệt' }).click();
+  await head.page.getByRole('row').filter({ hasText: 'Nguyễn Thị Ánh' }).filter({ hasText: 'Đã duyệt' }).waitFor();
+  await shoot(head.page, 'leaves-head');
 
   step(`the head opens the ${period} round, scores and decides`);
   await head.page.goto('/team');

@@ -17,8 +17,31 @@ export function LeavesPage() {
   const [end, setEnd] = useState(today());
   const [portion, setPortion] = useState<Schemas['PortionView']>('full');
   const [reason, setReason] = useState('');
-  const load = () =>
-    call(api.GET('/api/v1/leaves', { params: { query: { limit: 100 } } })).then((p) => setLeaves(p.items), () => setLeaves([]));
+  const [names, setNames] = useState<Map<number, string>>(new Map());
+  const load = async () => {
+    const mine = await call(api.GET('/api/v1/leaves', { params: { query: { limit: 100 } } })).then((p) => p.items, () => [] as Leave[]);
+    // A head also sees (and decides) the requests of the people of the units they head.
+    const team: Leave[] = [];
+    const who = new Map<number, string>([[me.staff.id, me.staff.full_name]]);
+    if (isHead(me)) {
+      for (const unitId of me.headed_unit_ids) {
+        const people = await call(api.GET('/api/v1/staff', { params: { query: { unit_id: unitId, active: true, limit: 200 } } })).then(
+          (p) => p.items,
+          () => [],
+        );
+        for (const person of people.filter((x) => x.id !== me.staff.id)) {
+          who.set(person.id, person.full_name);
+          const theirs = await call(api.GET('/api/v1/leaves', { params: { query: { staff_id: person.id, limit: 50 } } })).then(
+            (p) => p.items,
+            () => [] as Leave[],
+          );
+          team.push(...theirs);
+        }
+      }
+    }
+    setNames(who);
+    setLeaves([...team.filter((l) => l.state === 'requested'), ...mine, ...team.filter((l) => l.state !== 'requested')]);
+  };
   useEffect(() => void load(), []);
 
   const request = useAction(async () => {
@@ -79,6 +102,7 @@ export function LeavesPage() {
         <caption>{t('leave.list')}</caption>
         <thead>
           <tr>
+            <th scope="col">{t('common.person')}</th>
             <th scope="col">{t('leave.kind')}</th>
             <th scope="col">{t('leave.dates')}</th>
             <th scope="col">{t('common.state')}</th>
@@ -90,6 +114,7 @@ export function LeavesPage() {
         <tbody>
           {leaves.map((l) => (
             <tr key={l.id}>
+              <td>{names.get(l.staff_id) ?? `#${l.staff_id}`}</td>
               <td>{t(`leave.kind.${l.kind}` as 'leave.kind.annual')}</td>
               <td>
                 {formatDate(l.start_date)} – {formatDate(l.end_date)}
