@@ -169,6 +169,9 @@ pub struct AuthSettings {
     /// Refresh tokens (seconds); each use rotates them.
     #[serde(default = "default_refresh_ttl")]
     pub refresh_ttl_secs: i64,
+    /// Shortest accepted password (NIST SP 800-63B: at least 8; the default is 10).
+    #[serde(default = "default_min_password_length")]
+    pub min_password_length: usize,
     /// Password checks (argon2, 19 MiB and tens of milliseconds each) running at once; 0 = one
     /// per CPU core. Logins beyond these and `hash_queue` waiting ones answer 429.
     #[serde(default)]
@@ -235,6 +238,10 @@ fn default_request_timeout() -> u64 {
 }
 fn default_storage_error_window() -> u64 {
     30
+}
+
+fn default_min_password_length() -> usize {
+    crate::domain::password::DEFAULT_MIN_LENGTH
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -349,6 +356,11 @@ impl Settings {
         if !matches!(self.diary.under_log_basis.as_str(), "logged" | "approved") {
             anyhow::bail!("diary.under_log_basis must be `logged` or `approved`");
         }
+        if !(crate::domain::password::ABSOLUTE_MIN_LENGTH..=64)
+            .contains(&self.auth.min_password_length)
+        {
+            anyhow::bail!("auth.min_password_length must be between 8 and 64");
+        }
         if self.auth.jwt_secret.len() < 32 {
             anyhow::bail!("auth.jwt_secret must be at least 32 characters");
         }
@@ -378,6 +390,7 @@ impl Settings {
                 jwt_secret: DEVELOPMENT_JWT_SECRET.into(),
                 access_ttl_secs: default_access_ttl(),
                 refresh_ttl_secs: default_refresh_ttl(),
+                min_password_length: default_min_password_length(),
                 hash_concurrency: 0,
                 hash_queue: 0,
                 hash_wait_ms: default_hash_wait_ms(),

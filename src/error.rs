@@ -36,8 +36,12 @@ pub enum AppError {
     Unauthorized(Text),
     #[error("forbidden: {}", .0.en)]
     Forbidden(Text),
+    #[error("password change required: {}", .0.en)]
+    PasswordChangeRequired(Text),
     #[error("not found")]
     NotFound,
+    #[error("method not allowed: {}", .0.en)]
+    MethodNotAllowed(Text),
     #[error("conflict: {}", .0.en)]
     Conflict(Text),
     #[error("precondition failed: {}", .0.en)]
@@ -112,7 +116,9 @@ impl AppError {
             AppError::Validation(_) => "validation",
             AppError::Unauthorized(_) => "unauthorized",
             AppError::Forbidden(_) => "forbidden",
+            AppError::PasswordChangeRequired(_) => "password-change-required",
             AppError::NotFound => "not-found",
+            AppError::MethodNotAllowed(_) => "method-not-allowed",
             AppError::Conflict(_) => "conflict",
             AppError::PreconditionFailed(_) => "precondition-failed",
             AppError::PreconditionRequired(_) => "precondition-required",
@@ -130,7 +136,13 @@ impl AppError {
             AppError::Validation(_) => Text::new("Dữ liệu không hợp lệ", "Validation failed"),
             AppError::Unauthorized(_) => Text::new("Chưa xác thực", "Unauthorized"),
             AppError::Forbidden(_) => Text::new("Không có quyền", "Forbidden"),
+            AppError::PasswordChangeRequired(_) => {
+                Text::new("Cần đổi mật khẩu", "Password change required")
+            }
             AppError::NotFound => Text::new("Không tìm thấy", "Not found"),
+            AppError::MethodNotAllowed(_) => {
+                Text::new("Phương thức không được hỗ trợ", "Method not allowed")
+            }
             AppError::Conflict(_) => Text::new("Xung đột trạng thái", "Conflict"),
             AppError::PreconditionFailed(_) => {
                 Text::new("Dữ liệu đã bị thay đổi", "Precondition failed")
@@ -151,6 +163,8 @@ impl AppError {
             AppError::BadRequest(t)
             | AppError::Unauthorized(t)
             | AppError::Forbidden(t)
+            | AppError::PasswordChangeRequired(t)
+            | AppError::MethodNotAllowed(t)
             | AppError::Conflict(t)
             | AppError::PreconditionFailed(t)
             | AppError::PreconditionRequired(t) => t.clone(),
@@ -205,7 +219,9 @@ impl ResponseError for AppError {
             AppError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             AppError::Forbidden(_) => StatusCode::FORBIDDEN,
+            AppError::PasswordChangeRequired(_) => StatusCode::FORBIDDEN,
             AppError::NotFound => StatusCode::NOT_FOUND,
+            AppError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::PreconditionFailed(_) => StatusCode::PRECONDITION_FAILED,
             AppError::PreconditionRequired(_) => StatusCode::PRECONDITION_REQUIRED,

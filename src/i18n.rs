@@ -149,3 +149,26 @@ mod tests {
         }
     }
 }
+
+/// A grade with its label in the caller's language: the one shape of a grade in every response.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, utoipa::ToSchema)]
+pub struct GradeView {
+    /// Code: `excellent`, `good`, `complete`, `not_complete`, `not_graded`.
+    pub code: crate::domain::grading::Grade,
+    /// Label (Vietnamese or English by `Accept-Language`).
+    #[schema(example = "Hoàn thành tốt nhiệm vụ")]
+    pub label: String,
+}
+
+impl GradeView {
+    pub fn of(grade: crate::domain::grading::Grade) -> GradeView {
+        GradeView {
+            code: grade,
+            label: match current() {
+                Lang::Vi => grade.label_vi(),
+                Lang::En => grade.label_en(),
+            }
+            .to_string(),
+        }
+    }
+}

@@ -13,6 +13,7 @@ pub mod metrics;
 pub mod net;
 pub mod openapi;
 pub mod routes;
+pub mod serde_text;
 pub mod services;
 pub mod telemetry;
 
@@ -138,7 +139,11 @@ pub fn prepare_state(settings: Settings) -> anyhow::Result<AppState> {
         if applied > 0 {
             tracing::info!(applied, "database migrations applied");
         }
-        services::staff::bootstrap_admin(&mut conn, &settings.bootstrap)?;
+        services::staff::bootstrap_admin(
+            &mut conn,
+            &settings.bootstrap,
+            settings.auth.min_password_length,
+        )?;
         let seeded = services::calendar::seed_statutory_holidays(&mut conn)
             .map_err(|e| anyhow::anyhow!("seeding holidays: {e}"))?;
         if seeded > 0 {
@@ -186,11 +191,19 @@ pub fn configure_app(
         .app_data(web::PayloadConfig::new(16 << 20))
         .configure(routes::configure)
         .split_for_parts();
-    app.service(routes::docs::swagger(api))
+    let mut api = api;
+    openapi::finish(&mut api);
+    let table = web::Data::new(routes::hygiene::RouteTable::from_openapi(&api));
+    app.app_data(table)
+        .service(routes::docs::swagger(api))
         .default_service(web::to(routes::web_app::fallback))
+        .wrap(middleware::from_fn(routes::hygiene::idempotency))
+        .wrap(middleware::from_fn(routes::hygiene::download_audit))
+        .wrap(middleware::from_fn(routes::hygiene::query_bounds))
         .wrap(middleware::from_fn(net::rate_limit))
         .wrap(middleware::from_fn(metrics::record))
         .wrap(middleware::from_fn(i18n::language_scope))
+        .wrap(middleware::from_fn(routes::hygiene::security_headers))
         .wrap(middleware::Compress::default())
 }
 

@@ -30,8 +30,14 @@ enum Command {
     CreateAdmin {
         #[arg(long)]
         username: String,
-        /// Password (or set WORKLOG_ADMIN_PASSWORD).
-        #[arg(long, env = "WORKLOG_ADMIN_PASSWORD")]
+        /// The password is read from the environment variable WORKLOG_ADMIN_PASSWORD only, never
+        /// from the command line (where other users and the shell history would see it).
+        #[arg(
+            long,
+            env = "WORKLOG_ADMIN_PASSWORD",
+            hide_env_values = true,
+            hide = true
+        )]
         password: String,
         #[arg(long, default_value = "Quản trị hệ thống")]
         full_name: String,
@@ -135,8 +141,12 @@ fn main() -> anyhow::Result<()> {
             if !worklog_kpi::domain::org::is_valid_username(&username) {
                 anyhow::bail!("usernames are 2-64 lowercase letters, digits, '.', '_', '-', '@'");
             }
-            if !worklog_kpi::domain::org::is_valid_password(&password) {
-                anyhow::bail!("passwords are 8 to 128 characters");
+            if let Err(issue) = worklog_kpi::domain::password::check_password(
+                &password,
+                &username,
+                settings.auth.min_password_length,
+            ) {
+                anyhow::bail!("WORKLOG_ADMIN_PASSWORD: {}", issue.message_en());
             }
             let pool = pool_of(&settings)?;
             let mut conn = pool.get()?;
@@ -213,10 +223,16 @@ fn main() -> anyhow::Result<()> {
             db::run_migrations(&mut conn)?;
             let actor = db::staff::find_by_username(&mut conn, &as_user)?
                 .ok_or_else(|| anyhow::anyhow!("no user '{as_user}'"))?;
-            let viewer = services::access::load_viewer(&mut conn, actor.id)
+            let viewer = services::access::load_viewer_trusted(&mut conn, actor.id)
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
             let today = chrono::Utc::now().date_naive();
-            match services::import::import(&mut conn, &viewer, &text, today) {
+            match services::import::import(
+                &mut conn,
+                &viewer,
+                &text,
+                today,
+                settings.auth.min_password_length,
+            ) {
                 Ok(s) => {
                     println!(
                         "units: {} created, {} updated; staff: {} created, {} updated",

@@ -15,6 +15,10 @@ pub struct Claims {
     pub sub: i64,
     /// Roles at issue time (informational: services re-read the current roles).
     pub roles: Vec<String>,
+    /// The person's session version at issue time: a token whose version is not the stored one
+    /// was ended by logout, a password or role change, or deactivation.
+    #[serde(default)]
+    pub sv: i64,
     pub iat: i64,
     pub exp: i64,
 }
@@ -34,11 +38,17 @@ impl JwtKeys {
         }
     }
 
-    pub fn issue(&self, staff_id: i64, roles: Vec<String>) -> anyhow::Result<String> {
+    pub fn issue(
+        &self,
+        staff_id: i64,
+        roles: Vec<String>,
+        session_version: i64,
+    ) -> anyhow::Result<String> {
         let now = chrono::Utc::now().timestamp();
         let claims = Claims {
             sub: staff_id,
             roles,
+            sv: session_version,
             iat: now,
             exp: now + self.access_ttl_secs,
         };
@@ -85,8 +95,9 @@ mod tests {
     #[test]
     fn tokens_round_trip_and_reject_other_keys() {
         let keys = JwtKeys::new("0123456789abcdef0123456789abcdef", 60);
-        let token = keys.issue(42, vec!["staff".into()]).expect("issue");
-        assert_eq!(keys.decode(&token).expect("valid").sub, 42);
+        let token = keys.issue(42, vec!["staff".into()], 3).expect("issue");
+        let claims = keys.decode(&token).expect("valid");
+        assert_eq!((claims.sub, claims.sv), (42, 3));
         let other = JwtKeys::new("another-secret-0123456789abcdef0123", 60);
         assert!(other.decode(&token).is_err());
     }
@@ -94,7 +105,7 @@ mod tests {
     #[test]
     fn expired_tokens_are_refused() {
         let keys = JwtKeys::new("0123456789abcdef0123456789abcdef", -120);
-        let token = keys.issue(1, vec![]).expect("issue");
+        let token = keys.issue(1, vec![], 0).expect("issue");
         assert!(matches!(
             keys.decode(&token),
             Err(AppError::Unauthorized(_))

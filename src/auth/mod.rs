@@ -19,6 +19,8 @@ use crate::AppState;
 #[derive(Debug, Clone, Copy)]
 pub struct AuthUser {
     pub staff_id: i64,
+    /// The session version the token was issued with (compared when the viewer is loaded).
+    pub session_version: i64,
 }
 
 impl FromRequest for AuthUser {
@@ -27,6 +29,14 @@ impl FromRequest for AuthUser {
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         ready(authenticate(req))
+    }
+}
+
+impl AuthUser {
+    /// The caller of a request from its bearer token (signature and expiry only: the session is
+    /// checked when the viewer is loaded).
+    pub fn from_http(req: &HttpRequest) -> Result<AuthUser, AppError> {
+        authenticate(req)
     }
 }
 
@@ -56,5 +66,6 @@ fn authenticate(req: &HttpRequest) -> Result<AuthUser, AppError> {
     let claims = state.jwt.decode(token.trim())?;
     Ok(AuthUser {
         staff_id: claims.sub,
+        session_version: claims.sv,
     })
 }

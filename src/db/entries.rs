@@ -183,6 +183,7 @@ pub fn queue(
     conn: &mut DbConnection,
     approver_ids: &[i64],
     unit_ids: Option<&[i64]>,
+    after: Option<(NaiveDate, i64)>,
     limit: i64,
 ) -> QueryResult<Vec<Entry>> {
     let mut q = entries::table
@@ -190,6 +191,14 @@ pub fn queue(
         .filter(entries::deleted_at.is_null())
         .select(Entry::as_select())
         .into_boxed();
+    // Keyset on the queue's order (work date, id).
+    if let Some((day, id)) = after {
+        q = q.filter(
+            entries::work_date
+                .gt(day)
+                .or(entries::work_date.eq(day).and(entries::id.gt(id))),
+        );
+    }
     match unit_ids {
         Some(units) => q = q.filter(entries::unit_id.eq_any(units.to_vec())),
         None => q = q.filter(entries::approver_id.eq_any(approver_ids.to_vec())),
@@ -197,6 +206,28 @@ pub fn queue(
     q.order((entries::work_date.asc(), entries::id.asc()))
         .limit(limit)
         .load(conn)
+}
+
+/// Submitted entries waiting for one approver (id, owner, task), for re-pointing them when that
+/// person stops being an approver.
+pub fn submitted_for_approver(
+    conn: &mut DbConnection,
+    approver_id: i64,
+) -> QueryResult<Vec<(i64, i64, Option<i64>)>> {
+    entries::table
+        .filter(entries::state.eq("submitted"))
+        .filter(entries::deleted_at.is_null())
+        .filter(entries::approver_id.eq(approver_id))
+        .select((entries::id, entries::staff_id, entries::task_id))
+        .load(conn)
+}
+
+/// Points a submitted entry at another approver (not a change of its content: no new version).
+pub fn set_approver(conn: &mut DbConnection, id: i64, approver_id: Option<i64>) -> QueryResult<()> {
+    diesel::update(entries::table.find(id))
+        .set(entries::approver_id.eq(approver_id))
+        .execute(conn)?;
+    Ok(())
 }
 
 /// Standard minutes of the products of some entries.

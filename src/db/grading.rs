@@ -503,3 +503,26 @@ pub fn rounds_of_units(
     }
     Ok(out)
 }
+
+/// Of `staff_ids`, those recorded as disciplined in any grading round of `period` (e.g. a
+/// leader's direct subordinates graded in their own unit's round).
+pub fn disciplined_in_period(
+    conn: &mut DbConnection,
+    staff_ids: &[i64],
+    period: &str,
+) -> QueryResult<Vec<i64>> {
+    let mut out = Vec::new();
+    for chunk in staff_ids.chunks(10_000) {
+        let mut ids: Vec<i64> = grades::table
+            .inner_join(grading_rounds::table)
+            .filter(grading_rounds::period.eq(period))
+            .filter(grades::disciplined.eq(true))
+            .filter(grades::staff_id.eq_any(chunk.to_vec()))
+            .select(grades::staff_id)
+            .load(conn)?;
+        out.append(&mut ids);
+    }
+    out.sort_unstable();
+    out.dedup();
+    Ok(out)
+}

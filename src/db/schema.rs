@@ -35,6 +35,8 @@ diesel::table! {
         version -> BigInt,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        session_version -> BigInt,
+        must_change_password -> Bool,
     }
 }
 
@@ -86,6 +88,22 @@ diesel::table! {
         to_state -> Nullable<Text>,
         reason -> Nullable<Text>,
         detail -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    idempotent_requests (id) {
+        id -> BigInt,
+        actor_id -> BigInt,
+        scope -> Text,
+        key -> Text,
+        request_hash -> Text,
+        status -> Nullable<Integer>,
+        location -> Nullable<Text>,
+        etag -> Nullable<Text>,
+        content_type -> Nullable<Text>,
+        body -> Nullable<Text>,
+        created_at -> Timestamp,
     }
 }
 
@@ -177,11 +195,15 @@ diesel::table! {
 diesel::table! {
     backdate_permissions (id) {
         id -> BigInt,
-        staff_id -> BigInt,
-        work_date -> Date,
+        staff_id -> Nullable<BigInt>,
+        unit_id -> Nullable<BigInt>,
+        from_date -> Date,
+        to_date -> Date,
         granted_by -> BigInt,
         reason -> Text,
         created_at -> Timestamp,
+        revoked_by -> Nullable<BigInt>,
+        revoked_at -> Nullable<Timestamp>,
     }
 }
 
@@ -345,6 +367,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     refresh_tokens,
     audit_log,
     idempotency_keys,
+    idempotent_requests,
     entries,
     holidays,
     seeds,

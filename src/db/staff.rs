@@ -25,6 +25,10 @@ pub struct Staff {
     pub version: i64,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// Carried in access tokens; bumping it ends every access token issued before.
+    pub session_version: i64,
+    /// Set by an administrator's password reset: the person must choose a new password first.
+    pub must_change_password: bool,
 }
 
 #[derive(Debug, Clone, Insertable)]
@@ -188,6 +192,48 @@ pub fn update_versioned(
     ))
     .execute(conn)?;
     Ok(n == 1)
+}
+
+/// Ends every access token of a person (they carry the old session version); returns the new one.
+pub fn bump_session(conn: &mut DbConnection, id: i64) -> QueryResult<i64> {
+    diesel::update(staff::table.filter(staff::id.eq(id)))
+        .set(staff::session_version.eq(staff::session_version + 1))
+        .execute(conn)?;
+    staff::table
+        .find(id)
+        .select(staff::session_version)
+        .first(conn)
+}
+
+/// Stores a new password hash and whether the person must change it at next login.
+pub fn set_password(
+    conn: &mut DbConnection,
+    id: i64,
+    password_hash: &str,
+    must_change: bool,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
+    diesel::update(staff::table.filter(staff::id.eq(id)))
+        .set((
+            staff::password_hash.eq(password_hash),
+            staff::must_change_password.eq(must_change),
+            staff::version.eq(staff::version + 1),
+            staff::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Sets or clears the must-change-password flag.
+pub fn set_must_change_password(
+    conn: &mut DbConnection,
+    id: i64,
+    must_change: bool,
+) -> QueryResult<()> {
+    diesel::update(staff::table.filter(staff::id.eq(id)))
+        .set(staff::must_change_password.eq(must_change))
+        .execute(conn)?;
+    Ok(())
 }
 
 /// Adds or replaces the contract that takes effect on `effective_from`.

@@ -94,6 +94,15 @@ pub fn paths_headed_by(conn: &mut DbConnection, staff_id: i64) -> QueryResult<Ve
         .load(conn)
 }
 
+/// The units whose `head_id` is the person (id, code).
+pub fn headed_by(conn: &mut DbConnection, staff_id: i64) -> QueryResult<Vec<(i64, String)>> {
+    units::table
+        .filter(units::head_id.eq(staff_id))
+        .select((units::id, units::code))
+        .order(units::id.asc())
+        .load(conn)
+}
+
 pub struct UnitListFilter {
     /// None: every unit; Some: only these ids.
     pub only_ids: Option<Vec<i64>>,

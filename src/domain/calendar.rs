@@ -349,8 +349,12 @@ pub struct WeekSummary {
     pub under_logged: bool,
     /// Minutes missing against the expectation, never negative.
     pub gap: i64,
-    /// Consecutive under-logged weeks ending at this one; 0 when this week is not under-logged.
+    /// Consecutive under-logged ended weeks ending at this one; 0 when this week is not
+    /// under-logged.
     pub streak: u32,
+    /// The week has not ended on `as_of` (the current week, or a later one): `expected` counts
+    /// only the days up to `as_of`, and it is never under-logged (a week is judged when it ends).
+    pub in_progress: bool,
 }
 
 /// One summary per ISO week from `from` to `to` (inclusive; empty when `from > to`).
@@ -360,6 +364,12 @@ pub struct WeekSummary {
 /// *not* reset the running streak — the next under-logged week continues from the run before
 /// it. Nobody could log in such a week, so it should neither punish nor absolve a person who
 /// was under-logging on both sides of it (e.g. around Tết).
+///
+/// Weeks are judged when they end: a week whose Sunday is on or after `as_of` (the
+/// organisation's today) is `in_progress`: never under-logged, streak 0, and it leaves the
+/// running streak untouched. The week containing `as_of` counts the expectation of its days up
+/// to `as_of` (the minutes expected so far); a week not started yet shows its full plan.
+#[allow(clippy::too_many_arguments)]
 pub fn week_summaries(
     cal: &Calendar,
     emp: &Employment,
@@ -368,6 +378,7 @@ pub fn week_summaries(
     from: IsoWeek,
     to: IsoWeek,
     basis: UnderLogBasis,
+    as_of: NaiveDate,
 ) -> Vec<WeekSummary> {
     // Index leaves once instead of scanning the whole slice for every day of the range.
     let mut loads: BTreeMap<NaiveDate, LeaveLoad> = BTreeMap::new();
@@ -379,9 +390,13 @@ pub fn week_summaries(
     weeks_between(from, to)
         .into_iter()
         .map(|week| {
+            let in_progress = week.sunday() >= as_of;
+            // The current week counts the days so far; a week not started yet shows its plan.
+            let current = in_progress && week.monday() <= as_of;
             let expected: i64 = week
                 .days()
                 .into_iter()
+                .filter(|day| !current || *day <= as_of)
                 .map(|day| {
                     let load = loads.get(&day).copied().unwrap_or_default();
                     i64::from(load.apply(base_norm(cal, emp, day)))
@@ -396,8 +411,8 @@ pub fn week_summaries(
                 UnderLogBasis::Logged => logged,
                 UnderLogBasis::Approved => approved,
             };
-            let under_logged = expected > 0 && compared < expected;
-            let streak = if expected == 0 {
+            let under_logged = !in_progress && expected > 0 && compared < expected;
+            let streak = if expected == 0 || in_progress {
                 0 // leaves `running` untouched, see the doc comment
             } else if under_logged {
                 running = running.saturating_add(1);
@@ -414,6 +429,7 @@ pub fn week_summaries(
                 under_logged,
                 gap: expected.saturating_sub(compared).max(0),
                 streak,
+                in_progress,
             }
         })
         .collect()
@@ -857,6 +873,7 @@ mod tests {
                 week,
                 week,
                 UnderLogBasis::Logged,
+                NaiveDate::MAX,
             );
             assert_eq!(got.len(), 1, "{}", case.name);
             assert_eq!(got[0].expected, case.expected, "{}", case.name);
@@ -883,6 +900,59 @@ mod tests {
     }
 
     #[test]
+    fn weeks_are_judged_when_they_end() {
+        // Full time from 2026-01-01, nothing logged; today is Wednesday 2026-11-25 (W48).
+        let cal = Calendar::new([]);
+        let emp = Employment {
+            joined_on: Some(d(2026, 1, 1)),
+            left_on: None,
+            contracts: vec![ContractSpan {
+                effective_from: d(2026, 1, 1),
+                weekly_minutes: 2400,
+            }],
+        };
+        let got = week_summaries(
+            &cal,
+            &emp,
+            &[],
+            &BTreeMap::new(),
+            wk("2026-W46"),
+            wk("2026-W49"),
+            UnderLogBasis::Logged,
+            d(2026, 11, 25),
+        );
+        let view: Vec<(i64, bool, bool, u32)> = got
+            .iter()
+            .map(|w| (w.expected, w.in_progress, w.under_logged, w.streak))
+            .collect();
+        assert_eq!(
+            view,
+            vec![
+                (2400, false, true, 1),
+                (2400, false, true, 2),
+                // Monday..Wednesday so far: 3 × 480; not judged yet.
+                (1440, true, false, 0),
+                // Not started: its plan, not judged.
+                (2400, true, false, 0),
+            ]
+        );
+        // On Monday 2026-11-30 W48 has ended and continues the run.
+        let got = week_summaries(
+            &cal,
+            &emp,
+            &[],
+            &BTreeMap::new(),
+            wk("2026-W46"),
+            wk("2026-W49"),
+            UnderLogBasis::Logged,
+            d(2026, 11, 30),
+        );
+        assert_eq!(got[2].streak, 3);
+        assert!(!got[2].in_progress && got[2].under_logged);
+        assert_eq!((got[3].expected, got[3].in_progress), (480, true));
+    }
+
+    #[test]
     fn under_logging_streaks_and_gaps() {
         let cal = vn_calendar();
         let emp = full_timer();
@@ -902,6 +972,7 @@ mod tests {
             wk("2026-W06"),
             wk("2026-W11"),
             UnderLogBasis::Logged,
+            NaiveDate::MAX,
         );
         // (name, week, expected, logged, under, gap, streak)
         let cases = [
@@ -997,6 +1068,7 @@ mod tests {
             wk("2026-W10"),
             wk("2026-W10"),
             UnderLogBasis::Logged,
+            NaiveDate::MAX,
         );
         assert_eq!(got[0].logged, 2400);
         assert_eq!(got[0].approved, 0);
@@ -1033,6 +1105,7 @@ mod tests {
                 wk("2026-W10"),
                 wk("2026-W10"),
                 basis,
+                NaiveDate::MAX,
             );
             let s = &got[0];
             assert_eq!((s.logged, s.approved), (2400, 1200), "{name}");
@@ -1053,6 +1126,7 @@ mod tests {
             wk("2026-W11"),
             wk("2026-W10"),
             UnderLogBasis::Logged,
+            NaiveDate::MAX,
         );
         assert!(got.is_empty());
     }

@@ -458,6 +458,9 @@ pub struct EntryFacts {
     /// Number of OTHER entries of the same person with the same date, product, quantity,
     /// minutes and note.
     pub identical_entries: u32,
+    /// A backdate permission covers the line's date (then it is not a late backfill).
+    #[serde(default)]
+    pub backdate_permitted: bool,
 }
 
 /// One live line of a person's day, as the anomaly rules see it.
@@ -471,6 +474,40 @@ pub struct DayLine<'a> {
     pub standard_minutes: i32,
     /// The organisation's local date the line was created on.
     pub created_on: NaiveDate,
+    /// A backdate permission covers the line's date (see [`BackdateCover`]).
+    pub backdate_permitted: bool,
+}
+
+/// A backdate permission as the rules see it: a date range, for one person or a whole unit
+/// (the lines logged in that unit). Revoked permissions are not given to the rules.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BackdateCover {
+    pub staff_id: Option<i64>,
+    pub unit_id: Option<i64>,
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+}
+
+impl BackdateCover {
+    /// The permission covers a line of `staff_id` logged in `unit_id` for `day`.
+    pub fn covers(&self, staff_id: i64, unit_id: Option<i64>, day: NaiveDate) -> bool {
+        let who = match (self.staff_id, self.unit_id) {
+            (Some(s), _) => s == staff_id,
+            (None, Some(u)) => unit_id == Some(u),
+            (None, None) => false,
+        };
+        who && self.from <= day && day <= self.to
+    }
+}
+
+/// Some permission of `permits` covers the line.
+pub fn backdate_covered(
+    permits: &[BackdateCover],
+    staff_id: i64,
+    unit_id: Option<i64>,
+    day: NaiveDate,
+) -> bool {
+    permits.iter().any(|p| p.covers(staff_id, unit_id, day))
 }
 
 /// What makes two lines of a day "exact duplicates": same product, quantity, minutes and note,
@@ -511,6 +548,7 @@ pub fn day_facts(
             day_total,
             is_working_day,
             identical_entries: same.get(k).copied().unwrap_or(1).saturating_sub(1),
+            backdate_permitted: l.backdate_permitted,
         })
         .collect()
 }
@@ -538,7 +576,8 @@ pub fn anomalies(e: &EntryFacts, policy: &DiaryPolicy) -> Vec<Anomaly> {
     if e.identical_entries > 0 {
         out.push(Anomaly::Duplicate);
     }
-    if (e.created_on - e.work_date).num_days() > policy.late_backfill_days {
+    if !e.backdate_permitted && (e.created_on - e.work_date).num_days() > policy.late_backfill_days
+    {
         out.push(Anomaly::LateBackfill);
     }
     out
@@ -1098,6 +1137,7 @@ mod tests {
             day_total: 480,
             is_working_day: true,
             identical_entries: 0,
+            backdate_permitted: false,
         }
     }
 
@@ -1111,6 +1151,7 @@ mod tests {
             note,
             standard_minutes: 60,
             created_on: d,
+            backdate_permitted: false,
         };
         let lines = [
             line(1, 120, "Hồ sơ A"),
@@ -1127,6 +1168,32 @@ mod tests {
             .all(|f| f.day_total == 570 && !f.is_working_day));
         assert_eq!(facts[3].minutes, 90);
         assert!(day_facts(d, true, &[]).is_empty());
+    }
+
+    #[test]
+    fn backdate_cover_by_person_or_unit_and_range() {
+        let day = |n| NaiveDate::from_ymd_opt(2026, 10, n).expect("date");
+        let person = BackdateCover {
+            staff_id: Some(7),
+            unit_id: None,
+            from: day(1),
+            to: day(31),
+        };
+        let unit = BackdateCover {
+            staff_id: None,
+            unit_id: Some(3),
+            from: day(5),
+            to: day(9),
+        };
+        assert!(person.covers(7, Some(99), day(1)));
+        assert!(person.covers(7, None, day(31)));
+        assert!(!person.covers(8, Some(3), day(15)));
+        assert!(unit.covers(8, Some(3), day(5)) && unit.covers(8, Some(3), day(9)));
+        assert!(!unit.covers(8, Some(3), day(4)) && !unit.covers(8, Some(3), day(10)));
+        assert!(!unit.covers(8, Some(4), day(6)));
+        assert!(backdate_covered(&[person, unit], 8, Some(3), day(6)));
+        assert!(!backdate_covered(&[person, unit], 8, Some(3), day(12)));
+        assert!(!backdate_covered(&[], 7, Some(3), day(6)));
     }
 
     #[test]
@@ -1207,6 +1274,15 @@ mod tests {
                     ..base
                 },
                 vec![Anomaly::LateBackfill],
+            ),
+            (
+                "created +40 days under a backdate permission",
+                EntryFacts {
+                    created_on: d(2024, 4, 24),
+                    backdate_permitted: true,
+                    ..base
+                },
+                vec![],
             ),
             (
                 "all at once",

@@ -727,14 +727,15 @@ fn quota_order(a: &Candidate, b: &Candidate, by_ballot: bool) -> Ordering {
 /// order.
 ///
 /// Per person: thresholds → discipline (`not_complete`) → worked less than half
-/// (`worked_days × 2 < period_working_days`, `not_graded`). Then over the unit: the pool is
-/// everyone at good or better after those rules, at most [`quota_allowed`]`(pool,
-/// quota_share)` stay excellent in [`quota_order`] and the rest become good. Last, each head
-/// whose unit has another candidate at `not_complete` (grades after the quota, before any
-/// leader downgrade, so downgrades never cascade) or whose `unit_avg_quantity` is below
+/// (`worked_days × 2 < period_working_days`, `not_graded`). Then each head whose unit has
+/// another candidate at `not_complete` (grades after rules 1-2, before any leader downgrade,
+/// so downgrades never cascade) or whose `unit_avg_quantity` is below
 /// `leader_min_unit_quantity` drops one level, once even if both causes hold (the member
-/// cause is recorded). A head already `not_complete` or `not_graded` is left unchanged and
-/// gets no leader reason; the quota is not recomputed after leader downgrades.
+/// cause is recorded); a head already `not_complete` or `not_graded` is left unchanged and
+/// gets no leader reason. Last, the quota over the unit: the pool is everyone at good or
+/// better after those rules, at most [`quota_allowed`]`(pool, quota_share)` stay excellent in
+/// [`quota_order`] and the rest become good. A downgraded head therefore never holds one of
+/// the unit's excellent places.
 ///
 /// The policy is used as given; custom policies are expected to have passed
 /// [`PolicyPreset::validate`].
@@ -767,7 +768,38 @@ pub fn grade_unit(candidates: &[Candidate], policy: &PolicyPreset) -> Vec<GradeD
         })
         .collect();
 
-    // Rule 3: the excellent quota over the unit.
+    // Rule 3: leader downgrade, judged on the grades after rules 1-2 (before the quota, so a
+    // downgraded head never holds one of the unit's excellent places).
+    let before_quota: Vec<Grade> = decisions.iter().map(|d| d.grade).collect();
+    for (i, c) in candidates.iter().enumerate() {
+        if !c.is_head || !before_quota[i].is_complete_or_better() {
+            continue;
+        }
+        let member_not_complete = before_quota
+            .iter()
+            .enumerate()
+            .any(|(j, g)| j != i && *g == Grade::NotComplete);
+        let quantity_below = policy
+            .leader_min_unit_quantity
+            .is_some_and(|min| c.unit_avg_quantity < min);
+        let cause = if member_not_complete {
+            CAUSE_MEMBER_NOT_COMPLETE
+        } else if quantity_below {
+            CAUSE_UNIT_QUANTITY_BELOW
+        } else {
+            continue;
+        };
+        let from = before_quota[i];
+        let to = from.one_level_down();
+        decisions[i].grade = to;
+        decisions[i].reasons.push(Reason::LeaderDowngrade {
+            cause: cause.to_owned(),
+            from,
+            to,
+        });
+    }
+
+    // Rule 4: the excellent quota over the unit, after the leader downgrades.
     let pool = decisions
         .iter()
         .filter(|d| d.grade.is_good_or_better())
@@ -782,36 +814,6 @@ pub fn grade_unit(candidates: &[Candidate], policy: &PolicyPreset) -> Vec<GradeD
         decisions[i].reasons.push(Reason::Quota {
             rank: pos + 1,
             allowed,
-        });
-    }
-
-    // Rule 4: leader downgrade, judged on the grades after the quota.
-    let after_quota: Vec<Grade> = decisions.iter().map(|d| d.grade).collect();
-    for (i, c) in candidates.iter().enumerate() {
-        if !c.is_head || !after_quota[i].is_complete_or_better() {
-            continue;
-        }
-        let member_not_complete = after_quota
-            .iter()
-            .enumerate()
-            .any(|(j, g)| j != i && *g == Grade::NotComplete);
-        let quantity_below = policy
-            .leader_min_unit_quantity
-            .is_some_and(|min| c.unit_avg_quantity < min);
-        let cause = if member_not_complete {
-            CAUSE_MEMBER_NOT_COMPLETE
-        } else if quantity_below {
-            CAUSE_UNIT_QUANTITY_BELOW
-        } else {
-            continue;
-        };
-        let from = after_quota[i];
-        let to = from.one_level_down();
-        decisions[i].grade = to;
-        decisions[i].reasons.push(Reason::LeaderDowngrade {
-            cause: cause.to_owned(),
-            from,
-            to,
         });
     }
 
@@ -1597,7 +1599,7 @@ mod tests {
         assert_eq!(d[1].grade, Grade::NotComplete);
         assert_eq!(d[2].grade, Grade::Good);
 
-        // Head excellent surviving the quota (pool = head + 4 good = 5 → 1 allowed), member at
+        // Head excellent (pool = head + 4 good = 5 → 1 allowed), member at
         // 30 → head good, with the leader reason only.
         let mut unit = vec![head(1, 95.0), cand(2, 30.0)];
         unit.extend((3..=6).map(|id| cand(id, 80.0)));
@@ -1709,7 +1711,7 @@ mod tests {
 
     #[test]
     fn leader_downgrades_do_not_cascade() {
-        // Head 2 drops to not_complete for quantity; head 1 judges members after the quota,
+        // Head 2 drops to not_complete for quantity; head 1 judges members after rules 1-2,
         // when head 2 was still complete, so head 1 keeps good.
         let mut policy = decree();
         policy.leader_min_unit_quantity = Some(60.0);
@@ -1720,6 +1722,42 @@ mod tests {
         let d = grade_unit(&[head(1, 85.0), h2], &policy);
         assert_eq!(d[0].grade, Grade::Good);
         assert_eq!(d[1].grade, Grade::NotComplete);
+    }
+
+    #[test]
+    fn downgraded_head_never_holds_an_excellent_place() {
+        // Rule order: thresholds → discipline → not graded → leader downgrade → quota.
+        // Head at 99 with a member at 30 (not_complete) drops to good BEFORE the quota; nine
+        // members at 95. Pool (good or better) = head + 9 = 10 → floor(20 % × 10) = 2 excellent
+        // places, and both go to members (3 and 4: equal totals, smaller id first). With the
+        // quota first the head would take place 1, then be downgraded, leaving one excellent.
+        let mut unit = vec![head(1, 99.0), cand(2, 30.0)];
+        unit.extend((3..=11).map(|id| cand(id, 95.0)));
+        let d = grade_unit(&unit, &decree());
+        assert_eq!(
+            d[0].reasons,
+            vec![
+                Reason::Threshold {
+                    total: 99.0,
+                    grade: Grade::Excellent
+                },
+                leader_reason(CAUSE_MEMBER_NOT_COMPLETE, Grade::Excellent, Grade::Good),
+            ]
+        );
+        assert_eq!(d[0].grade, Grade::Good);
+        let excellent: Vec<i64> = d
+            .iter()
+            .filter(|x| x.grade == Grade::Excellent)
+            .map(|x| x.staff_id)
+            .collect();
+        assert_eq!(excellent, vec![3, 4]);
+        assert_eq!(
+            decision_of(&d, 5).reasons.last(),
+            Some(&Reason::Quota {
+                rank: 3,
+                allowed: 2
+            })
+        );
     }
 
     #[test]
@@ -1795,16 +1833,17 @@ mod tests {
 
     #[test]
     fn mixed_unit_hand_computed() {
-        // Good or better after rules 1-2: ids 1-6 (excellent) + 10-16 (good, 80..86) = 13
-        // → floor(2.6) = 2 allowed. Ranking of the six at 94/94/94/94/94/91:
-        // id 1 (3 votes, 0 rework), id 4 (3, 1, day 2 08:00), id 3 (3, 1, day 2 09:00),
-        // id 2 (3, 1, none), id 5 (0 votes), id 6 (91).
-        // Head 1 keeps excellent from the quota, then drops to good: id 9 is not_complete.
+        // Head 1 (94) first drops to good: id 9 is not_complete (leader downgrade comes
+        // before the quota, so the head takes no excellent place).
+        // Good or better then: ids 1-6 + 10-16 (good, 80..86) = 13 → floor(2.6) = 2 allowed.
+        // Ranking of the five excellent at 94/94/94/94/91:
+        // id 4 (3 votes, 1 rework, day 2 08:00), id 3 (3, 1, day 2 09:00), id 2 (3, 1, none),
+        // id 5 (0 votes), id 6 (91) → 4 and 3 stay excellent.
         let d = grade_unit(&mixed_unit(), &decree());
         let expected = [
             (1, Grade::Good),
             (2, Grade::Good),
-            (3, Grade::Good),
+            (3, Grade::Excellent),
             (4, Grade::Excellent),
             (5, Grade::Good),
             (6, Grade::Good),
@@ -1818,7 +1857,7 @@ mod tests {
         for id in 10..=16 {
             assert_eq!(grade_of(&d, id), Grade::Good, "staff {id}");
         }
-        let quota_ranks = [(3, 3), (2, 4), (5, 5), (6, 6)];
+        let quota_ranks = [(2, 3), (5, 4), (6, 5)];
         for (id, rank) in quota_ranks {
             assert_eq!(
                 decision_of(&d, id).reasons[1],

@@ -76,6 +76,34 @@ impl fmt::Display for CreditMode {
     }
 }
 
+/// How quantity, quality and progress combine into the person's own task result (`own`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Combine {
+    /// own = min(1, Σ credited_i × qf_i × pf_i / expected): every product counts for its time,
+    /// reduced by its own send-backs and delays; nothing credited earns nothing. The default of
+    /// new policy versions.
+    #[default]
+    Product,
+    /// own = w_q × quantity + w_l × quality + w_p × progress, with quality and progress 0 when
+    /// nothing is credited.
+    Weighted,
+    /// The formula of the first stored versions of the presets (immutable, kept so that their
+    /// rounds recompute to the same numbers): `weighted` with quality and progress counted as 1
+    /// when nothing is credited. Not offered for new policy versions.
+    WeightedLegacy,
+}
+
+impl Combine {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Product => "product",
+            Self::Weighted => "weighted",
+            Self::WeightedLegacy => "weighted_legacy",
+        }
+    }
+}
+
 /// Weights of quantity, quality and progress in the task score.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
@@ -112,6 +140,9 @@ impl KpiWeights {
 #[serde(default)]
 pub struct KpiPolicy {
     pub credit_mode: CreditMode,
+    /// How the own task result is combined (see [`Combine`]). A stored policy body without this
+    /// field is a first version of a preset: the services read it as [`Combine::WeightedLegacy`].
+    pub combine: Combine,
     /// Should satisfy [`KpiWeights::is_valid`]; validate when the policy is saved.
     pub weights: KpiWeights,
     /// Weight `w_u` of the unit factor in a leader's task score, in `[0, 1]`.
@@ -124,6 +155,7 @@ impl Default for KpiPolicy {
     fn default() -> Self {
         Self {
             credit_mode: CreditMode::Hours,
+            combine: Combine::Product,
             weights: KpiWeights::default(),
             leader_unit_weight: DEFAULT_LEADER_UNIT_WEIGHT,
             max_bonus: 0.0,
@@ -175,7 +207,7 @@ pub struct KpiBreakdown {
     pub quality: f64,
     /// In `[0, 1]`, unrounded.
     pub progress: f64,
-    /// w_q × quantity + w_l × quality + w_p × progress, in `[0, 1]`, unrounded.
+    /// The own task result under the policy's [`Combine`], in `[0, 1]`, unrounded.
     pub own_score: f64,
     /// The unit factor blended into a leader's task score; `None` when no blend was applied.
     pub unit_factor: Option<f64>,
@@ -209,6 +241,7 @@ pub fn compute(inputs: &KpiInputs, policy: &KpiPolicy) -> KpiBreakdown {
     let mut credited: i64 = 0;
     let mut quality_points = 0.0;
     let mut progress_points = 0.0;
+    let mut product_points = 0.0;
     for group in &inputs.groups {
         let minutes = match policy.credit_mode {
             CreditMode::Hours => group.minutes,
@@ -217,8 +250,13 @@ pub fn compute(inputs: &KpiInputs, policy: &KpiPolicy) -> KpiBreakdown {
         .max(0);
         credited = credited.saturating_add(minutes);
         let weight = minutes as f64;
-        quality_points += weight * penalty_factor(group.rework_count);
-        progress_points += weight * penalty_factor(group.delays);
+        let (qf, pf) = (
+            penalty_factor(group.rework_count),
+            penalty_factor(group.delays),
+        );
+        quality_points += weight * qf;
+        progress_points += weight * pf;
+        product_points += weight * qf * pf;
     }
 
     let quantity = if not_graded {
@@ -227,7 +265,12 @@ pub fn compute(inputs: &KpiInputs, policy: &KpiPolicy) -> KpiBreakdown {
         (credited as f64 / expected as f64).min(1.0)
     };
     let (quality, progress) = if credited == 0 {
-        (1.0, 1.0)
+        // Nothing credited, nothing to judge: 0 (the first preset versions counted 1).
+        if policy.combine == Combine::WeightedLegacy {
+            (1.0, 1.0)
+        } else {
+            (0.0, 0.0)
+        }
     } else {
         let total = credited as f64;
         (
@@ -237,11 +280,15 @@ pub fn compute(inputs: &KpiInputs, policy: &KpiPolicy) -> KpiBreakdown {
     };
 
     let weights = &policy.weights;
-    let own_score = clamp_or(
-        weights.quantity * quantity + weights.quality * quality + weights.progress * progress,
-        0.0,
-        1.0,
-    );
+    let own_score = match policy.combine {
+        Combine::Product if not_graded => 0.0,
+        Combine::Product => clamp_or(product_points / expected as f64, 0.0, 1.0),
+        Combine::Weighted | Combine::WeightedLegacy => clamp_or(
+            weights.quantity * quantity + weights.quality * quality + weights.progress * progress,
+            0.0,
+            1.0,
+        ),
+    };
 
     let unit = if inputs.is_leader {
         inputs.unit_factor.map(|factor| clamp_or(factor, 0.0, 1.0))
@@ -319,7 +366,8 @@ pub fn unit_factor(all_direct_subordinates_complete_or_better: bool) -> f64 {
 /// from zero by a relative 1e-12 (thousands of ulps, yet far below the 0.005 granularity that
 /// matters) moves such values back over the half before rounding.
 pub fn round2(x: f64) -> f64 {
-    round_half_away(x, 100.0)
+    // `+ 0.0` turns -0.0 (e.g. −0.001 rounded) into 0.0: never `-0.00` in any output.
+    round_half_away(x, 100.0) + 0.0
 }
 
 /// Relative nudge applied by [`round2`] and [`reward_amount`] before rounding; see [`round2`].
@@ -467,17 +515,26 @@ mod tests {
         }
     }
 
+    /// The first preset versions' formula: the hand-computed cases below were written for it
+    /// and still hold for rounds recorded under those versions.
+    fn legacy() -> KpiPolicy {
+        KpiPolicy {
+            combine: Combine::WeightedLegacy,
+            ..KpiPolicy::default()
+        }
+    }
+
     fn norm_policy() -> KpiPolicy {
         KpiPolicy {
             credit_mode: CreditMode::Norm,
-            ..KpiPolicy::default()
+            ..legacy()
         }
     }
 
     fn nga_bay_policy() -> KpiPolicy {
         KpiPolicy {
             max_bonus: NGA_BAY_MAX_BONUS,
-            ..KpiPolicy::default()
+            ..legacy()
         }
     }
 
@@ -508,7 +565,7 @@ mod tests {
             Case {
                 name: "default policy, hours",
                 inputs: inputs(EXPECTED_20_DAYS, vec![g(8400, 0, 0)], &[9.0, 8.0, 8.0]),
-                policy: KpiPolicy::default(),
+                policy: legacy(),
                 credited: 8400,
                 quantity: 0.875,
                 quality: 1.0,
@@ -532,7 +589,7 @@ mod tests {
                     vec![g(6000, 0, 0), g(2400, 2, 0)],
                     &[8.0, 8.0, 8.0],
                 ),
-                policy: KpiPolicy::default(),
+                policy: legacy(),
                 credited: 8400,
                 quantity: 0.875,
                 quality: 6.0 / 7.0,
@@ -555,7 +612,7 @@ mod tests {
                     vec![g(4200, 0, 0), g(4200, 5, 0)],
                     &[9.0, 8.0, 8.0],
                 ),
-                policy: KpiPolicy::default(),
+                policy: legacy(),
                 credited: 8400,
                 quantity: 0.875,
                 quality: 0.5,
@@ -580,7 +637,7 @@ mod tests {
                     vec![g(4800, 0, 0), g(2400, 0, 1), g(1200, 0, 5)],
                     &[9.0, 8.0, 8.0],
                 ),
-                policy: KpiPolicy::default(),
+                policy: legacy(),
                 credited: 8400,
                 quantity: 0.875,
                 quality: 1.0,
@@ -629,7 +686,7 @@ mod tests {
                     vec![gn(6000, 4800, 0), gn(2400, 2400, 1)],
                     &[9.0, 8.0, 8.0],
                 ),
-                policy: KpiPolicy::default(),
+                policy: legacy(),
                 credited: 8400,
                 quantity: 0.875,
                 quality: 13.0 / 14.0,
@@ -647,7 +704,7 @@ mod tests {
             Case {
                 name: "over-logging caps quantity at 1",
                 inputs: inputs(EXPECTED_20_DAYS, vec![g(12000, 0, 0)], &[9.0, 8.0, 8.0]),
-                policy: KpiPolicy::default(),
+                policy: legacy(),
                 credited: 12000,
                 quantity: 1.0,
                 quality: 1.0,
@@ -665,7 +722,7 @@ mod tests {
             Case {
                 name: "expected 0 is not graded",
                 inputs: inputs(0, vec![g(480, 0, 0)], &[9.0, 8.0, 8.0]),
-                policy: KpiPolicy::default(),
+                policy: legacy(),
                 credited: 480,
                 quantity: 0.0,
                 quality: 1.0,
@@ -683,7 +740,7 @@ mod tests {
             Case {
                 name: "nothing credited",
                 inputs: inputs(EXPECTED_20_DAYS, vec![], &[9.0, 8.0, 8.0]),
-                policy: KpiPolicy::default(),
+                policy: legacy(),
                 credited: 0,
                 quantity: 0.0,
                 quality: 1.0,
@@ -702,7 +759,7 @@ mod tests {
             Case {
                 name: "leader, some subordinate below complete",
                 inputs: leader(Some(unit_factor(false))),
-                policy: KpiPolicy::default(),
+                policy: legacy(),
                 credited: 8400,
                 quantity: 0.875,
                 quality: 1.0,
@@ -720,7 +777,7 @@ mod tests {
             Case {
                 name: "leader, every subordinate complete",
                 inputs: leader(Some(unit_factor(true))),
-                policy: KpiPolicy::default(),
+                policy: legacy(),
                 credited: 8400,
                 quantity: 0.875,
                 quality: 1.0,
@@ -737,7 +794,7 @@ mod tests {
             Case {
                 name: "leader without unit factor",
                 inputs: leader(None),
-                policy: KpiPolicy::default(),
+                policy: legacy(),
                 credited: 8400,
                 quantity: 0.875,
                 quality: 1.0,
@@ -757,7 +814,7 @@ mod tests {
                     unit_factor: Some(0.5),
                     ..inputs(EXPECTED_20_DAYS, vec![g(8400, 0, 0)], &[9.0, 8.0, 8.0])
                 },
-                policy: KpiPolicy::default(),
+                policy: legacy(),
                 credited: 8400,
                 quantity: 0.875,
                 quality: 1.0,
@@ -808,7 +865,7 @@ mod tests {
             Case {
                 name: "bonus clamped to 0 by default",
                 inputs: with_bonus(5.0),
-                policy: KpiPolicy::default(),
+                policy: legacy(),
                 credited: 8400,
                 quantity: 0.875,
                 quality: 1.0,
@@ -862,7 +919,7 @@ mod tests {
             Case {
                 name: "missing evaluator score",
                 inputs: inputs(EXPECTED_20_DAYS, vec![g(8400, 0, 0)], &[]),
-                policy: KpiPolicy::default(),
+                policy: legacy(),
                 credited: 8400,
                 quantity: 0.875,
                 quality: 1.0,
@@ -883,7 +940,7 @@ mod tests {
                     vec![g(8400, 0, 0)],
                     &[10.0, 10.0, 10.0, 5.0],
                 ),
-                policy: KpiPolicy::default(),
+                policy: legacy(),
                 credited: 8400,
                 quantity: 0.875,
                 quality: 1.0,
@@ -903,7 +960,7 @@ mod tests {
             Case {
                 name: "total from unrounded components",
                 inputs: inputs(EXPECTED_20_DAYS, vec![g(8640, 0, 0)], &[8.5, 8.25, 8.125]),
-                policy: KpiPolicy::default(),
+                policy: legacy(),
                 credited: 8640,
                 quantity: 0.9,
                 quality: 1.0,
@@ -933,7 +990,7 @@ mod tests {
                         quality: 0.25,
                         progress: 0.25,
                     },
-                    ..KpiPolicy::default()
+                    ..legacy()
                 },
                 credited: 8400,
                 quantity: 0.875,
@@ -953,7 +1010,7 @@ mod tests {
             Case {
                 name: "negative inputs clamped",
                 inputs: inputs(-5, vec![g(480, -1, -3), g(-100, 2, 2)], &[9.0, 8.0, 8.0]),
-                policy: KpiPolicy::default(),
+                policy: legacy(),
                 credited: 480,
                 quantity: 0.0,
                 quality: 1.0,
@@ -1006,14 +1063,106 @@ mod tests {
     }
 
     #[test]
+    fn product_combine_hand_computed() {
+        // (case, groups, common, task, total, quality, progress); 20 days × 480 = 9600 expected.
+        let product = KpiPolicy::default();
+        type Row = (&'static str, Vec<CreditedGroup>, f64, f64, f64, f64);
+        let table: Vec<Row> = vec![
+            // Logged nothing: own = 0 → task 0; quality = progress = 0 (nothing to judge).
+            ("nothing credited", vec![], 0.0, 0.0, 0.0, 0.0),
+            // Half the norm (4800) at perfect quality: own = 4800 / 9600 = 0.5 → task 35.
+            (
+                "half the norm, perfect",
+                vec![g(4800, 0, 0)],
+                35.0,
+                35.0,
+                1.0,
+                1.0,
+            ),
+            // Full norm, 2400 of it sent back once for quality (qf 0.75):
+            // own = (7200 × 1 + 2400 × 0.75) / 9600 = 9000 / 9600 = 0.9375 → task 65.625 → 65.63
+            // quality = 9000 / 9600 = 0.9375.
+            (
+                "full norm, one rework on part",
+                vec![g(7200, 0, 0), g(2400, 1, 0)],
+                65.63,
+                65.63,
+                0.9375,
+                1.0,
+            ),
+            // 3600 with rework 1 and one delay: qf × pf = 0.75 × 0.75 = 0.5625;
+            // own = (6000 + 3600 × 0.5625) / 9600 = (6000 + 2025) / 9600 = 0.8359375 → 58.515625 → 58.52
+            (
+                "rework and delay multiply",
+                vec![g(6000, 0, 0), g(3600, 1, 1)],
+                58.52,
+                58.52,
+                (6000.0 + 2700.0) / 9600.0,
+                (6000.0 + 2700.0) / 9600.0,
+            ),
+            // Over the norm is capped: own = min(1, 12000 / 9600) = 1 → 70.
+            ("over the norm", vec![g(12000, 0, 0)], 70.0, 70.0, 1.0, 1.0),
+        ];
+        for (name, groups, task, total, quality, progress) in table {
+            let got = compute(&inputs(EXPECTED_20_DAYS, groups, &[]), &product);
+            assert_eq!(got.task_score, task, "{name}: task");
+            assert_eq!(got.total, total, "{name}: total");
+            assert!((got.quality - quality).abs() < TOL, "{name}: quality");
+            assert!((got.progress - progress).abs() < TOL, "{name}: progress");
+        }
+        // A leader with unit factor 0.5 and half the norm: 70 × (0.5 × 0.5 + 0.5 × 0.5) = 35.
+        let mut l = leader(Some(0.5));
+        l.groups = vec![g(4800, 0, 0)];
+        l.common_scores = vec![];
+        assert_eq!(compute(&l, &product).task_score, 35.0);
+        // Not graded (nothing expected): own 0 under product.
+        let ng = compute(&inputs(0, vec![g(480, 0, 0)], &[]), &product);
+        assert!(ng.not_graded);
+        assert_eq!(ng.task_score, 0.0);
+    }
+
+    #[test]
+    fn nothing_credited_per_combine() {
+        // Logged nothing, 9600 expected, no common scores yet.
+        let nothing = inputs(EXPECTED_20_DAYS, vec![], &[]);
+        let task = |combine| {
+            compute(
+                &nothing,
+                &KpiPolicy {
+                    combine,
+                    ..KpiPolicy::default()
+                },
+            )
+        };
+        // product: 0; weighted: (0 + 0 + 0) / 3 = 0; the first preset versions:
+        // 70 × (0 + 1 + 1) / 3 = 46.666… → 46.67 (kept so their rounds recompute the same).
+        assert_eq!(task(Combine::Product).task_score, 0.0);
+        let weighted = task(Combine::Weighted);
+        assert_eq!(weighted.task_score, 0.0);
+        assert_eq!((weighted.quality, weighted.progress), (0.0, 0.0));
+        let old = task(Combine::WeightedLegacy);
+        assert_eq!(old.task_score, 46.67);
+        assert_eq!((old.quality, old.progress), (1.0, 1.0));
+        // Weighted with half the norm at perfect quality: 70 × (0.5 + 1 + 1) / 3 = 58.33.
+        let half = compute(
+            &inputs(EXPECTED_20_DAYS, vec![g(4800, 0, 0)], &[]),
+            &KpiPolicy {
+                combine: Combine::Weighted,
+                ..KpiPolicy::default()
+            },
+        );
+        assert_eq!(half.task_score, 58.33);
+    }
+
+    #[test]
     fn own_score_is_the_weighted_mean_before_blending() {
         // Default case: own = (0.875 + 1 + 1) / 3 = 0.958333…; leader blend does not change it.
         let own = 2.875 / 3.0;
         let plain = compute(
             &inputs(EXPECTED_20_DAYS, vec![g(8400, 0, 0)], &[9.0, 8.0, 8.0]),
-            &KpiPolicy::default(),
+            &legacy(),
         );
-        let blended = compute(&leader(Some(0.5)), &KpiPolicy::default());
+        let blended = compute(&leader(Some(0.5)), &legacy());
         assert!((plain.own_score - own).abs() < TOL);
         assert!((blended.own_score - own).abs() < TOL);
     }
@@ -1023,7 +1172,7 @@ mod tests {
         // Same inputs as the "total from unrounded components" case.
         let got = compute(
             &inputs(EXPECTED_20_DAYS, vec![g(8640, 0, 0)], &[8.5, 8.25, 8.125]),
-            &KpiPolicy::default(),
+            &legacy(),
         );
         // 24.88 + 67.67 = 92.55 ≠ 92.54 = round2(24.875 + 67.6666…)
         assert_eq!(round2(got.common_score + got.task_score + got.bonus), 92.55);
@@ -1051,6 +1200,17 @@ mod tests {
     fn unit_factor_values() {
         assert_eq!(unit_factor(true), 1.0);
         assert_eq!(unit_factor(false), 0.5);
+    }
+
+    #[test]
+    fn round2_never_gives_negative_zero() {
+        for x in [-0.0, -0.001, -0.004_999, -1e-300] {
+            let r = round2(x);
+            assert_eq!(r, 0.0);
+            assert!(r.is_sign_positive(), "{x} → {r:?}");
+            assert_eq!(format!("{r:.2}"), "0.00");
+            assert_eq!(serde_json::to_string(&r).expect("json"), "0.0");
+        }
     }
 
     #[test]
@@ -1205,6 +1365,7 @@ mod tests {
     #[test]
     fn policy_defaults_and_partial_json() {
         let policy = KpiPolicy::default();
+        assert_eq!(policy.combine, Combine::Product);
         assert_eq!(policy.credit_mode, CreditMode::Hours);
         assert_eq!(policy.weights, KpiWeights::default());
         assert_eq!(policy.leader_unit_weight, 0.5);
@@ -1216,9 +1377,13 @@ mod tests {
             parsed,
             KpiPolicy {
                 credit_mode: CreditMode::Norm,
-                ..nga_bay_policy()
+                max_bonus: NGA_BAY_MAX_BONUS,
+                ..KpiPolicy::default()
             }
         );
+        let weighted: KpiPolicy =
+            serde_json::from_str(r#"{"combine":"weighted"}"#).expect("policy json");
+        assert_eq!(weighted.combine, Combine::Weighted);
 
         let rule: RewardRule =
             serde_json::from_str(r#"{"multiple_of_base":0.5}"#).expect("reward json");
@@ -1229,7 +1394,7 @@ mod tests {
     fn breakdown_serializes_every_figure() {
         let got = compute(
             &inputs(EXPECTED_20_DAYS, vec![g(8400, 0, 0)], &[9.0, 8.0, 8.0]),
-            &KpiPolicy::default(),
+            &legacy(),
         );
         let json = serde_json::to_value(&got).expect("serialize");
         assert_eq!(json["total"], 92.08);

@@ -80,7 +80,7 @@ pub async fn file_appeal(
     let offset = state.settings.organisation.utc_offset_minutes;
     let row = state
         .db(move |conn, _| {
-            let viewer = load_viewer(conn, user.staff_id)?;
+            let viewer = load_viewer(conn, user)?;
             services::appeals::file(
                 conn,
                 &viewer,
@@ -175,7 +175,7 @@ pub async fn resolve_appeal(
     let decision = b.decision()?;
     let row = state
         .db(move |conn, _| {
-            let viewer = load_viewer(conn, user.staff_id)?;
+            let viewer = load_viewer(conn, user)?;
             services::appeals::resolve(conn, &viewer, id, decision, &b.reason)
         })
         .await?;

@@ -2,7 +2,7 @@
 //! approvers) and permissions to backdate.
 
 use actix_web::{delete, get, post, web, HttpResponse};
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -13,7 +13,7 @@ use crate::domain::diary::{Anomaly, EntryAction, ReturnKind};
 use crate::error::{AppError, Problem};
 use crate::i18n;
 use crate::routes::entries::EntryView;
-use crate::routes::{local_today, rule_error, utc, ValidJson};
+use crate::routes::{local_today, rule_error, utc, Page, PageQuery, ValidJson};
 use crate::services::entries::ReturnReason;
 use crate::services::{self, access::load_viewer};
 use crate::AppState;
@@ -24,7 +24,10 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(create_delegation)
         .service(list_delegations)
         .service(revoke_delegation)
-        .service(grant_backdate);
+        .service(grant_backdate)
+        .service(grant_backdate_range)
+        .service(list_backdate)
+        .service(revoke_backdate);
 }
 
 /// An entry waiting for a decision.
@@ -44,8 +47,10 @@ pub struct QueueItemView {
 /// The queue.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct QueueView {
-    /// Waiting entries, oldest work date first.
+    /// Waiting entries, oldest work date first (then by id).
     pub items: Vec<QueueItemView>,
+    /// Pass as `cursor` to get the next page; null on the last page.
+    pub next_cursor: Option<String>,
 }
 
 /// Queue filters.
@@ -57,6 +62,24 @@ pub struct QueueQuery {
     pub unit_id: Option<i64>,
     /// At most this many (1..=500, default 200).
     pub limit: Option<i64>,
+    /// The `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+/// The queue's keyset cursor: `<work date>_<entry id>` of the previous page's last entry.
+fn parse_queue_cursor(c: &str) -> Result<(NaiveDate, i64), AppError> {
+    let bad = || {
+        AppError::validation(
+            "cursor",
+            "invalid",
+            "cursor không hợp lệ: hãy dùng next_cursor của trang trước.",
+            "The cursor is not valid: pass the next_cursor of the previous page.",
+        )
+    };
+    let (day, id) = c.split_once('_').ok_or_else(bad)?;
+    let day = NaiveDate::parse_from_str(day, "%Y-%m-%d").map_err(|_| bad())?;
+    let id = id.parse::<i64>().map_err(|_| bad())?;
+    Ok((day, id))
 }
 
 /// Entries waiting for the caller, with each day's total and anomaly flags.
@@ -84,17 +107,19 @@ pub async fn approval_queue(
             "limit must be between 1 and 500.",
         ));
     }
+    let after = q.cursor.as_deref().map(parse_queue_cursor).transpose()?;
     let unit_id = q.unit_id;
     let today = local_today(&state);
     let offset = state.settings.organisation.utc_offset_minutes;
     let policy = state.settings.diary.policy();
-    let items = state
+    let (items, next) = state
         .db(move |conn, _| {
-            let viewer = load_viewer(conn, user.staff_id)?;
-            services::approvals::queue(conn, &viewer, unit_id, limit, today, offset, &policy)
+            let viewer = load_viewer(conn, user)?;
+            services::approvals::queue(conn, &viewer, unit_id, after, limit, today, offset, &policy)
         })
         .await?;
     Ok(HttpResponse::Ok().json(QueueView {
+        next_cursor: next.map(|(d, id)| format!("{d}_{id}")),
         items: items
             .into_iter()
             .map(|i| QueueItemView {
@@ -229,7 +254,7 @@ pub async fn decide_batch(
     let lang = i18n::current();
     let outcomes = state
         .db(move |conn, _| {
-            let viewer = load_viewer(conn, user.staff_id)?;
+            let viewer = load_viewer(conn, user)?;
             Ok(services::approvals::decide_batch(
                 conn, &viewer, &ids, action, ret, &ctx,
             ))
@@ -336,7 +361,7 @@ pub async fn create_delegation(
     let b = body.0;
     let row = state
         .db(move |conn, _| {
-            let viewer = load_viewer(conn, user.staff_id)?;
+            let viewer = load_viewer(conn, user)?;
             services::delegations::create(conn, &viewer, b.acting_id, b.from, b.to)
         })
         .await?;
@@ -357,7 +382,7 @@ pub async fn list_delegations(
 ) -> Result<HttpResponse, AppError> {
     let rows = state
         .db(move |conn, _| {
-            let viewer = load_viewer(conn, user.staff_id)?;
+            let viewer = load_viewer(conn, user)?;
             Ok(crate::db::delegations::involving(conn, viewer.staff_id)?)
         })
         .await?;
@@ -385,7 +410,7 @@ pub async fn revoke_delegation(
     let id = id.into_inner();
     state
         .db(move |conn, _| {
-            let viewer = load_viewer(conn, user.staff_id)?;
+            let viewer = load_viewer(conn, user)?;
             services::delegations::revoke(conn, &viewer, id)
         })
         .await?;
@@ -415,8 +440,8 @@ pub struct BackdateView {
     pub work_date: NaiveDate,
 }
 
-/// Let a person log a work date older than the backdating window (the person's approver or the
-/// organisation; an audited exception).
+/// Let a person log one work date older than the backdating window (the single-day form of
+/// `POST /backdate-permissions`, kept for existing clients).
 #[utoipa::path(
     tag = "approvals",
     params(("id" = i64, Path, description = "Staff id")),
@@ -424,7 +449,7 @@ pub struct BackdateView {
     security(("bearer" = [])),
     responses(
         (status = 201, description = "Granted", body = BackdateView),
-        (status = 403, description = "Not the person's approver (or the person themselves)", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Neither the person's approver nor a head of their unit or a unit above (or the person themselves)", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "Person not visible", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Already granted", body = Problem, content_type = "application/problem+json"),
     )
@@ -441,15 +466,209 @@ pub async fn grant_backdate(
     let today = local_today(&state);
     let reason = b.reason.trim().to_string();
     let work_date = b.work_date;
-    let id = state
+    let totals = crate::totals_policy(&state.settings);
+    let p = state
         .db(move |conn, _| {
-            let viewer = load_viewer(conn, user.staff_id)?;
-            services::entries::grant_backdate(conn, &viewer, staff_id, work_date, &reason, today)
+            let viewer = load_viewer(conn, user)?;
+            services::backdate::grant(
+                conn,
+                &viewer,
+                services::backdate::Target::Person(staff_id),
+                work_date,
+                work_date,
+                &reason,
+                today,
+                &totals,
+            )
         })
         .await?;
     Ok(HttpResponse::Created().json(BackdateView {
-        id,
+        id: p.id,
         staff_id,
         work_date,
     }))
+}
+
+/// A backdate permission for a date range, for one person or a whole unit.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"unit_id": 3, "from": "2026-10-01", "to": "2026-10-31", "reason": "Đưa hệ thống vào sử dụng: nhập bù tháng 10"}))]
+pub struct BackdateGrant {
+    /// One person (give exactly one of `staff_id` and `unit_id`).
+    pub staff_id: Option<i64>,
+    /// Everyone logging in this unit (a go-live backfill, an outage).
+    pub unit_id: Option<i64>,
+    /// First work date covered.
+    pub from: NaiveDate,
+    /// Last work date covered (not in the future; at most 366 days after `from`).
+    pub to: NaiveDate,
+    /// Why (kept with the permission and in the audit trail).
+    #[validate(length(min = 1, max = 1000))]
+    pub reason: String,
+}
+
+/// A backdate permission.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BackdatePermissionView {
+    /// Id.
+    pub id: i64,
+    /// The person, for a personal permission.
+    pub staff_id: Option<i64>,
+    /// The unit, for a unit-wide permission.
+    pub unit_id: Option<i64>,
+    /// First work date covered.
+    pub from: NaiveDate,
+    /// Last work date covered.
+    pub to: NaiveDate,
+    /// Why.
+    pub reason: String,
+    /// Who granted it.
+    pub granted_by: i64,
+    /// When (RFC 3339).
+    pub created_at: DateTime<Utc>,
+    /// Who revoked it.
+    pub revoked_by: Option<i64>,
+    /// When it was revoked (RFC 3339); null while live.
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+impl From<crate::db::backdate::Permission> for BackdatePermissionView {
+    fn from(p: crate::db::backdate::Permission) -> Self {
+        Self {
+            id: p.id,
+            staff_id: p.staff_id,
+            unit_id: p.unit_id,
+            from: p.from_date,
+            to: p.to_date,
+            reason: p.reason,
+            granted_by: p.granted_by,
+            created_at: utc(p.created_at),
+            revoked_by: p.revoked_by,
+            revoked_at: p.revoked_at.map(utc),
+        }
+    }
+}
+
+/// Grant a backdate permission for a date range, to one person (their approver, any head of
+/// their unit or a unit above, the organisation department) or to a whole unit (heads of it or
+/// above, the organisation department). Lines it covers are not flagged as late backfills.
+#[utoipa::path(
+    tag = "approvals",
+    request_body = BackdateGrant,
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "Granted", body = BackdatePermissionView),
+        (status = 403, description = "Not allowed to grant for that person or unit", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Person or unit not visible", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "A live permission already covers the range", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Neither or both of staff_id and unit_id; to before from; future dates; over 366 days", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/backdate-permissions")]
+pub async fn grant_backdate_range(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    body: ValidJson<BackdateGrant>,
+) -> Result<HttpResponse, AppError> {
+    let b = body.0;
+    let target = match (b.staff_id, b.unit_id) {
+        (Some(s), None) => services::backdate::Target::Person(s),
+        (None, Some(u)) => services::backdate::Target::Unit(u),
+        _ => {
+            return Err(AppError::validation(
+                "staff_id",
+                "one_of",
+                "Hãy chọn đúng một trong hai: staff_id (một người) hoặc unit_id (cả đơn vị).",
+                "Give exactly one of staff_id (one person) and unit_id (a whole unit).",
+            ))
+        }
+    };
+    let today = local_today(&state);
+    let reason = b.reason.trim().to_string();
+    let totals = crate::totals_policy(&state.settings);
+    let p = state
+        .db(move |conn, _| {
+            let viewer = load_viewer(conn, user)?;
+            services::backdate::grant(conn, &viewer, target, b.from, b.to, &reason, today, &totals)
+        })
+        .await?;
+    Ok(HttpResponse::Created().json(BackdatePermissionView::from(p)))
+}
+
+/// Filters of the backdate permission list.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct BackdateFilter {
+    /// Only this person's personal permissions.
+    pub staff_id: Option<i64>,
+    /// Only this unit's unit-wide permissions.
+    pub unit_id: Option<i64>,
+    /// Include revoked permissions (default false).
+    pub include_revoked: Option<bool>,
+}
+
+/// Backdate permissions the caller may see, newest first: the organisation department all;
+/// heads those of their subtrees' people and units; everyone their own and their unit's.
+#[utoipa::path(
+    tag = "approvals",
+    params(PageQuery, BackdateFilter),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "A page of permissions", body = Page<BackdatePermissionView>),
+        (status = 422, description = "Invalid paging", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/backdate-permissions")]
+pub async fn list_backdate(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    page: web::Query<PageQuery>,
+    filter: web::Query<BackdateFilter>,
+) -> Result<HttpResponse, AppError> {
+    let paging = page.paging()?;
+    let f = filter.into_inner();
+    let result = state
+        .db(move |conn, _| {
+            let viewer = load_viewer(conn, user)?;
+            services::backdate::list(
+                conn,
+                &viewer,
+                f.staff_id,
+                f.unit_id,
+                f.include_revoked.unwrap_or(false),
+                paging,
+            )
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(Page::from_service(result, BackdatePermissionView::from)))
+}
+
+/// Revoke a backdate permission (whoever may grant it); the lines it covered are judged again.
+#[utoipa::path(
+    tag = "approvals",
+    params(("id" = i64, Path, description = "Permission id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Revoked", body = BackdatePermissionView),
+        (status = 403, description = "Not allowed to revoke it", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Not found or not visible", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Already revoked", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[delete("/backdate-permissions/{id}")]
+pub async fn revoke_backdate(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    let id = id.into_inner();
+    let today = local_today(&state);
+    let totals = crate::totals_policy(&state.settings);
+    let p = state
+        .db(move |conn, _| {
+            let viewer = load_viewer(conn, user)?;
+            services::backdate::revoke(conn, &viewer, id, None, today, &totals)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(BackdatePermissionView::from(p)))
 }

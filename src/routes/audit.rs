@@ -91,7 +91,7 @@ pub async fn list_audit(
     let filter = filter.into_inner();
     let result = state
         .db(move |conn, _| {
-            let viewer = load_viewer(conn, user.staff_id)?;
+            let viewer = load_viewer(conn, user)?;
             services::audit::list(conn, &viewer, filter.entity, filter.id, paging)
         })
         .await?;

@@ -48,6 +48,10 @@ pub struct TokenResponse {
     pub expires_in: i64,
     /// Opaque token for `/auth/refresh`; rotated on every use.
     pub refresh_token: String,
+    /// True after an administrator reset the password: until the person chooses a new one with
+    /// `POST /me/password`, every other route but `GET /me` answers 403 with problem type
+    /// `urn:worklog-kpi:problem:password-change-required`.
+    pub must_change_password: bool,
 }
 
 impl From<services::auth::Tokens> for TokenResponse {
@@ -57,6 +61,7 @@ impl From<services::auth::Tokens> for TokenResponse {
             token_type: "Bearer".into(),
             expires_in: t.expires_in,
             refresh_token: t.refresh_token,
+            must_change_password: t.must_change_password,
         }
     }
 }
@@ -134,11 +139,12 @@ pub async fn refresh(
     Ok(HttpResponse::Ok().json(TokenResponse::from(tokens)))
 }
 
-/// Revoke the login a refresh token belongs to.
+/// Log out everywhere: every refresh token of the person the token belongs to is revoked and
+/// every access token of that person stops working at once.
 #[utoipa::path(
     tag = "auth",
     request_body = RefreshRequest,
-    responses((status = 204, description = "Revoked (also for unknown tokens)"))
+    responses((status = 204, description = "Logged out (also for unknown, spent or expired tokens)"))
 )]
 #[post("/auth/logout")]
 pub async fn logout(

@@ -129,7 +129,7 @@ pub async fn list_holidays(
     }
     let holidays = state
         .db(move |conn, _| {
-            load_viewer(conn, user.staff_id)?;
+            load_viewer(conn, user)?;
             services::calendar::holidays_of_year(conn, year)
         })
         .await?;
@@ -163,7 +163,7 @@ pub async fn create_holiday(
     let b = body.0;
     let holiday = state
         .db(move |conn, _| {
-            let viewer = load_viewer(conn, user.staff_id)?;
+            let viewer = load_viewer(conn, user)?;
             services::calendar::create_holiday(
                 conn,
                 &viewer,
@@ -202,7 +202,7 @@ pub async fn delete_holiday(
     let id = id.into_inner();
     state
         .db(move |conn, _| {
-            let viewer = load_viewer(conn, user.staff_id)?;
+            let viewer = load_viewer(conn, user)?;
             services::calendar::delete_holiday(conn, &viewer, id)
         })
         .await?;

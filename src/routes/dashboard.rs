@@ -66,7 +66,7 @@ pub async fn get_dashboard(
     };
     let view = state
         .db(move |conn, _| {
-            let viewer = load_viewer(conn, user.staff_id)?;
+            let viewer = load_viewer(conn, user)?;
             dashboard::dashboard(conn, &viewer, period, q.unit_id, &settings)
         })
         .await?;

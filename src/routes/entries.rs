@@ -299,7 +299,7 @@ pub async fn create_entry(
     let b = body.0;
     let created = state
         .db(move |conn, _| {
-            let viewer = load_viewer(conn, user.staff_id)?;
+            let viewer = load_viewer(conn, user)?;
             services::entries::create(
                 conn,
                 &viewer,
@@ -353,7 +353,7 @@ pub async fn list_entries(
     let f = filter.into_inner();
     let result = state
         .db(move |conn, _| {
-            let viewer = load_viewer(conn, user.staff_id)?;
+            let viewer = load_viewer(conn, user)?;
             services::entries::list(conn, &viewer, f.staff_id, f.from, f.to, f.state, paging)
         })
         .await?;
@@ -385,7 +385,7 @@ pub async fn entry_changes(
     let since = q.since;
     let rows = state
         .db(move |conn, _| {
-            let viewer = load_viewer(conn, user.staff_id)?;
+            let viewer = load_viewer(conn, user)?;
             services::entries::changes_since(conn, &viewer, since.naive_utc(), limit)
         })
         .await?;
@@ -416,7 +416,7 @@ pub async fn get_entry(
     let today = local_today(&state);
     let entry = state
         .db(move |conn, _| {
-            let viewer = load_viewer(conn, user.staff_id)?;
+            let viewer = load_viewer(conn, user)?;
             services::entries::get(conn, &viewer, id, today)
         })
         .await?;
@@ -453,7 +453,7 @@ pub async fn update_entry(
     let b = body.0;
     let entry = state
         .db(move |conn, _| {
-            let viewer = load_viewer(conn, user.staff_id)?;
+            let viewer = load_viewer(conn, user)?;
             services::entries::update(
                 conn,
                 &viewer,
@@ -500,7 +500,7 @@ pub async fn delete_entry(
     let ctx = context(&state);
     state
         .db(move |conn, _| {
-            let viewer = load_viewer(conn, user.staff_id)?;
+            let viewer = load_viewer(conn, user)?;
             services::entries::delete(conn, &viewer, id, version, &ctx)
         })
         .await?;
@@ -519,7 +519,7 @@ async fn run_transition(
     let ctx = context(&state);
     let entry = state
         .db(move |conn, _| {
-            let viewer = load_viewer(conn, user.staff_id)?;
+            let viewer = load_viewer(conn, user)?;
             services::entries::transition(conn, &viewer, id, action, version, ret, &ctx)
         })
         .await?;
@@ -687,7 +687,7 @@ pub async fn submit_day(
     let ctx = context(&state);
     let entries = state
         .db(move |conn, _| {
-            let viewer = load_viewer(conn, user.staff_id)?;
+            let viewer = load_viewer(conn, user)?;
             services::entries::submit_day(conn, &viewer, day, &ctx)
         })
         .await?;
@@ -763,7 +763,7 @@ pub async fn amend_entry(
     let ctx = context(&state);
     let entry = state
         .db(move |conn, _| {
-            let viewer = load_viewer(conn, user.staff_id)?;
+            let viewer = load_viewer(conn, user)?;
             services::entries::amend(conn, &viewer, id, patch, new_state, &reason, &ctx)
         })
         .await?;

@@ -88,7 +88,7 @@ pub async fn export_round(
     let id = id.into_inner();
     let (bytes, name) = state
         .db(move |conn, _| {
-            let viewer = load_viewer(conn, user.staff_id)?;
+            let viewer = load_viewer(conn, user)?;
             let sheet = exports::grading_sheet(conn, &viewer, id)?;
             let bytes = exports::render(&exports::grading_table(&sheet), format)?;
             let name =
@@ -216,7 +216,7 @@ pub async fn round_rewards(
     let id = id.into_inner();
     let (report, file) = state
         .db(move |conn, _| {
-            let viewer = load_viewer(conn, user.staff_id)?;
+            let viewer = load_viewer(conn, user)?;
             let report = exports::rewards(conn, &viewer, id)?;
             let file = match format {
                 None => None,

@@ -83,8 +83,8 @@ pub struct GradeRowView {
     pub progress: f64,
     /// Task results (≤ 70).
     pub task_score: f64,
-    /// Common criteria (≤ 30).
-    pub common_score: f64,
+    /// Common criteria (≤ 30); null until the evaluator scores them.
+    pub common_score: Option<f64>,
     /// Bonus.
     pub bonus: f64,
     /// Total (≤ 100).
@@ -133,7 +133,7 @@ impl GradeRowView {
             quality: g.quality,
             progress: g.progress,
             task_score: g.task_score,
-            common_score: g.common_score,
+            common_score: g.evaluator_scores.as_ref().map(|_| g.common_score),
             bonus: g.bonus,
             total: g.total,
             common_scores: scores(&g.evaluator_scores),
@@ -243,7 +243,7 @@ async fn load_round_view(
 ) -> Result<RoundView, AppError> {
     state
         .db(move |conn, _| {
-            let viewer = load_viewer(conn, user.staff_id)?;
+            let viewer = load_viewer(conn, user)?;
             let (round, unit, policy, grades) = services::grading::get_round(conn, &viewer, id)?;
             let ids: Vec<i64> = grades.iter().map(|g| g.staff_id).collect();
             let names = crate::db::staff::names_of(conn, &ids)?
@@ -279,7 +279,7 @@ pub async fn open_round(
     let period = parse_period(Some(&b.period), today)?;
     let id = state
         .db(move |conn, _| {
-            let viewer = load_viewer(conn, user.staff_id)?;
+            let viewer = load_viewer(conn, user)?;
             services::grading::open_round(conn, &viewer, b.unit_id, period, b.policy_id, today)
         })
         .await?;
@@ -346,7 +346,7 @@ pub async fn find_rounds(
     let unit_id = q.unit_id;
     let found = state
         .db(move |conn, _| {
-            let viewer = load_viewer(conn, user.staff_id)?;
+            let viewer = load_viewer(conn, user)?;
             services::grading::find_round(conn, &viewer, unit_id, period)
         })
         .await?;
@@ -403,7 +403,7 @@ pub async fn recompute_round(
     let today = local_today(&state);
     state
         .db(move |conn, _| {
-            let viewer = load_viewer(conn, user.staff_id)?;
+            let viewer = load_viewer(conn, user)?;
             services::grading::recompute(conn, &viewer, id, today)
         })
         .await?;
@@ -454,7 +454,7 @@ pub async fn put_assessment(
     let today = local_today(&state);
     let (grade, name) = state
         .db(move |conn, _| {
-            let viewer = load_viewer(conn, user.staff_id)?;
+            let viewer = load_viewer(conn, user)?;
             let g = services::grading::assess(
                 conn,
                 &viewer,
@@ -512,7 +512,7 @@ pub struct DecideRequest {
     responses(
         (status = 200, description = "Decided", body = RoundView),
         (status = 403, description = "Overriding one's own grade", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Not open", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Not open, or the period has not ended (organisation time)", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Override of someone outside the round, or without reason", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -537,7 +537,7 @@ pub async fn decide_round(
         .collect();
     state
         .db(move |conn, _| {
-            let viewer = load_viewer(conn, user.staff_id)?;
+            let viewer = load_viewer(conn, user)?;
             services::grading::decide(conn, &viewer, id, overrides, today)
         })
         .await?;
@@ -553,7 +553,7 @@ pub async fn decide_round(
     responses(
         (status = 200, description = "Published", body = RoundView),
         (status = 403, description = "Not the organisation department", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Not decided", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Not decided, or the period has not ended (organisation time)", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/grading/rounds/{id}/publish")]
@@ -563,10 +563,11 @@ pub async fn publish_round(
     id: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
+    let today = local_today(&state);
     state
         .db(move |conn, _| {
-            let viewer = load_viewer(conn, user.staff_id)?;
-            services::grading::publish(conn, &viewer, id)
+            let viewer = load_viewer(conn, user)?;
+            services::grading::publish(conn, &viewer, id, today)
         })
         .await?;
     Ok(HttpResponse::Ok().json(load_round_view(&state, user, id).await?))
@@ -588,7 +589,7 @@ pub struct AppealView {
     /// The resolution's reason.
     pub resolution: Option<String>,
     /// The new grade when changed.
-    pub new_grade: Option<String>,
+    pub new_grade: Option<GradeView>,
     /// Filed (UTC).
     pub created_at: DateTime<Utc>,
     /// Resolved (UTC).
@@ -604,7 +605,11 @@ impl From<AppealRow> for AppealView {
             state: a.state,
             resolver_id: a.resolver_id,
             resolution: a.resolution,
-            new_grade: a.new_grade,
+            new_grade: a
+                .new_grade
+                .as_deref()
+                .and_then(Grade::parse)
+                .map(GradeView::of),
             created_at: utc(a.created_at),
             resolved_at: a.resolved_at.map(utc),
         }
@@ -653,13 +658,25 @@ pub async fn explain_grade(
     let id = id.into_inner();
     let view = state
         .db(move |conn, _| {
-            let viewer = load_viewer(conn, user.staff_id)?;
+            let viewer = load_viewer(conn, user)?;
             let (grade, round, unit, policy, appeals) =
                 services::grading::explain(conn, &viewer, id)?;
             let name = crate::db::staff::find(conn, grade.staff_id)?
                 .map(|s| s.full_name)
                 .unwrap_or_default();
-            let inputs = serde_json::from_str(&grade.inputs).unwrap_or(serde_json::Value::Null);
+            let mut inputs: serde_json::Value =
+                serde_json::from_str(&grade.inputs).unwrap_or(serde_json::Value::Null);
+            // Rounds computed before timestamps carried an offset stored `computed_at` as a bare
+            // UTC time: give it its `Z` (RFC 3339 everywhere).
+            if let Some(serde_json::Value::String(t)) = inputs.get_mut("computed_at") {
+                if chrono::DateTime::parse_from_rfc3339(t).is_err() {
+                    if let Ok(naive) = t.parse::<chrono::NaiveDateTime>() {
+                        *t = naive
+                            .and_utc()
+                            .to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true);
+                    }
+                }
+            }
             Ok(ExplainView {
                 grade: GradeRowView::new(grade, name),
                 round_id: round.id,
@@ -731,7 +748,7 @@ pub async fn published(
     let period = parse_period(q.period.as_deref(), today)?;
     let view = state
         .db(move |conn, _| {
-            load_viewer(conn, user.staff_id)?;
+            load_viewer(conn, user)?;
             let rounds = services::grading::published(conn, period)?;
             let ids: Vec<i64> = rounds
                 .iter()
@@ -833,7 +850,7 @@ pub async fn list_policies(
 ) -> Result<HttpResponse, AppError> {
     let rows = state
         .db(move |conn, _| {
-            load_viewer(conn, user.staff_id)?;
+            load_viewer(conn, user)?;
             services::grading::list_policies(conn)
         })
         .await?;
@@ -877,7 +894,7 @@ pub async fn create_policy(
     let b = body.0;
     let (row, body) = state
         .db(move |conn, _| {
-            let viewer = load_viewer(conn, user.staff_id)?;
+            let viewer = load_viewer(conn, user)?;
             services::grading::create_policy(
                 conn,
                 &viewer,
@@ -942,7 +959,7 @@ pub async fn two_years_not_complete(
     let year = q.year;
     let people = state
         .db(move |conn, _| {
-            let viewer = load_viewer(conn, user.staff_id)?;
+            let viewer = load_viewer(conn, user)?;
             let rows = services::grading::two_years_not_complete(conn, &viewer, year)?;
             let ids: Vec<i64> = rows.iter().map(|r| r.0).collect();
             let names: std::collections::HashMap<i64, String> =

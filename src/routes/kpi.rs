@@ -10,7 +10,7 @@ use crate::db::staff::Staff;
 use crate::domain::grading::Grade;
 use crate::domain::period::Period;
 use crate::error::{AppError, Problem};
-use crate::i18n::{self, Lang};
+
 use crate::routes::local_today;
 use crate::services::kpi::PersonKpi;
 use crate::services::{self, access::load_viewer};
@@ -48,28 +48,7 @@ pub fn parse_period(raw: Option<&str>, today: chrono::NaiveDate) -> Result<Perio
     }
 }
 
-/// A grade with its label in the caller's language.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct GradeView {
-    /// Code: `excellent`, `good`, `complete`, `not_complete`, `not_graded`.
-    pub code: Grade,
-    /// Label (Vietnamese or English by `Accept-Language`).
-    #[schema(example = "Hoàn thành tốt nhiệm vụ")]
-    pub label: String,
-}
-
-impl GradeView {
-    pub fn of(grade: Grade) -> GradeView {
-        GradeView {
-            code: grade,
-            label: match i18n::current() {
-                Lang::Vi => grade.label_vi(),
-                Lang::En => grade.label_en(),
-            }
-            .to_string(),
-        }
-    }
-}
+pub use crate::i18n::GradeView;
 
 /// The KPI breakdown of a person for a period (rulebook "KPI of a period").
 #[derive(Debug, Serialize, ToSchema)]
@@ -91,15 +70,16 @@ pub struct KpiView {
     pub quality: f64,
     /// Progress factor (each missed due date of the entry's task takes 25 %), unrounded.
     pub progress: f64,
-    /// Weighted own result in [0, 1].
+    /// Own task result in [0, 1] under the policy's `combine` (`product`: Σ credited × quality ×
+    /// progress factors / expected).
     pub own_score: f64,
     /// For leaders: 1 when every direct subordinate is complete or better, else 0.5.
     pub unit_factor: Option<f64>,
     /// Task results (≤ 70), rounded to 2 decimals.
     pub task_score: f64,
-    /// Common criteria (≤ 30) from the evaluator, rounded.
-    pub common_score: f64,
-    /// True when the evaluator has not scored the common criteria yet (counted as 0).
+    /// Common criteria (≤ 30) from the evaluator, rounded; null until the evaluator scores them.
+    pub common_score: Option<f64>,
+    /// True when the evaluator has not scored the common criteria yet (counted as 0 in the total).
     pub common_missing: bool,
     /// Bonus for initiatives, rounded.
     pub bonus: f64,
@@ -136,7 +116,7 @@ impl KpiView {
             own_score: b.own_score,
             unit_factor: b.unit_factor,
             task_score: b.task_score,
-            common_score: b.common_score,
+            common_score: (!b.common_missing).then_some(b.common_score),
             common_missing: b.common_missing,
             bonus: b.bonus,
             total: b.total,
@@ -197,7 +177,7 @@ pub async fn staff_kpi(
     let id = id.into_inner();
     let (person, kpi, grade) = state
         .db(move |conn, _| {
-            let viewer = load_viewer(conn, user.staff_id)?;
+            let viewer = load_viewer(conn, user)?;
             services::kpi::staff_kpi(conn, &viewer, id, period, today)
         })
         .await?;
@@ -228,7 +208,7 @@ pub async fn unit_kpi(
     let id = id.into_inner();
     let (unit, rows) = state
         .db(move |conn, _| {
-            let viewer = load_viewer(conn, user.staff_id)?;
+            let viewer = load_viewer(conn, user)?;
             services::kpi::unit_kpi(conn, &viewer, id, period, today)
         })
         .await?;

@@ -235,7 +235,7 @@ pub async fn list_leaves(
     let f = filter.into_inner();
     let result = state
         .db(move |conn, _| {
-            let viewer = load_viewer(conn, user.staff_id)?;
+            let viewer = load_viewer(conn, user)?;
             services::leaves::list(conn, &viewer, f.staff_id, f.from, f.to, paging)
         })
         .await?;
@@ -265,7 +265,7 @@ pub async fn request_leave(
     let b = body.0;
     let leave = state
         .db(move |conn, _| {
-            let viewer = load_viewer(conn, user.staff_id)?;
+            let viewer = load_viewer(conn, user)?;
             services::leaves::request(
                 conn,
                 &viewer,
@@ -304,7 +304,7 @@ pub async fn get_leave(
     let id = id.into_inner();
     let leave = state
         .db(move |conn, _| {
-            let viewer = load_viewer(conn, user.staff_id)?;
+            let viewer = load_viewer(conn, user)?;
             services::leaves::get(conn, &viewer, id)
         })
         .await?;
@@ -322,7 +322,7 @@ async fn decide(
     let today = local_today(&state);
     let leave = state
         .db(move |conn, _| {
-            let viewer = load_viewer(conn, user.staff_id)?;
+            let viewer = load_viewer(conn, user)?;
             services::leaves::decide(conn, &viewer, id, decision, reason, today)
         })
         .await?;
@@ -403,7 +403,7 @@ pub async fn cancel_leave(
     let today = crate::routes::local_today(&state);
     let leave = state
         .db(move |conn, _| {
-            let viewer = crate::services::access::load_viewer(conn, user.staff_id)?;
+            let viewer = crate::services::access::load_viewer(conn, user)?;
             crate::services::leaves::cancel(conn, &viewer, id, today)
         })
         .await?;

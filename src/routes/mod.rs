@@ -12,6 +12,7 @@ pub mod entries;
 pub mod exports;
 pub mod grading;
 pub mod health;
+pub mod hygiene;
 pub mod kpi;
 pub mod leaves;
 pub mod me;
@@ -68,20 +69,66 @@ pub fn configure(cfg: &mut ServiceConfig) {
         );
 }
 
-/// Unknown paths answer a problem document too.
-pub async fn not_found() -> Result<HttpResponse, AppError> {
-    Err(AppError::NotFound)
-}
-
 /// Malformed query strings are 400 (the contract's "malformed JSON or query").
 pub fn query_config() -> web::QueryConfig {
-    web::QueryConfig::default().error_handler(|err, _| {
-        AppError::BadRequest(Text::new(
-            format!("Tham số truy vấn không hợp lệ: {err}"),
-            format!("Invalid query parameters: {err}"),
-        ))
-        .into()
-    })
+    web::QueryConfig::default()
+        .error_handler(|err, req| query_error(&err, req.query_string()).into())
+}
+
+/// A query string that does not deserialize: 400 in the request language, naming the parameter
+/// (from the library's message, or the one parameter whose value cannot be what the message
+/// says it should be).
+fn query_error(err: &actix_web::error::QueryPayloadError, query: &str) -> AppError {
+    let msg = match err {
+        actix_web::error::QueryPayloadError::Deserialize(e) => e.to_string(),
+        other => other.to_string(),
+    };
+    let text = crate::serde_text::translate(&msg);
+    let field = crate::serde_text::named_field(&msg).or_else(|| guilty_parameter(&msg, query));
+    match field {
+        Some(f) => AppError::BadRequest(Text::new(
+            format!("Tham số truy vấn `{f}` không hợp lệ: {}", text.vi),
+            format!("Invalid query parameter `{f}`: {}", text.en),
+        )),
+        None => AppError::BadRequest(Text::new(
+            format!("Tham số truy vấn không hợp lệ: {}", text.vi),
+            format!("Invalid query parameters: {}", text.en),
+        )),
+    }
+}
+
+/// The single parameter whose value cannot be a number (for number errors) or a date (for date
+/// errors); None when that is not one parameter.
+fn guilty_parameter(msg: &str, query: &str) -> Option<String> {
+    // Parameters that hold text in this API (never the culprit of a number error).
+    const TEXT: [&str; 12] = [
+        "format", "period", "cursor", "week", "entity", "action", "state", "kind", "basis", "from",
+        "to", "q",
+    ];
+    let number = msg.contains("digit")
+        || msg.contains("integer")
+        || msg.contains("number")
+        || msg.contains("float")
+        || msg.contains("true` or `false");
+    let date = msg.contains("input");
+    let suspects: Vec<&str> = query
+        .split('&')
+        .filter_map(|pair| pair.split_once('='))
+        .filter(|(k, v)| {
+            let is_number = v.parse::<f64>().is_ok() || *v == "true" || *v == "false";
+            let is_date = chrono::NaiveDate::parse_from_str(v, "%Y-%m-%d").is_ok();
+            (number && !is_number && !TEXT.contains(k)) || (date && !is_date && looks_like_date(v))
+        })
+        .map(|(k, _)| k)
+        .collect();
+    match suspects.as_slice() {
+        [one] => Some((*one).to_owned()),
+        _ => None,
+    }
+}
+
+fn looks_like_date(v: &str) -> bool {
+    v.len() >= 6 && v.chars().filter(|c| *c == '-').count() >= 2
 }
 
 /// A path segment of the wrong type (e.g. `/units/abc`) names nothing: 404.
@@ -138,6 +185,9 @@ impl<T: DeserializeOwned + Validate + 'static> FromRequest for ValidJson<T> {
             }
             let value = parse_json::<T>(&bytes)?;
             value.validate().map_err(validation_issues)?;
+            if let Ok(raw) = serde_json::from_slice::<serde_json::Value>(&bytes) {
+                hygiene::check_json_dates(&raw)?;
+            }
             Ok(ValidJson(value))
         })
     }
@@ -169,16 +219,13 @@ fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
                 Some(name) => format!("{path}.{name}"),
                 None => path,
             };
-            let detail = msg.split(" at line").next().unwrap_or(&msg).to_string();
-            AppError::Validation(vec![FieldIssue::new(
-                field,
-                "invalid",
-                Text::new(format!("Giá trị không hợp lệ: {detail}"), detail.clone()),
-            )])
+            let text = crate::serde_text::translate(&msg);
+            AppError::Validation(vec![FieldIssue::new(field, "invalid", text)])
         } else {
+            let text = crate::serde_text::translate(&inner.to_string());
             AppError::BadRequest(Text::new(
-                format!("JSON không hợp lệ: {inner}"),
-                format!("Malformed JSON: {inner}"),
+                format!("JSON không hợp lệ: {}", text.vi),
+                format!("Malformed JSON: {}", text.en),
             ))
         }
     })

@@ -152,7 +152,7 @@ pub async fn list_products(
     let active = filter.active;
     let result = state
         .db(move |conn, _| {
-            load_viewer(conn, user.staff_id)?;
+            load_viewer(conn, user)?;
             services::products::list(conn, active, paging)
         })
         .await?;
@@ -180,7 +180,7 @@ pub async fn create_product(
     let b = body.0;
     let product = state
         .db(move |conn, _| {
-            let viewer = load_viewer(conn, user.staff_id)?;
+            let viewer = load_viewer(conn, user)?;
             services::products::create(
                 conn,
                 &viewer,
@@ -220,7 +220,7 @@ pub async fn get_product(
     let id = id.into_inner();
     let product = state
         .db(move |conn, _| {
-            load_viewer(conn, user.staff_id)?;
+            load_viewer(conn, user)?;
             services::products::get(conn, id)
         })
         .await?;
@@ -255,7 +255,7 @@ pub async fn update_product(
     let totals_policy = crate::routes::entries::context(&state).totals();
     let product = state
         .db(move |conn, _| {
-            let viewer = load_viewer(conn, user.staff_id)?;
+            let viewer = load_viewer(conn, user)?;
             services::products::update(
                 conn,
                 &viewer,

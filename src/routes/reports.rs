@@ -162,7 +162,7 @@ pub async fn staffing_report(
     let period = parse_period(q.period.as_deref(), today)?;
     let out = state
         .db(move |conn, _| {
-            let viewer = load_viewer(conn, user.staff_id)?;
+            let viewer = load_viewer(conn, user)?;
             let r = reports::staffing(conn, &viewer, period, q.unit_id, today)?;
             Rendered::labeled(
                 &r,
@@ -209,7 +209,7 @@ pub async fn anomaly_report(
     let policy = state.settings.diary.policy();
     let out = state
         .db(move |conn, _| {
-            let viewer = load_viewer(conn, user.staff_id)?;
+            let viewer = load_viewer(conn, user)?;
             let r = reports::anomaly_report(conn, &viewer, period, q.unit_id, &policy)?;
             Rendered::labeled(
                 &r,
@@ -255,7 +255,7 @@ pub async fn kpi_report(
     let period = parse_period(q.period.as_deref(), today)?;
     let out = state
         .db(move |conn, _| {
-            let viewer = load_viewer(conn, user.staff_id)?;
+            let viewer = load_viewer(conn, user)?;
             let r = reports::kpi_report(conn, &viewer, period, q.unit_id, today)?;
             Rendered::labeled(&r, format, "kpi", &period.to_string(), reports::kpi_sheets)
         })
@@ -295,7 +295,7 @@ pub async fn rewards_report(
     let period = parse_period(q.period.as_deref(), today)?;
     let out = state
         .db(move |conn, _| {
-            let viewer = load_viewer(conn, user.staff_id)?;
+            let viewer = load_viewer(conn, user)?;
             let r = reports::rewards_report(conn, &viewer, period, q.unit_id)?;
             Rendered::labeled(
                 &r,
@@ -340,7 +340,7 @@ pub async fn grade_report(
     let period = parse_period(q.period.as_deref(), today)?;
     let out = state
         .db(move |conn, _| {
-            let viewer = load_viewer(conn, user.staff_id)?;
+            let viewer = load_viewer(conn, user)?;
             let r = reports::grade_distribution(conn, &viewer, period, q.unit_id)?;
             Rendered::labeled(
                 &r,
@@ -385,7 +385,7 @@ pub async fn backlog_report(
     let offset = state.settings.organisation.utc_offset_minutes;
     let out = state
         .db(move |conn, _| {
-            let viewer = load_viewer(conn, user.staff_id)?;
+            let viewer = load_viewer(conn, user)?;
             let r = reports::backlog_report(conn, &viewer, q.unit_id, today, offset)?;
             Rendered::labeled(
                 &r,

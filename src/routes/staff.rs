@@ -8,7 +8,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use validator::Validate;
 
 use crate::auth::AuthUser;
-use crate::domain::org::{is_valid_password, is_valid_username, weekly_minutes_from_hours};
+use crate::domain::org::{is_valid_username, weekly_minutes_from_hours};
 use crate::domain::roles::{Role, RoleSet};
 use crate::error::{AppError, Problem};
 use crate::routes::{
@@ -129,14 +129,20 @@ fn username_rule(u: &str) -> Result<(), validator::ValidationError> {
     }
 }
 
+/// The floor every configuration shares (NIST: never fewer than 8) and the ceiling, so that a
+/// hopeless password is listed with the other invalid fields; the configured length, the
+/// username and the common-password list are checked by the service, which knows the username.
 fn password_rule(p: &str) -> Result<(), validator::ValidationError> {
-    if is_valid_password(p) {
+    let n = p.chars().count();
+    if (crate::domain::password::ABSOLUTE_MIN_LENGTH..=crate::domain::password::MAX_LENGTH)
+        .contains(&n)
+    {
         Ok(())
     } else {
         Err(rule_error(
             "length",
-            "Mật khẩu phải từ 8 đến 128 ký tự.",
-            "Passwords are 8 to 128 characters.",
+            "Mật khẩu phải từ 8 đến 128 ký tự (chính sách có thể đòi dài hơn, mặc định 10).",
+            "Passwords are 8 to 128 characters (the policy may require more, 10 by default).",
         ))
     }
 }
@@ -177,7 +183,8 @@ pub struct CreateStaff {
     /// Login name.
     #[validate(custom(function = "username_rule"))]
     pub username: String,
-    /// Initial password (omit: the person cannot log in until one is set).
+    /// Initial password (omit: the person cannot log in until one is set): at least
+    /// `auth.min_password_length` characters (default 10), not the username, not a common password.
     #[validate(custom(function = "password_rule"))]
     pub password: Option<String>,
     /// Full name.
@@ -228,7 +235,8 @@ pub struct UpdateStaff {
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<i64>)]
     pub supervisor_id: Option<Option<i64>>,
-    /// New password (ends the person's open sessions).
+    /// New password, set by the organisation: a reset (ends the person's sessions; they must
+    /// choose their own at next login, see `must_change_password`).
     #[validate(custom(function = "password_rule"))]
     pub password: Option<String>,
     /// New full name.
@@ -302,7 +310,7 @@ pub async fn list_staff(
     let today = local_today(&state);
     let result = state
         .db(move |conn, _| {
-            let viewer = load_viewer(conn, user.staff_id)?;
+            let viewer = load_viewer(conn, user)?;
             services::staff::list(conn, &viewer, filter.unit_id, filter.active, paging)
         })
         .await?;
@@ -334,8 +342,8 @@ pub async fn create_staff(
     let weekly_minutes = weekly_minutes_from_hours(b.weekly_hours)
         .unwrap_or(crate::domain::org::DEFAULT_WEEKLY_MINUTES);
     let record = state
-        .db(move |conn, _| {
-            let viewer = load_viewer(conn, user.staff_id)?;
+        .db(move |conn, st| {
+            let viewer = load_viewer(conn, user)?;
             services::staff::create(
                 conn,
                 &viewer,
@@ -354,6 +362,7 @@ pub async fn create_staff(
                     joined_on: b.joined_on,
                     left_on: b.left_on,
                 },
+                st.settings.auth.min_password_length,
             )
         })
         .await?;
@@ -386,7 +395,7 @@ pub async fn get_staff(
     let today = local_today(&state);
     let record = state
         .db(move |conn, _| {
-            let viewer = load_viewer(conn, user.staff_id)?;
+            let viewer = load_viewer(conn, user)?;
             services::staff::get(conn, &viewer, id)
         })
         .await?;
@@ -441,9 +450,16 @@ pub async fn update_staff(
             .and_then(|c| weekly_minutes_from_hours(c.weekly_hours).map(|m| (m, c.effective_from))),
     };
     let record = state
-        .db(move |conn, _| {
-            let viewer = load_viewer(conn, user.staff_id)?;
-            services::staff::update(conn, &viewer, id, version, patch)
+        .db(move |conn, st| {
+            let viewer = load_viewer(conn, user)?;
+            services::staff::update(
+                conn,
+                &viewer,
+                id,
+                version,
+                patch,
+                st.settings.auth.min_password_length,
+            )
         })
         .await?;
     let version = record.staff.version;
@@ -503,9 +519,15 @@ pub async fn import_staff(
     })?;
     let today = local_today(&state);
     let summary = state
-        .db(move |conn, _| {
-            let viewer = load_viewer(conn, user.staff_id)?;
-            services::import::import(conn, &viewer, &text, today)
+        .db(move |conn, st| {
+            let viewer = load_viewer(conn, user)?;
+            services::import::import(
+                conn,
+                &viewer,
+                &text,
+                today,
+                st.settings.auth.min_password_length,
+            )
         })
         .await?;
     Ok(HttpResponse::Ok().json(ImportResult {

@@ -167,7 +167,7 @@ pub async fn list_tasks(
     let today = local_today(&state);
     let result = state
         .db(move |conn, _| {
-            let viewer = load_viewer(conn, user.staff_id)?;
+            let viewer = load_viewer(conn, user)?;
             services::tasks::list(conn, &viewer, filter.owner_id, filter.state, paging)
         })
         .await?;
@@ -200,7 +200,7 @@ pub async fn create_task(
     let today = local_today(&state);
     let task = state
         .db(move |conn, _| {
-            let viewer = load_viewer(conn, user.staff_id)?;
+            let viewer = load_viewer(conn, user)?;
             services::tasks::create(
                 conn,
                 &viewer,
@@ -244,7 +244,7 @@ pub async fn get_task(
     let today = local_today(&state);
     let task = state
         .db(move |conn, _| {
-            let viewer = load_viewer(conn, user.staff_id)?;
+            let viewer = load_viewer(conn, user)?;
             services::tasks::get(conn, &viewer, id)
         })
         .await?;
@@ -284,7 +284,7 @@ pub async fn update_task(
     let today = local_today(&state);
     let task = state
         .db(move |conn, _| {
-            let viewer = load_viewer(conn, user.staff_id)?;
+            let viewer = load_viewer(conn, user)?;
             services::tasks::update(
                 conn,
                 &viewer,
@@ -342,7 +342,7 @@ pub async fn complete_task(
     let today = local_today(&state);
     let task = state
         .db(move |conn, _| {
-            let viewer = load_viewer(conn, user.staff_id)?;
+            let viewer = load_viewer(conn, user)?;
             services::tasks::complete(conn, &viewer, id, completed_on, version, today)
         })
         .await?;

@@ -161,7 +161,7 @@ pub async fn list_units(
     let filter = filter.into_inner();
     let result = state
         .db(move |conn, _| {
-            let viewer = load_viewer(conn, user.staff_id)?;
+            let viewer = load_viewer(conn, user)?;
             services::units::list(conn, &viewer, filter.parent_id, filter.level, paging)
         })
         .await?;
@@ -189,7 +189,7 @@ pub async fn create_unit(
     let b = body.0;
     let unit = state
         .db(move |conn, _| {
-            let viewer = load_viewer(conn, user.staff_id)?;
+            let viewer = load_viewer(conn, user)?;
             services::units::create(
                 conn,
                 &viewer,
@@ -229,7 +229,7 @@ pub async fn get_unit(
     let id = id.into_inner();
     let unit = state
         .db(move |conn, _| {
-            let viewer = load_viewer(conn, user.staff_id)?;
+            let viewer = load_viewer(conn, user)?;
             services::units::get(conn, &viewer, id)
         })
         .await?;
@@ -264,7 +264,7 @@ pub async fn update_unit(
     let b = body.0;
     let unit = state
         .db(move |conn, _| {
-            let viewer = load_viewer(conn, user.staff_id)?;
+            let viewer = load_viewer(conn, user)?;
             services::units::update(
                 conn,
                 &viewer,

@@ -7,10 +7,10 @@
 //! problem+json 404.
 
 use actix_web::http::header::{self, HeaderValue};
-use actix_web::{HttpRequest, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 use rust_embed::RustEmbed;
 
-use crate::error::AppError;
+use crate::routes::hygiene::{self, RouteTable};
 
 #[derive(RustEmbed)]
 #[folder = "web/dist/"]
@@ -27,28 +27,33 @@ fn reserved(path: &str) -> bool {
         || under("/metrics")
 }
 
-/// The default service: an embedded file, the app for a deep link, or the problem+json 404.
-pub async fn fallback(req: HttpRequest) -> Result<HttpResponse, AppError> {
+/// The default service: an embedded file, the app for a deep link, or what the API answers for
+/// an unknown route (problem+json 404, or 405 with `Allow`: `hygiene::fallback`).
+pub async fn fallback(req: HttpRequest, table: web::Data<RouteTable>) -> HttpResponse {
+    match app_response(&req) {
+        Some(res) => res,
+        None => hygiene::fallback(req, table).await,
+    }
+}
+
+fn app_response(req: &HttpRequest) -> Option<HttpResponse> {
     let method = req.method();
     if (method != actix_web::http::Method::GET && method != actix_web::http::Method::HEAD)
         || reserved(req.path())
     {
-        return Err(AppError::NotFound);
+        return None;
     }
     let wanted = req.path().trim_start_matches('/');
     if let Some(file) = (!wanted.is_empty()).then(|| Bundle::get(wanted)).flatten() {
-        return Ok(respond(&req, wanted, file));
+        return Some(respond(req, wanted, file));
     }
     // A missing file (a name with an extension, e.g. an old hashed asset) is a 404, not the app:
     // a browser that asked for a script must not receive HTML.
     let last = wanted.rsplit('/').next().unwrap_or_default();
     if last.contains('.') {
-        return Err(AppError::NotFound);
+        return None;
     }
-    match Bundle::get("index.html") {
-        Some(file) => Ok(respond(&req, "index.html", file)),
-        None => Err(AppError::NotFound),
-    }
+    Bundle::get("index.html").map(|file| respond(req, "index.html", file))
 }
 
 fn respond(req: &HttpRequest, path: &str, file: rust_embed::EmbeddedFile) -> HttpResponse {

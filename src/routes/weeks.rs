@@ -62,14 +62,17 @@ pub struct WeekView {
     /// Minutes of approved entries.
     #[schema(example = 1500)]
     pub approved: i64,
-    /// The basis minutes are below `expected` (never when `expected` is 0).
+    /// The week has not ended (organisation time): `expected` counts the days up to today and
+    /// the week is never under-logged (a week is judged when it ends).
+    pub in_progress: bool,
+    /// The basis minutes are below `expected` in an ended week (never when `expected` is 0).
     pub under_logged: bool,
     /// `expected` minus the basis minutes, never negative.
     #[schema(example = 420)]
     pub gap: i64,
-    /// Consecutive under-logged weeks ending at this one (0 when not under-logged). Weeks with
-    /// nothing expected are skipped without breaking a run. Counts up to 12 weeks before the
-    /// requested range.
+    /// Consecutive under-logged ended weeks ending at this one (0 when not under-logged),
+    /// counted back to the person's joining date whatever range was asked. Weeks with nothing
+    /// expected are skipped without breaking a run.
     #[schema(example = 2)]
     pub streak: u32,
 }
@@ -83,6 +86,7 @@ impl From<WeekSummary> for WeekView {
             expected: w.expected,
             logged: w.logged,
             approved: w.approved,
+            in_progress: w.in_progress,
             under_logged: w.under_logged,
             gap: w.gap,
             streak: w.streak,
@@ -105,12 +109,29 @@ pub struct StaffWeeksView {
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct WeekRange {
-    /// First ISO week (default: 7 weeks before `to`).
+    /// First ISO week, or a date (its week): `2026-W40` or `2026-09-28` (default: 7 weeks
+    /// before `to`).
     #[param(example = "2026-W40")]
     pub from: Option<String>,
-    /// Last ISO week (default: the current week in the organisation's time zone).
+    /// Last ISO week, or a date (its week): `2026-W47` or `2026-11-20` (default: the current
+    /// week in the organisation's time zone).
     #[param(example = "2026-W47")]
     pub to: Option<String>,
+}
+
+/// An ISO week (`2026-W47`) or a date (`2026-11-20`, the week containing it).
+fn parse_week_or_date(field: &str, text: &str) -> Result<IsoWeek, AppError> {
+    match NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d") {
+        Ok(day) => Ok(IsoWeek::of(day)),
+        Err(_) => parse_week(field, text).map_err(|_| {
+            AppError::validation(
+                field,
+                "format",
+                "Cần một tuần ISO (dạng 2026-W47) hoặc một ngày (dạng 2026-11-20).",
+                "Expected an ISO week (like 2026-W47) or a date (like 2026-11-20).",
+            )
+        }),
+    }
 }
 
 fn parse_week(field: &str, text: &str) -> Result<IsoWeek, AppError> {
@@ -131,9 +152,9 @@ fn parse_week(field: &str, text: &str) -> Result<IsoWeek, AppError> {
 /// department (404 for anyone else). Default range: the 8 weeks ending with the current week;
 /// at most 106 weeks.
 ///
-/// Streaks look back 12 weeks before `from`: the computation starts 12 weeks earlier so that
-/// the first requested week's streak includes a run that began before it; only the requested
-/// weeks are returned.
+/// The current week is `in_progress` (minutes expected so far, never under-logged). Streaks
+/// count ended under-logged weeks back to the person's joining date, the same number in every
+/// report whatever range was asked; only the requested weeks are returned.
 #[utoipa::path(
     tag = "reports",
     params(("id" = i64, Path, description = "Staff id"), WeekRange),
@@ -154,13 +175,14 @@ pub async fn staff_weeks(
     range: web::Query<WeekRange>,
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
-    let (default_from, default_to) = services::weeks::default_range(local_today(&state));
+    let today = local_today(&state);
+    let (default_from, default_to) = services::weeks::default_range(today);
     let to = match &range.to {
-        Some(t) => parse_week("to", t)?,
+        Some(t) => parse_week_or_date("to", t)?,
         None => default_to,
     };
     let from = match &range.from {
-        Some(f) => parse_week("from", f)?,
+        Some(f) => parse_week_or_date("from", f)?,
         // Without `from`, the 8 weeks ending with `to`.
         None if range.to.is_some() => services::weeks::default_range(to.monday()).0,
         None => default_from,
@@ -168,8 +190,8 @@ pub async fn staff_weeks(
     let basis = state.settings.diary.basis();
     let weeks = state
         .db(move |conn, _| {
-            let viewer = load_viewer(conn, user.staff_id)?;
-            services::weeks::weeks_of_person(conn, &viewer, id, from, to, basis)
+            let viewer = load_viewer(conn, user)?;
+            services::weeks::weeks_of_person(conn, &viewer, id, from, to, basis, today)
         })
         .await?;
     Ok(HttpResponse::Ok().json(StaffWeeksView {
@@ -311,11 +333,12 @@ pub async fn under_logged_report(
     };
     let format = crate::routes::reports::parse_format(q.format.as_deref())?;
     let basis = state.settings.diary.basis();
+    let today = local_today(&state);
     let out = state
         .db(move |conn, _| {
-            let viewer = load_viewer(conn, user.staff_id)?;
+            let viewer = load_viewer(conn, user)?;
             let report =
-                services::weeks::under_logged_report(conn, &viewer, week, q.unit_id, basis)?;
+                services::weeks::under_logged_report(conn, &viewer, week, q.unit_id, basis, today)?;
             let code = match report.unit_id {
                 Some(id) => crate::db::units::find(conn, id)?
                     .map(|u| u.code)

@@ -85,13 +85,14 @@ fn manages(viewer: &Viewer, unit: &Unit) -> bool {
 }
 
 /// The level above the decider of `unit`'s round: the head of the parent unit, anyone heading a
-/// subtree that contains the parent unit, or the organisation department.
+/// subtree that contains the parent unit, or the organisation department. Headship counts only
+/// with the `head` role (the viewer's headed paths hold both).
 fn is_level_above(viewer: &Viewer, parent: Option<&Unit>) -> bool {
     if viewer.is_org_wide() {
         return true;
     }
     match parent {
-        Some(p) => p.head_id == Some(viewer.staff_id) || viewer.heads(&p.path),
+        Some(p) => viewer.heads(&p.path),
         None => false,
     }
 }
@@ -402,10 +403,11 @@ mod tests {
         let ward_head = viewer(11, "staff,head", &["/1/2/"]);
         let org = viewer(12, "organisation", &[]);
         let plain = viewer(13, "staff", &[]);
-        // A province head named by head_id only (no head role, no headed path loaded).
+        // A province head named by head_id only (no head role, so no headed path loaded): the
+        // role was removed, the powers go with it.
         let named_head = viewer(10, "staff", &[]);
         assert!(is_level_above(&governor, Some(&province)));
-        assert!(is_level_above(&named_head, Some(&province)));
+        assert!(!is_level_above(&named_head, Some(&province)));
         assert!(!is_level_above(&ward_head, Some(&province)));
         assert!(is_level_above(&org, Some(&province)));
         assert!(!is_level_above(&plain, Some(&province)));

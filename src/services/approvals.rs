@@ -8,12 +8,15 @@ use chrono::{Duration, NaiveDate};
 use crate::db::entries::Entry;
 use crate::db::{self, DbConnection};
 use crate::domain::diary::{
-    anomalies, day_facts, Anomaly, DayLine, DiaryPolicy, EntryAction, EntryFacts,
+    anomalies, backdate_covered, day_facts, Anomaly, DayLine, DiaryPolicy, EntryAction, EntryFacts,
 };
 use crate::domain::scope::Viewer;
 use crate::error::{AppError, AppResult};
 use crate::services::calendar::load_calendar;
 use crate::services::entries::{transition, DiaryContext, ReturnReason};
+
+/// Where a queue page ends: the work date and id of its last entry (the keyset cursor).
+pub type QueueKey = (NaiveDate, i64);
 
 /// An entry waiting for a decision, with what the approver should look at twice.
 #[derive(Debug, Clone)]
@@ -26,16 +29,20 @@ pub struct QueueItem {
 
 /// Entries waiting for the caller: those they approve, those of approvers who delegated to them
 /// today, or (with `unit_id`, for heads within their subtree and the organisation) every
-/// submitted entry of a unit subtree. Bounded by `limit`; five queries whatever its size.
+/// submitted entry of a unit subtree. Oldest work date first, in keyset pages of `limit` after
+/// `after` (the work date and id of the previous page's last entry); the second value is the
+/// key of this page's last entry when more follow. Six queries whatever its size.
+#[allow(clippy::too_many_arguments)]
 pub fn queue(
     conn: &mut DbConnection,
     viewer: &Viewer,
     unit_id: Option<i64>,
+    after: Option<QueueKey>,
     limit: i64,
     today: NaiveDate,
     utc_offset_minutes: i32,
     policy: &DiaryPolicy,
-) -> AppResult<Vec<QueueItem>> {
+) -> AppResult<(Vec<QueueItem>, Option<QueueKey>)> {
     let entries = match unit_id {
         Some(u) => {
             let unit = db::units::find(conn, u)?.ok_or(AppError::NotFound)?;
@@ -43,7 +50,7 @@ pub fn queue(
                 return Err(AppError::NotFound);
             }
             let units = db::units::ids_in_subtrees(conn, &[unit.path])?;
-            db::entries::queue(conn, &[], Some(&units), limit)?
+            db::entries::queue(conn, &[], Some(&units), after, limit + 1)?
         }
         None => {
             let mut approvers = vec![viewer.staff_id];
@@ -52,10 +59,18 @@ pub fn queue(
                     .into_iter()
                     .map(|d| d.approver_id),
             );
-            db::entries::queue(conn, &approvers, None, limit)?
+            db::entries::queue(conn, &approvers, None, after, limit + 1)?
         }
     };
-    annotate(conn, entries, utc_offset_minutes, policy)
+    let mut entries = entries;
+    let more = entries.len() as i64 > limit;
+    entries.truncate(usize::try_from(limit).unwrap_or(0));
+    let next = if more {
+        entries.last().map(|e| (e.work_date, e.id))
+    } else {
+        None
+    };
+    Ok((annotate(conn, entries, utc_offset_minutes, policy)?, next))
 }
 
 fn annotate(
@@ -89,6 +104,7 @@ fn annotate(
         .collect();
     let names: HashMap<i64, String> = db::staff::names_of(conn, &people)?.into_iter().collect();
     let calendar = load_calendar(conn, from, to)?;
+    let permits = db::backdate::live_between(conn, from, to)?;
     let offset = Duration::minutes(i64::from(utc_offset_minutes));
     let mut days: HashMap<(i64, NaiveDate), Vec<&Entry>> = HashMap::new();
     for e in &context {
@@ -105,6 +121,12 @@ fn annotate(
                 note: &e.note,
                 standard_minutes: standard.get(&e.product_id).copied().unwrap_or(0),
                 created_on: (e.created_at + offset).date(),
+                backdate_permitted: backdate_covered(
+                    &permits,
+                    e.staff_id,
+                    Some(e.unit_id),
+                    e.work_date,
+                ),
             })
             .collect();
         for (e, f) in lines

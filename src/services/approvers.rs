@@ -7,6 +7,7 @@ use chrono::NaiveDate;
 use crate::db::staff::Staff;
 use crate::db::{self, DbConnection};
 use crate::domain::diary::{may_decide, resolve_approver, ApproverFacts, Delegation};
+use crate::domain::roles::{Role, RoleSet};
 use crate::domain::scope::Viewer;
 use crate::error::{AppError, AppResult};
 use crate::i18n::Text;
@@ -24,7 +25,10 @@ pub fn approver_for(
                     Some(p) => db::units::find(conn, p)?.and_then(|p| p.head_id),
                     None => None,
                 };
-                (unit.head_id, parent_head)
+                (
+                    acting_head(conn, unit.head_id)?,
+                    acting_head(conn, parent_head)?,
+                )
             }
             None => (None, None),
         },
@@ -42,6 +46,45 @@ pub fn approver_for(
         unit_head_id,
         parent_unit_head_id,
     }))
+}
+
+/// A unit's `head_id` counts only while that person is active and holds the `head` role (roles
+/// and headship must agree; neither alone gives head powers).
+fn acting_head(conn: &mut DbConnection, head_id: Option<i64>) -> AppResult<Option<i64>> {
+    let Some(id) = head_id else {
+        return Ok(None);
+    };
+    Ok(db::staff::find(conn, id)?
+        .filter(|s| {
+            s.active
+                && RoleSet::parse(&s.roles)
+                    .unwrap_or_default()
+                    .contains(Role::Head)
+        })
+        .map(|s| s.id))
+}
+
+/// Re-resolves the approver of every submitted entry waiting for `former` (whose headship, head
+/// role or account just ended), so that their powers do not outlive the role through entries
+/// submitted before. Returns how many entries moved.
+pub fn reassign_pending(conn: &mut DbConnection, former: i64) -> AppResult<usize> {
+    let pending = db::entries::submitted_for_approver(conn, former)?;
+    let mut moved = 0;
+    for (entry_id, owner_id, task_id) in pending {
+        let Some(owner) = db::staff::find(conn, owner_id)? else {
+            continue;
+        };
+        let assigner = match task_id {
+            Some(t) => db::tasks::find(conn, t)?.map(|t| t.assigner_id),
+            None => None,
+        };
+        let approver = approver_for(conn, &owner, assigner)?;
+        if approver != Some(former) {
+            db::entries::set_approver(conn, entry_id, approver)?;
+            moved += 1;
+        }
+    }
+    Ok(moved)
 }
 
 pub fn to_domain(rows: Vec<db::delegations::DelegationRow>) -> Vec<Delegation> {
@@ -78,4 +121,22 @@ pub fn check_may_decide(
         today,
     )
     .map_err(|e| AppError::Forbidden(Text::new(e.message_vi(), e.message_en())))
+}
+
+/// Leave and backdate permissions (rulebook: diary rule 2, calendar): decided by the person's
+/// approver (or acting delegate, or the organisation department, as [`check_may_decide`]) and
+/// also by any head of the person's unit or a unit above (`unit_path` is the person's unit).
+/// Nobody decides for themselves.
+pub fn check_may_act_for(
+    conn: &mut DbConnection,
+    viewer: &Viewer,
+    owner_id: i64,
+    unit_path: Option<&str>,
+    approver_id: Option<i64>,
+    today: NaiveDate,
+) -> AppResult<()> {
+    if viewer.staff_id != owner_id && unit_path.is_some_and(|p| viewer.heads(p)) {
+        return Ok(());
+    }
+    check_may_decide(conn, viewer, owner_id, approver_id, today)
 }

@@ -8,6 +8,7 @@ use serde_json::json;
 
 use crate::auth::jwt::{hash_refresh_token, new_refresh_token};
 use crate::auth::password::{verify_against_dummy, verify_password};
+use crate::db::staff::Staff;
 use crate::db::{self, DbConnection};
 use crate::domain::roles::RoleSet;
 use crate::error::{AppError, AppResult};
@@ -21,6 +22,9 @@ pub struct Tokens {
     pub access_token: String,
     pub expires_in: i64,
     pub refresh_token: String,
+    /// The password was reset by an administrator: every route but `GET /me` and
+    /// `POST /me/password` answers 403 `password-change-required` until it is changed.
+    pub must_change_password: bool,
 }
 
 fn bad_credentials() -> AppError {
@@ -90,7 +94,7 @@ pub async fn login(
                             .filter(|p| p.active)
                             .ok_or_else(bad_credentials)?;
                         let family = new_refresh_token();
-                        let tokens = issue(conn, st, person.id, &person.roles, &family)?;
+                        let tokens = issue(conn, st, &person, &family)?;
                         audit::record(
                             conn,
                             Some(person.id),
@@ -137,17 +141,17 @@ pub async fn login(
 fn issue(
     conn: &mut DbConnection,
     state: &AppState,
-    staff_id: i64,
-    roles: &str,
+    person: &Staff,
     family: &str,
 ) -> AppResult<Tokens> {
-    let roles: Vec<String> = RoleSet::parse(roles)
+    let staff_id = person.id;
+    let roles: Vec<String> = RoleSet::parse(&person.roles)
         .unwrap_or_default()
         .to_vec()
         .into_iter()
         .map(|r| r.as_str().to_string())
         .collect();
-    let access_token = state.jwt.issue(staff_id, roles)?;
+    let access_token = state.jwt.issue(staff_id, roles, person.session_version)?;
     let refresh_token = new_refresh_token();
     let now = db::now_utc();
     db::tokens::insert(
@@ -162,7 +166,90 @@ fn issue(
         access_token,
         expires_in: state.jwt.access_ttl_secs,
         refresh_token,
+        must_change_password: person.must_change_password,
     })
+}
+
+/// Changes the caller's own password: the current one must be given, the new one follows the
+/// policy. Every session of the person ends (other devices included) and a fresh login is handed
+/// back, so the caller stays logged in. Clears a pending `must_change_password`.
+pub async fn change_password(
+    state: &Arc<AppState>,
+    user: crate::auth::AuthUser,
+    current_password: &str,
+    new_password: &str,
+) -> AppResult<Tokens> {
+    let me = state
+        .db(move |conn, _| {
+            let (_, me) =
+                crate::services::access::load_viewer_allowing_password_change(conn, user)?;
+            Ok(me)
+        })
+        .await?;
+    // Both argon2 runs (checking the current password, hashing the new one) happen on the hash
+    // gate, outside any database connection, like logins.
+    let stored = me.password_hash.clone();
+    let current = current_password.to_string();
+    let ok = state
+        .hash_gate
+        .run(move || match stored {
+            Some(hash) => verify_password(&current, &hash),
+            None => {
+                verify_against_dummy(&current);
+                false
+            }
+        })
+        .await?;
+    if !ok {
+        return Err(AppError::validation(
+            "current_password",
+            "wrong_password",
+            "Mật khẩu hiện tại không đúng.",
+            "The current password is wrong.",
+        ));
+    }
+    crate::services::staff::check_new_password(
+        "new_password",
+        new_password,
+        &me.username,
+        state.settings.auth.min_password_length,
+    )?;
+    if new_password == current_password {
+        return Err(AppError::validation(
+            "new_password",
+            "unchanged",
+            "Mật khẩu mới phải khác mật khẩu hiện tại.",
+            "The new password must differ from the current one.",
+        ));
+    }
+    let new_password = new_password.to_string();
+    let hash = state
+        .hash_gate
+        .run(move || crate::auth::password::hash_password(&new_password))
+        .await??;
+    let id = me.id;
+    state
+        .db(move |conn, st| {
+            db::write_transaction(conn, |conn| {
+                let now = db::now_utc();
+                db::staff::set_password(conn, id, &hash, false, now)?;
+                end_sessions(conn, id, now)?;
+                audit::record(
+                    conn,
+                    Some(id),
+                    "staff",
+                    id,
+                    "change_password",
+                    None,
+                    None,
+                    None,
+                    None,
+                )?;
+                let person = db::staff::find(conn, id)?.ok_or(AppError::NotFound)?;
+                issue(conn, st, &person, &new_refresh_token())
+            })
+        })
+        .await
 }
 
 /// Exchanges a refresh token for a new pair. Each token works once: presenting a spent token
@@ -201,7 +288,7 @@ pub fn refresh(
         let person = db::staff::find(conn, token.staff_id)?
             .filter(|p| p.active)
             .ok_or_else(bad_refresh)?;
-        issue(conn, state, person.id, &person.roles, &token.family)
+        issue(conn, state, &person, &token.family)
     });
     if result.is_err() {
         // A concurrent use of the same token lost the race: treat it as reuse too.
@@ -229,10 +316,30 @@ fn record_reuse(conn: &mut DbConnection, staff_id: i64, client: IpAddr) -> AppRe
     )
 }
 
-/// Revokes the login a refresh token belongs to. Unknown tokens are ignored (idempotent).
+/// Logs the person out everywhere: every refresh token of the person is revoked and every access
+/// token ends at once (the session version moves on). Unknown or already revoked tokens are
+/// ignored (idempotent), so a stale token cannot be used to log somebody else out.
 pub fn logout(conn: &mut DbConnection, refresh_token: &str) -> AppResult<()> {
+    let now = db::now_utc();
     if let Some(token) = db::tokens::find_by_hash(conn, &hash_refresh_token(refresh_token))? {
-        db::tokens::revoke_family(conn, &token.family, db::now_utc())?;
+        if token.revoked_at.is_some() || token.expires_at <= now {
+            return Ok(());
+        }
+        db::write_transaction::<_, AppError, _>(conn, |conn| {
+            end_sessions(conn, token.staff_id, now)?;
+            Ok(())
+        })?;
     }
+    Ok(())
+}
+
+/// Ends every session of a person: refresh tokens revoked, access tokens refused from now on.
+pub fn end_sessions(
+    conn: &mut DbConnection,
+    staff_id: i64,
+    now: chrono::NaiveDateTime,
+) -> AppResult<()> {
+    db::tokens::revoke_all_of(conn, staff_id, now)?;
+    db::staff::bump_session(conn, staff_id)?;
     Ok(())
 }

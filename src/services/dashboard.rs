@@ -111,7 +111,7 @@ pub fn dashboard(
     let scope = reports::resolve_scope(conn, viewer, unit_id)?;
     let kpis = reports::kpi_of_period(conn, &scope.people, period, settings.today)?;
     let grades = reports::grade_distribution_in(conn, &scope, period)?;
-    let under = reports::under_logged_in(conn, &scope, period, settings.basis)?;
+    let under = reports::under_logged_in(conn, &scope, period, settings.basis, settings.today)?;
     let staffing = reports::staffing_in(conn, &scope, period, &kpis)?;
     let anomalies = reports::anomalies_in(conn, &scope, period, &settings.diary)?;
     let kpi = reports::kpi_report_in(conn, &scope, period, &kpis, settings.today)?;

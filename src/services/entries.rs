@@ -150,7 +150,7 @@ fn check_line(
             }
         }
     }
-    let permitted = db::backdate::exists(conn, staff_id, work_date)?;
+    let permitted = db::backdate::covers(conn, staff_id, Some(unit_id), work_date)?;
     if let Err(e) = check_work_date(ctx.today, work_date, &ctx.policy, permitted) {
         if let AppError::Validation(mut v) = diary_error(e) {
             issues.append(&mut v);
@@ -196,6 +196,22 @@ fn replay(
 ) -> AppResult<Option<Entry>> {
     if let Some(r) = &draft.client_ref {
         if let Some(e) = db::entries::find_by_client_ref(conn, viewer.staff_id, r)? {
+            let same = e.work_date == draft.work_date
+                && e.product_id == draft.product_id
+                && e.quantity == draft.quantity
+                && e.minutes == draft.minutes
+                && e.note == draft.note
+                && e.evidence == draft.evidence
+                && e.task_id == draft.task_id;
+            if !same {
+                // Stripe's rule: a key names one request; another payload is a client bug.
+                return Err(AppError::validation(
+                    "client_ref",
+                    "key_reused",
+                    "client_ref này đã được dùng cho một dòng nhật ký khác nội dung; hãy dùng client_ref mới cho dòng mới.",
+                    "This client_ref was already used for a diary line with different content; use a new client_ref for a new line.",
+                ));
+            }
             return Ok(Some(e));
         }
     }
@@ -682,59 +698,6 @@ pub fn changes_since(
         since,
         limit,
     )?)
-}
-
-/// Lets a person log one work date older than the backdating window: granted by whoever decides
-/// on their entries (or the organisation department), with a reason, in the audit trail.
-pub fn grant_backdate(
-    conn: &mut DbConnection,
-    viewer: &Viewer,
-    staff_id: i64,
-    work_date: NaiveDate,
-    reason: &str,
-    today: NaiveDate,
-) -> AppResult<i64> {
-    db::write_transaction(conn, |conn| {
-        let person = db::staff::find(conn, staff_id)?.ok_or(AppError::NotFound)?;
-        let path = match person.unit_id {
-            Some(u) => db::units::find(conn, u)?.map(|u| u.path),
-            None => None,
-        };
-        let approver = approver_for(conn, &person, None)?;
-        if !viewer.can_see_person(staff_id, path.as_deref()) && approver != Some(viewer.staff_id) {
-            return Err(AppError::NotFound);
-        }
-        check_may_decide(conn, viewer, staff_id, approver, today)?;
-        if work_date > today {
-            return Err(diary_error(DiaryError::FutureDate));
-        }
-        if db::backdate::exists(conn, staff_id, work_date)? {
-            return Err(AppError::conflict(
-                "Đã cấp phép cho ngày này.",
-                "Permission for this date already exists.",
-            ));
-        }
-        let id = db::backdate::grant(
-            conn,
-            staff_id,
-            work_date,
-            viewer.staff_id,
-            reason,
-            db::now_utc(),
-        )?;
-        audit::record(
-            conn,
-            Some(viewer.staff_id),
-            "staff",
-            staff_id,
-            "backdate_permission",
-            None,
-            None,
-            Some(reason),
-            Some(serde_json::json!({"work_date": work_date})),
-        )?;
-        Ok(id)
-    })
 }
 
 /// A correction of an entry by the organisation department, allowed in locked periods too

@@ -92,8 +92,8 @@ impl Cell {
         match self {
             Cell::Text(s) => s.clone(),
             Cell::Int(n) | Cell::Money(n) => n.to_string(),
-            Cell::Score(v) => format!("{v:.2}"),
-            Cell::Ratio(v) => format!("{v:.4}"),
+            Cell::Score(v) => fixed(*v, 2),
+            Cell::Ratio(v) => fixed(*v, 4),
             Cell::Blank => String::new(),
         }
     }
@@ -103,11 +103,29 @@ impl Cell {
         match self {
             Cell::Text(s) => s.chars().count(),
             Cell::Int(n) => n.to_string().len(),
-            Cell::Score(v) => format!("{v:.2}").len(),
+            Cell::Score(v) => fixed(*v, 2).len(),
             Cell::Ratio(v) => format!("{:.2}%", v * 100.0).len(),
             Cell::Money(n) => thousands(*n, ',').len(),
             Cell::Blank => 0,
         }
+    }
+}
+
+/// `-0.0` (and anything that rounds to zero at 6 decimals) as `0.0`: never `-0.00` in a sheet.
+pub fn no_neg_zero(v: f64) -> f64 {
+    if v.abs() < 5e-7 {
+        0.0
+    } else {
+        v
+    }
+}
+
+/// `v` with `decimals` digits, never `-0.00`: a value that rounds to zero is written unsigned.
+pub fn fixed(v: f64, decimals: usize) -> String {
+    let text = format!("{:.*}", decimals, v);
+    match text.strip_prefix('-') {
+        Some(rest) if rest.chars().all(|c| c == '0' || c == '.') => rest.to_owned(),
+        _ => text,
     }
 }
 
@@ -287,8 +305,8 @@ fn write_table(workbook: &mut rust_xlsxwriter::Workbook, table: &Table) -> AppRe
             match cell {
                 Cell::Text(s) => sheet.write_string_with_format(row, col, s, text_format),
                 Cell::Int(n) => sheet.write_number_with_format(row, col, *n as f64, text_format),
-                Cell::Score(v) => sheet.write_number_with_format(row, col, *v, &score),
-                Cell::Ratio(v) => sheet.write_number_with_format(row, col, *v, &ratio),
+                Cell::Score(v) => sheet.write_number_with_format(row, col, no_neg_zero(*v), &score),
+                Cell::Ratio(v) => sheet.write_number_with_format(row, col, no_neg_zero(*v), &ratio),
                 Cell::Money(n) => sheet.write_number_with_format(
                     row,
                     col,
@@ -538,7 +556,12 @@ pub fn grading_table(s: &RoundSheet) -> Table {
             vec![
                 Cell::Int(i64::try_from(i + 1).unwrap_or(i64::MAX)),
                 Cell::Text(name.clone()),
-                Cell::Score(g.common_score),
+                // A common score not yet entered is blank, not 0.
+                if g.evaluator_scores.is_some() {
+                    Cell::Score(g.common_score)
+                } else {
+                    Cell::Blank
+                },
                 Cell::Score(g.task_score),
                 Cell::Score(g.bonus),
                 Cell::Score(g.total),
@@ -787,6 +810,18 @@ pub fn rewards_table(r: &RewardReport) -> Table {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn numbers_are_never_negative_zero_in_sheets() {
+        assert_eq!(super::fixed(-0.0, 2), "0.00");
+        assert_eq!(super::fixed(-0.004, 2), "0.00");
+        assert_eq!(super::fixed(-0.00004, 4), "0.0000");
+        assert_eq!(super::fixed(-0.006, 2), "-0.01");
+        assert_eq!(super::fixed(12.345, 1), "12.3");
+        assert!(super::no_neg_zero(-0.0).is_sign_positive());
+        assert_eq!(super::Cell::Score(-0.0).csv_text(), "0.00");
+        assert_eq!(super::Cell::Ratio(-0.0).csv_text(), "0.0000");
+    }
+
     use super::*;
 
     fn day(y: i32, m: u32, d: u32) -> NaiveDate {

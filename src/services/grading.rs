@@ -15,7 +15,7 @@ use crate::db::{self, DbConnection};
 use crate::domain::grading::{
     grade_unit, presets, Candidate, Grade, PeriodKind, PolicyPreset, Reason, DEFAULT_PRESET_CODE,
 };
-use crate::domain::kpi::KpiPolicy;
+use crate::domain::kpi::{Combine, KpiPolicy};
 use crate::domain::period::Period;
 use crate::domain::scope::Viewer;
 use crate::error::{AppError, AppResult, FieldIssue};
@@ -42,33 +42,107 @@ impl PolicyBody {
 }
 
 const PRESET_SEED: &str = "policy_presets_v1";
+/// Second versions of the presets, with `combine = product` (rulebook, KPI).
+const PRESET_SEED_V2: &str = "policy_presets_v2_product";
 
-/// Stores the shipped presets as version 1 of each code (once); the decree preset is the default.
+/// Stores the shipped presets: version 1 of each code (once, the first formula: `weighted`
+/// with quality and progress 1 when nothing is credited, kept immutable so that rounds recorded
+/// under it recompute to the same numbers), then a new version of each with `combine = product`
+/// (once, also on databases that already hold the v1 rows). The new version of the preset that
+/// was the default becomes the default, unless the organisation chose a policy of its own.
 pub fn seed_policies(conn: &mut DbConnection) -> AppResult<usize> {
     db::write_transaction(conn, |conn| {
-        if db::holidays::seed_applied(conn, PRESET_SEED)? {
-            return Ok(0);
-        }
         let now = db::now_utc();
         let mut n = 0;
-        for preset in presets() {
-            let is_default = preset.code == DEFAULT_PRESET_CODE;
-            let body = serde_json::to_string(&PolicyBody {
-                preset: preset.clone(),
-                kpi: KpiPolicy::default(),
-            })
-            .map_err(|e| AppError::Internal(e.into()))?;
-            db::grading::insert_policy(conn, &preset.code, 1, &body, is_default, None, now)?;
-            n += 1;
+        if !db::holidays::seed_applied(conn, PRESET_SEED)? {
+            for preset in presets() {
+                let is_default = preset.code == DEFAULT_PRESET_CODE;
+                let body = serde_json::to_string(&LegacyPolicyBody {
+                    preset: preset.clone(),
+                    kpi: LegacyKpi::default(),
+                })
+                .map_err(|e| AppError::Internal(e.into()))?;
+                db::grading::insert_policy(conn, &preset.code, 1, &body, is_default, None, now)?;
+                n += 1;
+            }
+            db::holidays::mark_seed_applied(conn, PRESET_SEED, now)?;
         }
-        db::holidays::mark_seed_applied(conn, PRESET_SEED, now)?;
+        if !db::holidays::seed_applied(conn, PRESET_SEED_V2)? {
+            // The default moves to the new version of its preset only when it is a seeded row
+            // (created by nobody); an organisation's own default policy stays.
+            let current = db::grading::default_policy(conn)?;
+            let default_code = match &current {
+                Some(row) if row.created_by.is_some() => None,
+                Some(row) => Some(row.code.clone()),
+                None => Some(DEFAULT_PRESET_CODE.to_owned()),
+            };
+            if default_code.is_some() {
+                db::grading::clear_default(conn)?;
+            }
+            for preset in presets() {
+                let version = db::grading::latest_version(conn, &preset.code)?.unwrap_or(0) + 1;
+                let is_default = default_code.as_deref() == Some(preset.code.as_str());
+                let body = serde_json::to_string(&PolicyBody {
+                    preset: preset.clone(),
+                    kpi: KpiPolicy::default(),
+                })
+                .map_err(|e| AppError::Internal(e.into()))?;
+                db::grading::insert_policy(
+                    conn,
+                    &preset.code,
+                    version,
+                    &body,
+                    is_default,
+                    None,
+                    now,
+                )?;
+                n += 1;
+            }
+            db::holidays::mark_seed_applied(conn, PRESET_SEED_V2, now)?;
+        }
         Ok(n)
     })
 }
 
+/// The body of the first preset versions exactly as they were stored (no `combine`).
+#[derive(Serialize)]
+struct LegacyPolicyBody {
+    preset: PolicyPreset,
+    kpi: LegacyKpi,
+}
+
+#[derive(Serialize)]
+struct LegacyKpi {
+    credit_mode: crate::domain::kpi::CreditMode,
+    weights: crate::domain::kpi::KpiWeights,
+    leader_unit_weight: f64,
+    max_bonus: f64,
+}
+
+impl Default for LegacyKpi {
+    fn default() -> Self {
+        let k = KpiPolicy::default();
+        Self {
+            credit_mode: k.credit_mode,
+            weights: k.weights,
+            leader_unit_weight: k.leader_unit_weight,
+            max_bonus: k.max_bonus,
+        }
+    }
+}
+
+/// Reads a stored policy version. A body written before `combine` existed (the first versions
+/// of the presets) keeps its formula: [`Combine::WeightedLegacy`].
 pub fn parse_body(row: &PolicyRow) -> AppResult<PolicyBody> {
-    serde_json::from_str(&row.body)
-        .map_err(|e| AppError::Internal(anyhow::anyhow!("policy {} body: {e}", row.id)))
+    let bad =
+        |e: serde_json::Error| AppError::Internal(anyhow::anyhow!("policy {} body: {e}", row.id));
+    let value: serde_json::Value = serde_json::from_str(&row.body).map_err(bad)?;
+    let has_combine = value.get("kpi").and_then(|k| k.get("combine")).is_some();
+    let mut body: PolicyBody = serde_json::from_value(value).map_err(bad)?;
+    if !has_combine {
+        body.kpi.combine = Combine::WeightedLegacy;
+    }
+    Ok(body)
 }
 
 pub fn list_policies(conn: &mut DbConnection) -> AppResult<Vec<(PolicyRow, PolicyBody)>> {
@@ -103,6 +177,14 @@ pub fn create_policy(
             "invalid",
             "Trọng số khối lượng, chất lượng, tiến độ phải không âm và cộng lại bằng 1.",
             "The quantity, quality and progress weights must be non-negative and sum to 1.",
+        ));
+    }
+    if body.kpi.combine == Combine::WeightedLegacy {
+        return Err(AppError::validation(
+            "kpi.combine",
+            "invalid",
+            "Công thức 'weighted_legacy' chỉ dành cho các phiên bản chính sách đầu tiên; hãy chọn 'product' hoặc 'weighted'.",
+            "The 'weighted_legacy' formula belongs to the first policy versions only; choose 'product' or 'weighted'.",
         ));
     }
     if !(0.0..=1.0).contains(&body.kpi.leader_unit_weight) {
@@ -293,7 +375,7 @@ fn compute(
         unit_factors: &no_factors,
         today,
     };
-    let kpis = compute_with_leaders(conn, &members, &run, &body.preset.thresholds)?;
+    let kpis = compute_with_leaders(conn, &members, &run, &body.preset)?;
     // A year's total is the average of the year's period totals weighted by days worked
     // (rulebook "Year grade"), when the unit has decided rounds in that year.
     let year_totals = match period {
@@ -359,6 +441,7 @@ fn compute(
             "period_last_day": period.last_day(),
             "policy": {"id": policy.id, "code": policy.code, "version": policy.version},
             "credit_mode": kpi_policy.credit_mode.as_str(),
+            "combine": kpi_policy.combine.as_str(),
             "weights": {"quantity": kpi_policy.weights.quantity, "quality": kpi_policy.weights.quality, "progress": kpi_policy.weights.progress},
             "leader_unit_weight": kpi_policy.leader_unit_weight,
             "holidays": holiday_days,
@@ -374,7 +457,7 @@ fn compute(
             "unit_average_quantity": unit_avg_quantity,
             "year_from_periods": year_totals.get(&m.id),
             "is_head": unit.head_id == Some(m.id),
-            "computed_at": now,
+            "computed_at": now.and_utc(),
         });
         db::grading::upsert_computed(
             conn,
@@ -476,17 +559,23 @@ pub fn two_years_not_complete(
         .collect())
 }
 
-/// A round with its grades, for those who manage the unit (everyone once it is published).
+/// A round with its grades, for those who manage the unit (heads of its subtree, the
+/// organisation department). Publication does not widen this: once published, a person graded in
+/// the round reads the round with their own grade only, and everybody else reads names, final
+/// grades and totals through `/published`.
 pub fn get_round(
     conn: &mut DbConnection,
     viewer: &Viewer,
     id: i64,
 ) -> AppResult<(Round, Unit, PolicyRow, Vec<GradeRow>)> {
     let (round, unit, policy, _) = load_round(conn, id)?;
-    if !manages(viewer, &unit) && round.state != "published" {
-        return Err(AppError::NotFound);
+    let mut grades = db::grading::grades_of_round(conn, id)?;
+    if !manages(viewer, &unit) {
+        grades.retain(|g| g.staff_id == viewer.staff_id);
+        if round.state != "published" || grades.is_empty() {
+            return Err(AppError::NotFound);
+        }
     }
-    let grades = db::grading::grades_of_round(conn, id)?;
     Ok((round, unit, policy, grades))
 }
 
@@ -698,6 +787,29 @@ fn reasons_of(g: &GradeRow) -> Vec<Reason> {
     serde_json::from_str(&g.reasons).unwrap_or_default()
 }
 
+/// Deciding and publishing wait until the period's last day has ended in the organisation's
+/// time zone (`today` is the organisation's local date): 409 before that. Opening a round early
+/// to preview stays allowed.
+fn require_period_ended(period_text: &str, today: NaiveDate) -> AppResult<()> {
+    let period =
+        Period::parse(period_text).map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))?;
+    if today <= period.last_day() {
+        let last = period.last_day();
+        return Err(AppError::Conflict(Text::new(
+            format!(
+                "Kỳ {period_text} chưa kết thúc (ngày cuối {}): chỉ được quyết định và công bố xếp loại từ ngày {}.",
+                last.format("%d/%m/%Y"),
+                (last + chrono::Duration::days(1)).format("%d/%m/%Y")
+            ),
+            format!(
+                "The period {period_text} has not ended (last day {last}): grades can be decided and published from {}.",
+                last + chrono::Duration::days(1)
+            ),
+        )));
+    }
+    Ok(())
+}
+
 /// The deciding head's decision: a last recompute, then every proposal becomes the final grade
 /// unless overridden with a written reason (the proposal, the override and its reason are kept).
 pub fn decide(
@@ -715,6 +827,7 @@ pub fn decide(
         if round.state != "open" {
             return Err(not_open(&round.state));
         }
+        require_period_ended(&round.period, today)?;
         if overrides.iter().any(|o| o.staff_id == viewer.staff_id) {
             return Err(AppError::forbidden(
                 "Không ai tự quyết định xếp loại của chính mình.",
@@ -783,7 +896,12 @@ pub fn decide(
 
 /// Publishes a decided round (organisation department): results become visible to all staff
 /// and the unit's diary is locked for every month of the period.
-pub fn publish(conn: &mut DbConnection, viewer: &Viewer, round_id: i64) -> AppResult<()> {
+pub fn publish(
+    conn: &mut DbConnection,
+    viewer: &Viewer,
+    round_id: i64,
+    today: NaiveDate,
+) -> AppResult<()> {
     crate::services::access::require_org_manager(viewer)?;
     db::write_transaction(conn, |conn| {
         let (round, unit, _, _) = load_round(conn, round_id)?;
@@ -793,6 +911,7 @@ pub fn publish(conn: &mut DbConnection, viewer: &Viewer, round_id: i64) -> AppRe
                 "Only a decided round can be published.",
             )));
         }
+        require_period_ended(&round.period, today)?;
         let now = db::now_utc();
         if !db::grading::set_round_state(
             conn,

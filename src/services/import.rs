@@ -19,8 +19,8 @@ use crate::db::staff::StaffChanges;
 use crate::db::units::{NewUnit, UnitChanges};
 use crate::db::{self, DbConnection};
 use crate::domain::org::{
-    is_valid_code, is_valid_name, is_valid_password, is_valid_username, move_creates_cycle,
-    unit_path, weekly_minutes_from_hours, UnitLevel, DEFAULT_WEEKLY_MINUTES,
+    is_valid_code, is_valid_name, is_valid_username, move_creates_cycle, unit_path,
+    weekly_minutes_from_hours, UnitLevel, DEFAULT_WEEKLY_MINUTES,
 };
 use crate::domain::roles::{Role, RoleSet};
 use crate::domain::scope::Viewer;
@@ -130,7 +130,12 @@ fn required<'a>(
 }
 
 /// Parses the whole file into rows, collecting every shape error.
-fn parse(csv_text: &str, today: NaiveDate, issues: &mut Issues) -> (Vec<UnitRow>, Vec<StaffRow>) {
+fn parse(
+    csv_text: &str,
+    today: NaiveDate,
+    min_password_length: usize,
+    issues: &mut Issues,
+) -> (Vec<UnitRow>, Vec<StaffRow>) {
     let mut reader = csv::ReaderBuilder::new()
         .flexible(true)
         .trim(csv::Trim::All)
@@ -286,14 +291,20 @@ fn parse(csv_text: &str, today: NaiveDate, issues: &mut Issues) -> (Vec<UnitRow>
                     .or(joined_on)
                     .unwrap_or(today);
                 let password = get("password").map(str::to_string);
-                if password.as_deref().is_some_and(|p| !is_valid_password(p)) {
-                    issues.add(
-                        line,
-                        "password",
-                        "length",
-                        "Mật khẩu phải từ 8 đến 128 ký tự.".into(),
-                        "The password must be 8-128 characters.".into(),
-                    );
+                if let Some(p) = &password {
+                    if let Err(issue) = crate::domain::password::check_password(
+                        p,
+                        username.unwrap_or(""),
+                        min_password_length,
+                    ) {
+                        issues.add(
+                            line,
+                            "password",
+                            issue.code(),
+                            issue.message_vi(),
+                            issue.message_en(),
+                        );
+                    }
                 }
                 let unit_code = get("unit_code").map(str::to_string);
                 if let Some(r) = &roles {
@@ -384,10 +395,11 @@ pub fn import(
     viewer: &Viewer,
     csv_text: &str,
     today: NaiveDate,
+    min_password_length: usize,
 ) -> AppResult<ImportSummary> {
     require_org_manager(viewer)?;
     let mut issues = Issues(Vec::new());
-    let (units, people) = parse(csv_text, today, &mut issues);
+    let (units, people) = parse(csv_text, today, min_password_length, &mut issues);
     if units.is_empty() && people.is_empty() && issues.0.is_empty() {
         issues.add(
             1,
@@ -568,13 +580,18 @@ fn apply(
                     is_leader: Some(d.is_leader),
                     joined_on: d.joined_on.map(Some),
                     left_on: d.left_on.map(Some),
-                    password_hash: match &d.password {
-                        Some(p) => Some(Some(crate::auth::password::hash_password(p)?)),
-                        None => None,
-                    },
                     ..Default::default()
                 };
                 db::staff::update_versioned(conn, existing.id, None, &changes, now)?;
+                if let Some(p) = &d.password {
+                    // A password set by the import is a reset: chosen anew at next login.
+                    let hash = crate::auth::password::hash_password(p)?;
+                    db::staff::set_password(conn, existing.id, &hash, true, now)?;
+                }
+                let roles_changed = RoleSet::parse(&existing.roles).unwrap_or_default() != d.roles;
+                if d.password.is_some() || roles_changed {
+                    crate::services::auth::end_sessions(conn, existing.id, now)?;
+                }
                 db::staff::upsert_contract(conn, existing.id, d.contract_from, d.weekly_minutes)?;
                 staff_ids.insert(d.username.clone(), existing.id);
                 summary.staff_updated += 1;
@@ -678,7 +695,53 @@ fn apply(
             );
             continue;
         }
+        let holds_role = match head_id {
+            Some(h) => db::staff::find(conn, h)?.is_some_and(|s| {
+                RoleSet::parse(&s.roles)
+                    .unwrap_or_default()
+                    .contains(Role::Head)
+            }),
+            None => false,
+        };
+        if !holds_role {
+            issues.add(
+                row.line,
+                "head_username",
+                "not_head_role",
+                format!("Thủ trưởng '{head}' phải có vai trò head."),
+                format!("Head '{head}' must hold the head role."),
+            );
+            continue;
+        }
         db::units::set_head(conn, *unit_id, head_id)?;
+    }
+    // Roles and headship agree: nobody imported keeps heading a unit without the head role, or
+    // heads a unit they no longer belong to.
+    for row in people {
+        let Some(id) = staff_ids.get(&row.draft.username) else {
+            continue;
+        };
+        let Some(person) = db::staff::find(conn, *id)? else {
+            continue;
+        };
+        let holds_role = row.draft.roles.contains(Role::Head);
+        for (unit_id, code) in db::units::headed_by(conn, *id)? {
+            if !holds_role || person.unit_id != Some(unit_id) {
+                issues.add(
+                    row.line,
+                    "roles",
+                    "heads_unit",
+                    format!(
+                        "'{}' đang là thủ trưởng đơn vị {code}: phải giữ vai trò head và thuộc đơn vị đó (hoặc chỉ định thủ trưởng khác).",
+                        row.draft.username
+                    ),
+                    format!(
+                        "'{}' is the head of unit {code}: they must keep the head role and belong to that unit (or name another head).",
+                        row.draft.username
+                    ),
+                );
+            }
+        }
     }
     Ok(summary)
 }

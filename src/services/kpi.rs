@@ -223,77 +223,146 @@ pub fn compute_for(
     Ok(out)
 }
 
-/// KPI of people with the leader blending of the rulebook: people are computed once on their
-/// own; each leader's unit factor comes from the threshold grades of their direct subordinates
-/// (1 when all are `complete` or better, else 0.5), and leaders are then computed again with it.
-/// Subordinates outside `people` are loaded and computed too (not returned).
+/// KPI of people with the leader blending of the rulebook. Everyone is computed once on their
+/// own; then, bottom-up along the supervision tree, each leader's unit factor comes from the
+/// REAL grades of their direct subordinates: thresholds on the subordinate's total (with their
+/// own unit factor when they lead people themselves), then discipline recorded in a round of
+/// the period → `not_complete`, then worked less than half of the period → `not_graded`
+/// (left out). The factor is 1 when every subordinate left is `complete` or better (also when
+/// none is left), else 0.5; a leader with no direct subordinates at all is graded on their own
+/// results. Subordinates outside `people` (and theirs, down the tree) are loaded and computed
+/// too, but not returned. Linear in the number of people: maps, no list scans per person.
 pub fn compute_with_leaders(
     conn: &mut DbConnection,
     people: &[Staff],
     run: &KpiRun<'_>,
-    thresholds: &crate::domain::grading::Thresholds,
+    preset: &crate::domain::grading::PolicyPreset,
 ) -> AppResult<HashMap<i64, PersonKpi>> {
-    use crate::domain::grading::grade_by_thresholds;
-    use crate::domain::kpi::unit_factor;
-    let leaders: Vec<i64> = people
+    use std::collections::HashSet;
+    let wanted: HashSet<i64> = people.iter().map(|p| p.id).collect();
+    let mut everyone: Vec<Staff> = people.to_vec();
+    let mut known: HashSet<i64> = wanted.clone();
+    // Direct subordinates per leader, loaded level by level down the tree.
+    let mut children: HashMap<i64, Vec<i64>> = HashMap::new();
+    let mut frontier: Vec<i64> = people
         .iter()
         .filter(|p| p.is_leader)
         .map(|p| p.id)
         .collect();
-    let mut everyone: Vec<Staff> = people.to_vec();
-    let subordinates = if leaders.is_empty() {
-        Vec::new()
-    } else {
-        db::staff::subordinates_of(conn, &leaders)?
-    };
-    for s in &subordinates {
-        if !everyone.iter().any(|p| p.id == s.id) {
-            everyone.push(s.clone());
+    let mut expanded: HashSet<i64> = HashSet::new();
+    while !frontier.is_empty() {
+        frontier.retain(|id| expanded.insert(*id));
+        if frontier.is_empty() {
+            break;
+        }
+        let subs = db::staff::subordinates_of(conn, &frontier)?;
+        let mut next = Vec::new();
+        for s in subs {
+            let Some(boss) = s.supervisor_id else {
+                continue;
+            };
+            children.entry(boss).or_default().push(s.id);
+            if known.insert(s.id) {
+                if s.is_leader {
+                    next.push(s.id);
+                }
+                everyone.push(s);
+            }
+        }
+        frontier = next;
+    }
+    let mut all = compute_for(conn, &everyone, run)?;
+    if children.is_empty() {
+        all.retain(|id, _| wanted.contains(id));
+        return Ok(all);
+    }
+    let sub_ids: Vec<i64> = children.values().flatten().copied().collect();
+    let disciplined: HashSet<i64> =
+        db::grading::disciplined_in_period(conn, &sub_ids, &run.period.to_string())?
+            .into_iter()
+            .collect();
+    let leader_of: HashMap<i64, bool> = everyone.iter().map(|p| (p.id, p.is_leader)).collect();
+
+    // Post-order over the supervision tree: a leader is settled after all their subordinates.
+    let mut order: Vec<i64> = Vec::with_capacity(children.len());
+    let mut visited: HashSet<i64> = HashSet::new();
+    for root in children.keys().copied().collect::<Vec<_>>() {
+        let mut stack: Vec<(i64, bool)> = vec![(root, false)];
+        while let Some((id, done)) = stack.pop() {
+            if done {
+                order.push(id);
+                continue;
+            }
+            if !visited.insert(id) {
+                continue;
+            }
+            stack.push((id, true));
+            if let Some(kids) = children.get(&id) {
+                for k in kids {
+                    if children.contains_key(k) && !visited.contains(k) {
+                        stack.push((*k, false));
+                    }
+                }
+            }
         }
     }
-    let first = compute_for(conn, &everyone, run)?;
-    if leaders.is_empty() {
-        return Ok(first
-            .into_iter()
-            .filter(|(id, _)| people.iter().any(|p| p.id == *id))
-            .collect());
-    }
+
     let mut factors: HashMap<i64, f64> = run.unit_factors.clone();
-    for leader in &leaders {
-        let subs: Vec<&Staff> = subordinates
-            .iter()
-            .filter(|s| s.supervisor_id == Some(*leader))
-            .collect();
-        if subs.is_empty() || factors.contains_key(leader) {
+    for leader in order {
+        if !leader_of.get(&leader).copied().unwrap_or(false) {
             continue;
         }
-        let all_ok = subs.iter().all(|s| {
-            first
-                .get(&s.id)
-                .map(|k| {
-                    !k.breakdown.not_graded
-                        && grade_by_thresholds(k.breakdown.total, thresholds)
-                            .is_complete_or_better()
-                })
-                .unwrap_or(false)
-        });
-        factors.insert(*leader, unit_factor(all_ok));
+        let Some(kids) = children.get(&leader) else {
+            continue;
+        };
+        if let std::collections::hash_map::Entry::Vacant(slot) = factors.entry(leader) {
+            let all_ok = kids.iter().all(|k| {
+                all.get(k)
+                    .map(|kpi| {
+                        let grade = real_grade(kpi, preset, disciplined.contains(k));
+                        grade == crate::domain::grading::Grade::NotGraded
+                            || grade.is_complete_or_better()
+                    })
+                    .unwrap_or(true)
+            });
+            slot.insert(crate::domain::kpi::unit_factor(all_ok));
+        }
+        let factor = factors.get(&leader).copied();
+        if let Some(kpi) = all.get_mut(&leader) {
+            let common = run.common.get(&leader).cloned().unwrap_or_default();
+            kpi.breakdown = compute(
+                &KpiInputs {
+                    expected: kpi.breakdown.expected,
+                    groups: kpi.groups.clone(),
+                    is_leader: true,
+                    unit_factor: factor,
+                    common_scores: common.scores,
+                    common_max: run.common_max,
+                    bonus: common.bonus,
+                },
+                run.policy,
+            );
+        }
     }
-    let leader_people: Vec<Staff> = people.iter().filter(|p| p.is_leader).cloned().collect();
-    let second = compute_for(
-        conn,
-        &leader_people,
-        &KpiRun {
-            unit_factors: &factors,
-            ..run.clone()
-        },
-    )?;
-    let mut out: HashMap<i64, PersonKpi> = first
-        .into_iter()
-        .filter(|(id, _)| people.iter().any(|p| p.id == *id))
-        .collect();
-    out.extend(second);
-    Ok(out)
+    all.retain(|id, _| wanted.contains(id));
+    Ok(all)
+}
+
+/// A subordinate's grade as the unit factor reads it: thresholds, then discipline, then
+/// worked less than half of the period (`not_graded`, also when nothing was expected).
+fn real_grade(
+    kpi: &PersonKpi,
+    preset: &crate::domain::grading::PolicyPreset,
+    disciplined: bool,
+) -> crate::domain::grading::Grade {
+    use crate::domain::grading::Grade;
+    if kpi.breakdown.not_graded || kpi.worked_days * 2 < kpi.period_working_days {
+        return Grade::NotGraded;
+    }
+    if disciplined {
+        return Grade::NotComplete;
+    }
+    crate::domain::grading::grade_by_thresholds(kpi.breakdown.total, &preset.thresholds)
 }
 
 /// The policy the KPI routes use outside a grading round: the default preset.
@@ -375,12 +444,7 @@ pub fn staff_kpi(
         unit_factors: &factors,
         today,
     };
-    let mut all = compute_with_leaders(
-        conn,
-        std::slice::from_ref(&person),
-        &run,
-        &preset.thresholds,
-    )?;
+    let mut all = compute_with_leaders(conn, std::slice::from_ref(&person), &run, &preset)?;
     let kpi = all.remove(&staff_id).ok_or(AppError::NotFound)?;
     let grade = threshold_grade(&kpi, &preset);
     Ok((person, kpi, grade))
@@ -433,7 +497,7 @@ pub fn unit_kpi(
         unit_factors: &factors,
         today,
     };
-    let mut all = compute_with_leaders(conn, &members, &run, &preset.thresholds)?;
+    let mut all = compute_with_leaders(conn, &members, &run, &preset)?;
     let rows = members
         .into_iter()
         .filter_map(|m| {

@@ -252,7 +252,8 @@ pub fn get(conn: &mut DbConnection, viewer: &Viewer, id: i64) -> AppResult<Leave
 }
 
 /// Approves or rejects a requested leave. Decided by the owner's approver (or their acting
-/// delegate, or the organisation department); never by the owner. A leave the caller can
+/// delegate, or the organisation department) or any head of the owner's unit or a unit above;
+/// never by the owner. A leave the caller can
 /// neither read nor decide is 404; one no longer `requested` is 409.
 pub fn decide(
     conn: &mut DbConnection,
@@ -266,7 +267,18 @@ pub fn decide(
         let leave = db::leaves::find(conn, id)?.ok_or(AppError::NotFound)?;
         let owner = db::staff::find(conn, leave.staff_id)?.ok_or(AppError::NotFound)?;
         let approver = approvers::approver_for(conn, &owner, None)?;
-        let decision_check = approvers::check_may_decide(conn, viewer, owner.id, approver, today);
+        let owner_path = match owner.unit_id {
+            Some(u) => db::units::find(conn, u)?.map(|u| u.path),
+            None => None,
+        };
+        let decision_check = approvers::check_may_act_for(
+            conn,
+            viewer,
+            owner.id,
+            owner_path.as_deref(),
+            approver,
+            today,
+        );
         // An acting delegate from another unit cannot read the person, yet may decide: only
         // callers who can do neither are told the leave does not exist.
         if decision_check.is_err() && !can_read_person(conn, viewer, owner.id)? {

@@ -8,6 +8,7 @@ pub mod approvals;
 pub mod approvers;
 pub mod audit;
 pub mod auth;
+pub mod backdate;
 pub mod calendar;
 pub mod dashboard;
 pub mod delegations;

@@ -46,7 +46,7 @@ use crate::domain::period::{IsoWeek, Period};
 use crate::domain::scope::Viewer;
 use crate::domain::text::vietnamese_sort_key;
 use crate::error::{AppError, AppResult};
-use crate::i18n::{self, Lang};
+use crate::i18n::GradeView;
 use crate::services::exports::{
     thousands, value_rewards, Cell, ChartKind, ChartSpec, RewardLine, RewardPolicy, Sheet, Table,
 };
@@ -307,7 +307,7 @@ pub fn kpi_of_period(
             unit_factors: &factors,
             today,
         };
-        for (id, k) in compute_with_leaders(conn, &members, &run, &preset.thresholds)? {
+        for (id, k) in compute_with_leaders(conn, &members, &run, &preset)? {
             let grade = threshold_grade(&k, &preset);
             out.insert(id, (k, grade));
         }
@@ -339,11 +339,8 @@ fn kpi_average<'a>(kpis: impl Iterator<Item = &'a (PersonKpi, Grade)>) -> (Optio
 /// How many people got one grade.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct GradeCount {
-    /// Grade code.
-    pub grade: Grade,
-    /// Its label (Vietnamese or English by `Accept-Language`).
-    #[schema(example = "Hoàn thành tốt nhiệm vụ")]
-    pub label: String,
+    /// The grade `{code, label}` (label in the request language).
+    pub grade: GradeView,
     /// People with this final grade.
     #[schema(example = 3)]
     pub count: usize,
@@ -362,14 +359,6 @@ pub struct GradeCounts {
     pub grades: Vec<GradeCount>,
 }
 
-fn grade_label(g: Grade) -> String {
-    match i18n::current() {
-        Lang::Vi => g.label_vi(),
-        Lang::En => g.label_en(),
-    }
-    .to_owned()
-}
-
 fn grade_counts(grades: &[Grade]) -> GradeCounts {
     let total = grades.len();
     GradeCounts {
@@ -379,8 +368,7 @@ fn grade_counts(grades: &[Grade]) -> GradeCounts {
             .map(|g| {
                 let count = grades.iter().filter(|x| **x == g).count();
                 GradeCount {
-                    grade: g,
-                    label: grade_label(g),
+                    grade: GradeView::of(g),
                     count,
                     share: ratio(count as f64, total as f64),
                 }
@@ -531,7 +519,7 @@ pub fn grade_distribution_sheets(d: &GradeDistribution, scope_name: &str) -> Vec
             .iter()
             .map(|g| {
                 vec![
-                    Cell::Text(g.grade.label_vi().to_owned()),
+                    Cell::Text(g.grade.code.label_vi().to_owned()),
                     Cell::Int(g.count as i64),
                     Cell::Ratio(g.share),
                 ]
@@ -683,6 +671,7 @@ pub fn under_logged_in(
     scope: &Scope,
     period: Period,
     basis: UnderLogBasis,
+    today: NaiveDate,
 ) -> AppResult<UnderLoggedPeriod> {
     let period_weeks = weeks_of(period);
     let (Some(first), Some(last)) = (period_weeks.first(), period_weeks.last()) else {
@@ -695,7 +684,7 @@ pub fn under_logged_in(
             units: Vec::new(),
         });
     };
-    let summaries = weeks::summaries_for(conn, &scope.people, *first, *last, basis)?;
+    let summaries = weeks::summaries_for(conn, &scope.people, *first, *last, basis, today)?;
     let mut people_count = 0;
     let mut people = Vec::new();
     let mut per_unit: HashMap<i64, (usize, usize)> = HashMap::new();
@@ -1122,6 +1111,7 @@ fn plain_facts(day: NaiveDate) -> EntryFacts {
         day_total: 0,
         is_working_day: true,
         identical_entries: 0,
+        backdate_permitted: false,
     }
 }
 
@@ -1268,14 +1258,12 @@ pub struct KpiRankRow {
     pub progress: f64,
     /// Task results (≤ 70).
     pub task_score: f64,
-    /// Common criteria (≤ 30; 0 until scored).
-    pub common_score: f64,
+    /// Common criteria (≤ 30); null until the evaluator scores them.
+    pub common_score: Option<f64>,
     /// Total (≤ 100).
     pub total: f64,
     /// The grade the thresholds give (before quota, downgrade and decisions).
-    pub grade: Grade,
-    /// Its label.
-    pub grade_label: String,
+    pub grade: GradeView,
 }
 
 /// KPI average of a unit in one period.
@@ -1429,10 +1417,9 @@ pub fn kpi_report_in(
                 quality: b.quality,
                 progress: b.progress,
                 task_score: b.task_score,
-                common_score: b.common_score,
+                common_score: (!b.common_missing).then_some(b.common_score),
                 total: b.total,
-                grade: *grade,
-                grade_label: grade_label(*grade),
+                grade: GradeView::of(*grade),
             });
         }
     }
@@ -1507,9 +1494,9 @@ pub fn kpi_sheets(r: &KpiReport, scope_name: &str) -> Vec<Sheet> {
                     Cell::Ratio(p.quality),
                     Cell::Ratio(p.progress),
                     Cell::Score(p.task_score),
-                    Cell::Score(p.common_score),
+                    p.common_score.map(Cell::Score).unwrap_or(Cell::Blank),
                     Cell::Score(p.total),
-                    Cell::Text(p.grade.label_vi().to_owned()),
+                    Cell::Text(p.grade.code.label_vi().to_owned()),
                 ]
             })
             .collect(),
@@ -1578,9 +1565,7 @@ pub struct RewardPerson {
     /// Full name.
     pub full_name: String,
     /// Final grade.
-    pub grade: Grade,
-    /// Its label.
-    pub grade_label: String,
+    pub grade: GradeView,
     /// VND for the grade.
     pub grade_amount: i64,
     /// VND for initiatives.
@@ -1594,8 +1579,7 @@ impl RewardPerson {
         RewardPerson {
             staff_id: l.staff_id,
             full_name: l.full_name,
-            grade_label: grade_label(l.grade),
-            grade: l.grade,
+            grade: GradeView::of(l.grade),
             grade_amount: l.grade_amount,
             initiative_amount: l.initiative_amount,
             total: l.total,
@@ -1731,7 +1715,7 @@ pub fn rewards_sheets(r: &RewardsReport, scope_name: &str) -> Vec<Sheet> {
             rows.push(vec![
                 Cell::Text(u.unit.name.clone()),
                 Cell::Text(p.full_name.clone()),
-                Cell::Text(p.grade.label_vi().to_owned()),
+                Cell::Text(p.grade.code.label_vi().to_owned()),
                 Cell::Money(p.grade_amount),
                 Cell::Money(p.initiative_amount),
                 Cell::Money(p.total),
@@ -1799,8 +1783,8 @@ pub struct ApproverBacklog {
     /// Submitted entries waiting.
     #[schema(example = 4)]
     pub waiting: i64,
-    /// The earliest submission among them (UTC).
-    pub oldest_submitted_at: Option<NaiveDateTime>,
+    /// The earliest submission among them (RFC 3339, UTC).
+    pub oldest_submitted_at: Option<chrono::DateTime<chrono::Utc>>,
     /// Days since that submission (organisation's local dates).
     #[schema(example = 3)]
     pub oldest_age_days: i64,
@@ -1861,7 +1845,7 @@ pub fn backlog_in(
                 approver_id: approver,
                 approver_name: approver.and_then(|a| names.get(&a).cloned()),
                 waiting,
-                oldest_submitted_at: first_sub,
+                oldest_submitted_at: first_sub.map(|t| t.and_utc()),
                 oldest_age_days: first_sub
                     .map(|t| (today - (t + offset).date()).num_days().max(0))
                     .unwrap_or(0),

@@ -162,6 +162,52 @@ fn check_supervisor(
     Ok(())
 }
 
+/// Refuses a new password that breaks the policy (`domain::password`), naming `field`.
+pub fn check_new_password(
+    field: &str,
+    password: &str,
+    username: &str,
+    min_length: usize,
+) -> AppResult<()> {
+    crate::domain::password::check_password(password, username, min_length).map_err(|issue| {
+        AppError::Validation(vec![crate::error::FieldIssue::new(
+            field,
+            issue.code(),
+            crate::i18n::Text::new(issue.message_vi(), issue.message_en()),
+        )])
+    })
+}
+
+/// Roles and headship agree: a person who heads a unit keeps the `head` role and stays a member
+/// of that unit; the change is refused (422 naming the unit) until the unit gets another head.
+fn check_headship(
+    conn: &mut DbConnection,
+    id: i64,
+    roles: &RoleSet,
+    unit_id: Option<i64>,
+) -> AppResult<()> {
+    let headed = db::units::headed_by(conn, id)?;
+    if !roles.contains(Role::Head) {
+        if let Some((_, code)) = headed.first() {
+            return Err(AppError::validation(
+                "roles",
+                "heads_unit",
+                &format!("Người này đang là thủ trưởng đơn vị {code}: hãy chỉ định thủ trưởng khác (hoặc bỏ trống) trước khi bỏ vai trò head."),
+                &format!("This person is the head of unit {code}: name another head (or none) before removing the head role."),
+            ));
+        }
+    }
+    if let Some((_, code)) = headed.iter().find(|(u, _)| Some(*u) != unit_id) {
+        return Err(AppError::validation(
+            "unit_id",
+            "heads_unit",
+            &format!("Người này đang là thủ trưởng đơn vị {code}: hãy chỉ định thủ trưởng khác trước khi chuyển đơn vị."),
+            &format!("This person is the head of unit {code}: name another head before moving them to another unit."),
+        ));
+    }
+    Ok(())
+}
+
 fn duplicate_username() -> AppError {
     AppError::conflict(
         "Tên đăng nhập đã tồn tại.",
@@ -208,10 +254,14 @@ pub fn create(
     conn: &mut DbConnection,
     viewer: &Viewer,
     draft: StaffDraft,
+    min_password_length: usize,
 ) -> AppResult<StaffRecord> {
     require_org_manager(viewer)?;
     check_roles_and_unit(&draft.roles, draft.unit_id)?;
     check_dates(draft.joined_on, draft.left_on)?;
+    if let Some(p) = &draft.password {
+        check_new_password("password", p, &draft.username, min_password_length)?;
+    }
     db::write_transaction(conn, |conn| {
         if let Some(unit) = draft.unit_id {
             unit_exists(conn, unit)?;
@@ -300,6 +350,7 @@ pub fn update(
     id: i64,
     expected_version: i64,
     patch: StaffPatch,
+    min_password_length: usize,
 ) -> AppResult<StaffRecord> {
     require_org_manager(viewer)?;
     if id == viewer.staff_id && patch.active == Some(false) {
@@ -317,6 +368,14 @@ pub fn update(
             .unwrap_or_else(|| RoleSet::parse(&current.roles).unwrap_or_default());
         let unit_id = patch.unit_id.unwrap_or(current.unit_id);
         check_roles_and_unit(&roles, unit_id)?;
+        check_headship(conn, id, &roles, unit_id)?;
+        if let Some(p) = &patch.password {
+            check_new_password("password", p, &current.username, min_password_length)?;
+        }
+        let roles_changed = patch
+            .roles
+            .as_ref()
+            .is_some_and(|r| *r != RoleSet::parse(&current.roles).unwrap_or_default());
         check_dates(
             patch.joined_on.unwrap_or(current.joined_on),
             patch.left_on.unwrap_or(current.left_on),
@@ -327,14 +386,10 @@ pub fn update(
         if let Some(Some(sup)) = patch.supervisor_id {
             check_supervisor(conn, Some(id), sup)?;
         }
-        let password_hash = match &patch.password {
-            Some(p) => Some(Some(hash_password(p)?)),
-            None => None,
-        };
         let changes = StaffChanges {
             unit_id: patch.unit_id,
             supervisor_id: patch.supervisor_id,
-            password_hash,
+            password_hash: None,
             full_name: patch.full_name.clone(),
             email: patch.email.clone(),
             position: patch.position.clone(),
@@ -351,9 +406,19 @@ pub fn update(
         if let Some((minutes, from)) = patch.contract {
             db::staff::upsert_contract(conn, id, from, minutes)?;
         }
-        if patch.active == Some(false) || patch.password.is_some() {
-            // Deactivation and password changes end every open session of the person.
-            db::tokens::revoke_all_of(conn, id, now)?;
+        if let Some(p) = &patch.password {
+            // A password set by someone else is a reset: the person chooses their own at next
+            // login (their own change through this route is not).
+            db::staff::set_password(conn, id, &hash_password(p)?, id != viewer.staff_id, now)?;
+        }
+        if patch.active == Some(false) || patch.password.is_some() || roles_changed {
+            // Deactivation, password and role changes end every session of the person: refresh
+            // tokens are revoked and access tokens carry a session version that is now stale.
+            crate::services::auth::end_sessions(conn, id, now)?;
+        }
+        if patch.active == Some(false) || roles_changed {
+            // Entries submitted to this person before go to whoever decides now.
+            crate::services::approvers::reassign_pending(conn, id)?;
         }
         audit::record(
             conn,
@@ -369,6 +434,7 @@ pub fn update(
                 "password_changed": patch.password.is_some(), "full_name": patch.full_name,
                 "roles": patch.roles.as_ref().map(|r| r.to_string()),
                 "is_leader": patch.is_leader, "active": patch.active,
+                "sessions_ended": patch.active == Some(false) || patch.password.is_some() || roles_changed,
                 "contract": patch.contract.map(|(m, d)| serde_json::json!({"weekly_minutes": m, "effective_from": d})),
             })),
         )?;
@@ -422,12 +488,16 @@ pub fn create_admin(
 pub fn bootstrap_admin(
     conn: &mut DbConnection,
     settings: &BootstrapSettings,
+    min_password_length: usize,
 ) -> anyhow::Result<()> {
     let (Some(user), Some(pass)) = (&settings.admin_username, &settings.admin_password) else {
         return Ok(());
     };
     if db::staff::any_admin(conn)? {
         return Ok(());
+    }
+    if let Err(issue) = crate::domain::password::check_password(pass, user, min_password_length) {
+        anyhow::bail!("bootstrap.admin_password: {}", issue.message_en());
     }
     let today = chrono::Utc::now().date_naive();
     create_admin(conn, user, pass, "Administrator", today)

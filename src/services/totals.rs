@@ -15,7 +15,10 @@ use chrono::{Datelike, Duration, NaiveDate};
 
 use crate::db::totals::{DateSpan, DayTotal, LineRow, MonthCredit};
 use crate::db::{self, DbConnection};
-use crate::domain::diary::{anomalies, day_facts, Anomaly, DayLine, DiaryPolicy, EntryState};
+use crate::domain::diary::{
+    anomalies, backdate_covered, day_facts, Anomaly, BackdateCover, DayLine, DiaryPolicy,
+    EntryState,
+};
 use crate::error::{AppError, AppResult};
 
 /// Dates beyond any work date (NaiveDate::MIN/MAX do not compare as text in SQLite).
@@ -39,11 +42,13 @@ pub struct TotalsPolicy {
 }
 
 impl TotalsPolicy {
-    /// Changes whenever a setting the stored counters depend on changes.
+    /// Changes whenever a setting the stored counters depend on changes. `v2`: late backfills
+    /// honour backdate permissions (lines a permission covers are not flagged), so databases
+    /// built before are rebuilt once at start.
     pub fn fingerprint(&self) -> String {
         let d = &self.diary;
         format!(
-            "v1 day>{} far>{}x late>{}d utc{:+}m",
+            "v2 day>{} far>{}x late>{}d(backdate-permits) utc{:+}m",
             d.anomaly_day_minutes,
             d.far_above_factor,
             d.late_backfill_days,
@@ -71,7 +76,12 @@ fn empty_row(staff_id: i64, work_date: NaiveDate, unit_id: i64) -> DayTotal {
 
 /// The totals of the given lines (ordered by person and day, as `db::totals::live_lines` returns
 /// them): one row per (person, day, unit) with any live line.
-pub fn compute(lines: &[LineRow], policy: &TotalsPolicy) -> Vec<DayTotal> {
+/// `permits` are the live backdate permissions: lines they cover are not late backfills.
+pub fn compute(
+    lines: &[LineRow],
+    policy: &TotalsPolicy,
+    permits: &[BackdateCover],
+) -> Vec<DayTotal> {
     let offset = Duration::minutes(i64::from(policy.utc_offset_minutes));
     let mut out = Vec::new();
     for day in lines.chunk_by(|a, b| (a.staff_id, a.work_date) == (b.staff_id, b.work_date)) {
@@ -107,6 +117,12 @@ pub fn compute(lines: &[LineRow], policy: &TotalsPolicy) -> Vec<DayTotal> {
                 note: &l.note,
                 standard_minutes: l.standard_minutes,
                 created_on: (l.created_at + offset).date(),
+                backdate_permitted: backdate_covered(
+                    permits,
+                    l.staff_id,
+                    Some(l.unit_id),
+                    l.work_date,
+                ),
             })
             .collect();
         for (l, facts) in declared.iter().zip(day_facts(work_date, true, &view)) {
@@ -192,7 +208,12 @@ fn refresh_days(
     from: NaiveDate,
     to: NaiveDate,
 ) -> AppResult<usize> {
-    let rows = compute(&db::totals::live_lines(conn, staff_ids, from, to)?, policy);
+    let permits = db::backdate::live_between(conn, from, to)?;
+    let rows = compute(
+        &db::totals::live_lines(conn, staff_ids, from, to)?,
+        policy,
+        &permits,
+    );
     db::totals::replace(conn, staff_ids, from, to, &rows)?;
     Ok(rows.len())
 }
@@ -342,8 +363,13 @@ pub fn drift(conn: &mut DbConnection, policy: &TotalsPolicy) -> AppResult<Vec<Dr
     let (from, to) = range.unwrap_or_else(all_dates);
     let (first, last) = all_dates();
     let mut out = Vec::new();
+    let permits = db::backdate::live_between(conn, from, to)?;
     for chunk in people.chunks(REBUILD_PEOPLE) {
-        let expected = compute(&db::totals::live_lines(conn, chunk, from, to)?, policy);
+        let expected = compute(
+            &db::totals::live_lines(conn, chunk, from, to)?,
+            policy,
+            &permits,
+        );
         let stored = db::totals::stored(conn, chunk, first, last)?;
         out.extend(
             differences(stored, expected, |r| (r.staff_id, r.work_date, r.unit_id))
@@ -407,7 +433,7 @@ mod tests {
             line(1, 5, 10, 30, "returned", "y"),
             line(1, 6, 10, 250, "approved", "b"), // far above 2 × 100
         ];
-        let rows = compute(&lines, &policy());
+        let rows = compute(&lines, &policy(), &[]);
         assert_eq!(rows.len(), 2);
         let d5 = &rows[0];
         assert_eq!(
@@ -435,7 +461,7 @@ mod tests {
             line(1, 5, 10, 400, "approved", "a"),
             line(1, 5, 11, 201, "approved", "b"),
         ];
-        let rows = compute(&lines, &policy());
+        let rows = compute(&lines, &policy(), &[]);
         assert_eq!(rows.len(), 2);
         assert!(rows.iter().all(|r| r.day_over_threshold == 1)); // 601 > 600
         assert_eq!((rows[0].unit_id, rows[1].unit_id), (10, 11));

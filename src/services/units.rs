@@ -3,6 +3,7 @@
 use crate::db::units::{NewUnit, Unit, UnitChanges, UnitListFilter};
 use crate::db::{self, DbConnection};
 use crate::domain::org::{move_creates_cycle, UnitLevel};
+use crate::domain::roles::{Role, RoleSet};
 use crate::domain::scope::Viewer;
 use crate::error::{AppError, AppResult};
 use crate::services::access::{check_version, require_org_manager, stale};
@@ -38,17 +39,30 @@ fn unknown_parent() -> AppError {
     )
 }
 
-/// The head of a unit must be an active member of that unit.
+/// The head of a unit must be an active member of that unit holding the `head` role (roles and
+/// headship agree: authorisation needs both).
 fn check_head(conn: &mut DbConnection, unit_id: Option<i64>, head_id: i64) -> AppResult<()> {
     let head = db::staff::find(conn, head_id)?.filter(|s| s.active);
     match head {
-        Some(h) if unit_id.is_none() || h.unit_id == unit_id => Ok(()),
-        Some(_) => Err(AppError::validation(
+        Some(h) if unit_id.is_some() && h.unit_id != unit_id => Err(AppError::validation(
             "head_id",
             "not_a_member",
             "Thủ trưởng phải là cán bộ của chính đơn vị đó.",
             "The head must be a member of the unit.",
         )),
+        Some(h)
+            if !RoleSet::parse(&h.roles)
+                .unwrap_or_default()
+                .contains(Role::Head) =>
+        {
+            Err(AppError::validation(
+                "head_id",
+                "not_head_role",
+                "Cán bộ được chọn chưa có vai trò thủ trưởng (head); hãy cấp vai trò trước.",
+                "The chosen person does not hold the head role; grant it first.",
+            ))
+        }
+        Some(_) => Ok(()),
         None => Err(AppError::validation(
             "head_id",
             "unknown_reference",
@@ -205,6 +219,12 @@ pub fn update(
         }
         if let Some(new_path) = new_path {
             db::units::move_subtree(conn, &unit.path, &new_path)?;
+        }
+        if let (Some(new_head), Some(old)) = (patch.head_id, unit.head_id) {
+            if new_head != Some(old) {
+                // The former head's pending approvals go to whoever decides now.
+                crate::services::approvers::reassign_pending(conn, old)?;
+            }
         }
         audit::record(
             conn,

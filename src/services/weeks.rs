@@ -3,11 +3,10 @@
 //! people in a fixed number of queries (people, contracts, approved leave, holidays, one grouped
 //! query of minutes) and applies `domain::calendar::week_summaries`.
 //!
-//! Streaks: the streak of a week counts consecutive under-logged weeks ending at it, and such a
-//! run usually started before the first requested week. So the computation always starts
-//! `STREAK_LOOKBACK_WEEKS` (12) weeks before `from` and only the requested weeks are returned:
-//! a streak is therefore exact up to 12 weeks of history before `from` (a longer run is reported
-//! as at most 12 + the number of weeks since `from`).
+//! Weeks are judged when they end: the current week is `in_progress` (minutes expected so far,
+//! never under-logged). Streaks: the streak of a week counts consecutive under-logged ended
+//! weeks ending at it, back to the person's joining date, the same whatever window was asked
+//! (see `summaries_for`).
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -75,21 +74,75 @@ pub fn check_range(from: IsoWeek, to: IsoWeek) -> AppResult<()> {
     Ok(())
 }
 
-/// Week summaries of many people for `from..=to`, keyed by person id. Loads, for all of them at
-/// once: contracts, approved leave, holidays, and minutes (one grouped query), starting
-/// `STREAK_LOOKBACK_WEEKS` before `from` so that streaks see the weeks before the range; only
-/// `from..=to` is returned.
+/// Week summaries of many people for `from..=to`, keyed by person id, judged on `today` (the
+/// organisation's local date: weeks not ended yet are `in_progress`).
+///
+/// The streak of a week is one fact whatever the window: it counts ended under-logged weeks back
+/// to the person's joining date. The computation starts `STREAK_LOOKBACK_WEEKS` before `from`;
+/// people whose run is still unbroken at that start (and who were employed before it) are
+/// computed again with four times the history, and so on, so that the common case stays one
+/// pass. Each pass loads everything for its people at once (contracts, approved leave,
+/// holidays, one grouped query of minutes): never a query per person.
 pub fn summaries_for(
     conn: &mut DbConnection,
     people: &[Staff],
     from: IsoWeek,
     to: IsoWeek,
     basis: UnderLogBasis,
+    today: NaiveDate,
+) -> AppResult<HashMap<i64, Vec<WeekSummary>>> {
+    let mut out = HashMap::with_capacity(people.len());
+    let mut pending: Vec<Staff> = people.to_vec();
+    let mut lookback = STREAK_LOOKBACK_WEEKS;
+    while !pending.is_empty() {
+        let start = back(from, lookback);
+        let computed = summaries_from(conn, &pending, start, to, basis, today)?;
+        let mut again = Vec::new();
+        for person in pending {
+            let Some(weeks) = computed.get(&person.id) else {
+                continue;
+            };
+            // Still unbroken at `start`: every judged week before `from` is under-logged (or
+            // nothing was expected) and the person may have been employed before `start`.
+            let before: Vec<&WeekSummary> = weeks
+                .iter()
+                .filter(|w| w.week < from && !w.in_progress && w.expected > 0)
+                .collect();
+            let unbroken = !before.is_empty() && before.iter().all(|w| w.under_logged);
+            // More history only if the person was (or may have been) employed before `start`.
+            let history_left = match person.joined_on {
+                Some(joined) => joined < start.monday(),
+                None => weeks.iter().take(4).any(|w| w.expected > 0),
+            };
+            if unbroken && history_left && lookback < MAX_LOOKBACK_WEEKS {
+                again.push(person);
+                continue;
+            }
+            out.insert(
+                person.id,
+                weeks.iter().filter(|w| w.week >= from).cloned().collect(),
+            );
+        }
+        pending = again;
+        lookback = (lookback * 4).min(MAX_LOOKBACK_WEEKS);
+    }
+    Ok(out)
+}
+
+/// Longest history a streak is counted over (about 20 years).
+pub const MAX_LOOKBACK_WEEKS: usize = 1040;
+
+fn summaries_from(
+    conn: &mut DbConnection,
+    people: &[Staff],
+    start: IsoWeek,
+    to: IsoWeek,
+    basis: UnderLogBasis,
+    today: NaiveDate,
 ) -> AppResult<HashMap<i64, Vec<WeekSummary>>> {
     if people.is_empty() {
         return Ok(HashMap::new());
     }
-    let start = back(from, STREAK_LOOKBACK_WEEKS);
     let (first_day, last_day) = (start.monday(), to.sunday());
     let ids: Vec<i64> = people.iter().map(|p| p.id).collect();
 
@@ -124,7 +177,7 @@ pub fn summaries_for(
         };
         let person_leave = leave_days.remove(&person.id).unwrap_or_default();
         let person_minutes = minutes.get(&person.id).unwrap_or(&empty_minutes);
-        let weeks: Vec<WeekSummary> = week_summaries(
+        let weeks = week_summaries(
             &cal,
             &employment,
             &person_leave,
@@ -132,10 +185,8 @@ pub fn summaries_for(
             start,
             to,
             basis,
-        )
-        .into_iter()
-        .filter(|w| w.week >= from)
-        .collect();
+            today,
+        );
         out.insert(person.id, weeks);
     }
     Ok(out)
@@ -150,6 +201,7 @@ pub fn weeks_of_person(
     from: IsoWeek,
     to: IsoWeek,
     basis: UnderLogBasis,
+    today: NaiveDate,
 ) -> AppResult<Vec<WeekSummary>> {
     let person = db::staff::find(conn, staff_id)?.ok_or(AppError::NotFound)?;
     let path = match person.unit_id {
@@ -160,7 +212,7 @@ pub fn weeks_of_person(
         return Err(AppError::NotFound);
     }
     check_range(from, to)?;
-    let mut all = summaries_for(conn, std::slice::from_ref(&person), from, to, basis)?;
+    let mut all = summaries_for(conn, std::slice::from_ref(&person), from, to, basis, today)?;
     Ok(all.remove(&person.id).unwrap_or_default())
 }
 
@@ -220,6 +272,7 @@ pub fn under_logged_report(
     week: IsoWeek,
     unit_id: Option<i64>,
     basis: UnderLogBasis,
+    today: NaiveDate,
 ) -> AppResult<UnderLoggedReport> {
     if !viewer.is_org_wide() && viewer.headed_paths.is_empty() {
         return Err(not_a_head());
@@ -260,7 +313,7 @@ pub fn under_logged_report(
     };
 
     let people = db::staff::active_in_units(conn, unit_ids.as_deref())?;
-    let mut summaries = summaries_for(conn, &people, week, week, basis)?;
+    let mut summaries = summaries_for(conn, &people, week, week, basis, today)?;
 
     let mut person_units: Vec<i64> = people.iter().filter_map(|p| p.unit_id).collect();
     person_units.sort_unstable();

@@ -21,7 +21,7 @@ async fn province_head(app: &TestApp, d: &Diary) -> (i64, String) {
 
 /// Opens W1's October round as h1, decides it without overrides and, when `publish`, publishes
 /// it as the organisation department. Returns the round as last read.
-async fn october_round(app: &TestApp, d: &Diary, tochuc: &str, publish: bool) -> Value {
+pub async fn october_round(app: &TestApp, d: &Diary, tochuc: &str, publish: bool) -> Value {
     let res = app
         .post(
             "/api/v1/grading/rounds",
@@ -225,7 +225,8 @@ async fn an_appeal_goes_to_the_level_above_who_changes_the_grade() {
     assert_eq!(res.status(), StatusCode::OK);
     let resolved: Value = res.json().await.expect("json");
     assert_eq!(resolved["state"], "changed");
-    assert_eq!(resolved["new_grade"], "good");
+    assert_eq!(resolved["new_grade"]["code"], "good");
+    assert_eq!(resolved["new_grade"]["label"], "Hoàn thành tốt nhiệm vụ");
     assert_eq!(resolved["resolver_id"], governor);
     assert_eq!(resolved["resolution"], "Bổ sung điểm tiêu chí chung: 30/30");
     assert!(resolved["resolved_at"].is_string());

@@ -54,7 +54,7 @@ async fn wrong_password_unknown_user_and_missing_token_are_401() {
 async fn expired_and_forged_tokens_are_401() {
     let app = spawn_app().await;
     let expired = JwtKeys::new(DEVELOPMENT_JWT_SECRET, -600)
-        .issue(1, vec!["admin".into()])
+        .issue(1, vec!["admin".into()], 0)
         .expect("token");
     let body = assert_problem(
         app.get("/api/v1/me", &expired).await,
@@ -66,7 +66,7 @@ async fn expired_and_forged_tokens_are_401() {
         "{body}"
     );
     let forged = JwtKeys::new("someone-else-s-secret-0123456789abcdef", 600)
-        .issue(1, vec!["admin".into()])
+        .issue(1, vec!["admin".into()], 0)
         .expect("token");
     assert_problem(
         app.get("/api/v1/me", &forged).await,

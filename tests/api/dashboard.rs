@@ -9,7 +9,7 @@
 //! - s2: Sat 3/10 120 min ×4 (approved), Thu 8/10 two identical lines of 330 min ×10 (approved),
 //!   Fri 9/10 200 min ×1 (submitted, waiting for h2).
 //! - W1's October round: s1 scored 30 by h1, h1 scored 27 by the organisation; h1 decides s1
-//!   `excellent` over the proposed `good`; the organisation publishes. W2 has no round.
+//!   `excellent` over the proposed `not_complete`; the organisation publishes. W2 has no round.
 //!
 //! Every entry is created on 2026-11-23 or later (the test clock), long after its work date.
 
@@ -160,7 +160,7 @@ async fn the_dashboard_of_a_month_matches_the_hand_computed_figures() {
     assert_eq!(dash["headcount"], 4);
 
     // Grades: only W1's round is published: s1 excellent (the decision, not the proposal),
-    // h1 good → 2 people, 1/2 = 0.5 each; nothing at the other grades.
+    // h1 not complete (44.5) → 2 people, 1/2 = 0.5 each; nothing at the other grades.
     let overall = &dash["grades"]["overall"];
     assert_eq!(overall["total"], 2);
     let grades: Vec<(String, u64, f64)> = overall["grades"]
@@ -169,7 +169,7 @@ async fn the_dashboard_of_a_month_matches_the_hand_computed_figures() {
         .iter()
         .map(|g| {
             (
-                g["grade"].as_str().expect("code").to_owned(),
+                g["grade"]["code"].as_str().expect("code").to_owned(),
                 g["count"].as_u64().expect("count"),
                 num(&g["share"]),
             )
@@ -179,14 +179,14 @@ async fn the_dashboard_of_a_month_matches_the_hand_computed_figures() {
         grades,
         vec![
             ("excellent".to_owned(), 1, 0.5),
-            ("good".to_owned(), 1, 0.5),
+            ("good".to_owned(), 0, 0.0),
             ("complete".to_owned(), 0, 0.0),
-            ("not_complete".to_owned(), 0, 0.0),
+            ("not_complete".to_owned(), 1, 0.5),
             ("not_graded".to_owned(), 0, 0.0),
         ]
     );
     assert_eq!(
-        overall["grades"][0]["label"],
+        overall["grades"][0]["grade"]["label"],
         "Hoàn thành xuất sắc nhiệm vụ"
     );
     // By level: both graded people are in a ward.
@@ -207,8 +207,10 @@ async fn the_dashboard_of_a_month_matches_the_hand_computed_figures() {
     );
 
     // Under-logging: October's ISO weeks are W40..W44 (Thursdays 1, 8, 15, 22, 29/10). Everyone
-    // logs less than 2,400 a week in each → 4 of 4 people, share 1. Streaks: every week since
-    // the 12-week look-back (W28) is under-logged → 12 + 5 = 17. Gaps over the five weeks
+    // logs less than 2,400 a week in each → 4 of 4 people, share 1. Streaks count every ended
+    // under-logged week back to the first contract (2026-01-01): W01..W44 is 44 weeks, less
+    // the Tết week W08 (16-20/02: nothing expected, neither counts nor breaks) = 43, whatever
+    // window was asked (the first 12 weeks of history looked at are not a limit). Gaps over the five weeks
     // (5 × 2,400 = 12,000 expected): h1 and h2 12,000, s2 12,000 − 980 = 11,020, s1 12,000 −
     // 1,200 = 10,800. Order: streak, then gap, then name (Lê before Phạm).
     let under = &dash["under_logging"];
@@ -235,10 +237,10 @@ async fn the_dashboard_of_a_month_matches_the_hand_computed_figures() {
     assert_eq!(
         streaks,
         vec![
-            (o.d.org.h1, 17, 12000, 5),
-            (o.h2_id, 17, 12000, 5),
-            (o.d.org.s2, 17, 11020, 5),
-            (o.d.org.s1, 17, 10800, 5),
+            (o.d.org.h1, 43, 12000, 5),
+            (o.h2_id, 43, 12000, 5),
+            (o.d.org.s2, 43, 11020, 5),
+            (o.d.org.s1, 43, 10800, 5),
         ]
     );
     let w1_under = unit(&under["units"], "unit_id", w1);
@@ -284,44 +286,43 @@ async fn the_dashboard_of_a_month_matches_the_hand_computed_figures() {
     assert_eq!(st["most_under_staffed"], json!([]));
 
     // Anomalies (submitted + approved entries):
-    // - late backfill: all 7 lines were created on 23/11 or later, > 3 days after October
-    //   (W1: s1's 3; W2: s2's 4);
+    // - late backfill: all 7 lines were created on 23/11 or later, > 3 days after October, but
+    //   each under a backdate permission of its day: none is flagged;
     // - W2: Sat 3/10 → 1 non-working day; 8/10 totals 660 > 600 → both lines over the
     //   threshold; they are identical → 2 duplicates; 9/10 200 min > 2 × 1 × 30 → 1 far above
     //   standard (8/10's 330 > 10 × 30 but not > 2 × 10 × 30 = 600: not flagged).
-    // W1: 3; W2: 2 + 1 + 1 + 2 + 4 = 10; total 13.
+    // W1: 0; W2: 2 + 1 + 1 + 2 = 6; total 6.
     let an = &dash["anomalies"];
     assert_eq!(
         an["totals"],
-        json!({"day_over_threshold": 2, "far_above_standard": 1, "non_working_day": 1, "duplicate": 2, "late_backfill": 7, "total": 13})
+        json!({"day_over_threshold": 2, "far_above_standard": 1, "non_working_day": 1, "duplicate": 2, "late_backfill": 0, "total": 6})
     );
     assert_eq!(
         unit(&an["units"], "unit_id", w1)["counts"],
-        json!({"day_over_threshold": 0, "far_above_standard": 0, "non_working_day": 0, "duplicate": 0, "late_backfill": 3, "total": 3})
+        json!({"day_over_threshold": 0, "far_above_standard": 0, "non_working_day": 0, "duplicate": 0, "late_backfill": 0, "total": 0})
     );
     assert_eq!(
         unit(&an["units"], "unit_id", w2)["counts"],
-        json!({"day_over_threshold": 2, "far_above_standard": 1, "non_working_day": 1, "duplicate": 2, "late_backfill": 4, "total": 10})
+        json!({"day_over_threshold": 2, "far_above_standard": 1, "non_working_day": 1, "duplicate": 2, "late_backfill": 0, "total": 6})
     );
     assert_eq!(unit(&an["units"], "unit_id", p)["counts"]["total"], 0);
 
-    // KPI of October (totals as /kpi and the round):
-    // s1 76.98 (30 + 46.98), h1 85.33 (27 + 58.33, as tests/api/grading.rs);
-    // s2 (W2 has no round: default policy, no common score): quantity 780 / 10,560 =
-    //   0.073863…, quality 1, progress 1 → 70 × 2.073863… / 3 = 48.39;
-    // h2: nothing credited → 70 × (0 + 1 + 1) / 3 = 46.67.
-    // W1 average (76.98 + 85.33) / 2 = 81.155; W2 (48.39 + 46.67) / 2 = 47.53;
-    // subtree (76.98 + 85.33 + 48.39 + 46.67) / 4 = 64.3425.
+    // KPI of October (totals as /kpi and the round; combine = product, the default version):
+    // s1 37.16 (30 + 7.16), h1 44.5 (27 + 17.5, as tests/api/grading.rs);
+    // s2 (W2 has no round: default policy, no common score): 780 approved minutes without
+    //   rework or task: own = 780 / 10,560 = 0.073863… → 70 × 0.073863… = 5.17;
+    // h2: nothing credited → 0 (the first policy version gave 46.67).
+    // W1 average (37.16 + 44.5) / 2 = 40.83; W2 (5.17 + 0) / 2 = 2.585;
+    // subtree (37.16 + 44.5 + 5.17 + 0) / 4 = 21.7075.
     let kpi = &dash["kpi"];
-    close(&kpi["average"], 64.3425);
+    close(&kpi["average"], 21.7075);
     assert_eq!(kpi["people"], 4);
-    close(&unit(&kpi["units"], "unit_id", w1)["average"], 81.155);
-    close(&unit(&kpi["units"], "unit_id", w2)["average"], 47.53);
-    close(&sw1["kpi_average"], 81.155);
-    // Trend: May..October. In May..September nobody logged: everyone 46.67, except h1 whose
-    // subordinate s1 is then not complete (46.67 < 50) → unit factor 0.5 → 70 × (0.5 × 2/3 +
-    // 0.5 × 0.5) = 40.83. Subtree (3 × 46.67 + 40.83) / 4 = 45.21; W1 (46.67 + 40.83) / 2 =
-    // 43.75; W2 46.67.
+    close(&unit(&kpi["units"], "unit_id", w1)["average"], 40.83);
+    close(&unit(&kpi["units"], "unit_id", w2)["average"], 2.585);
+    close(&sw1["kpi_average"], 40.83);
+    // Trend: May..October. In May..September nobody logged: everyone 0 (no products, no task
+    // points), except h1 whose subordinate s1 is then not complete → unit factor 0.5 →
+    // 70 × (0.5 × 0 + 0.5 × 0.5) = 17.5. Subtree 17.5 / 4 = 4.375; W1 17.5 / 2 = 8.75; W2 0.
     let trend = kpi["trend"].as_array().expect("trend");
     let months: Vec<&str> = trend
         .iter()
@@ -332,11 +333,11 @@ async fn the_dashboard_of_a_month_matches_the_hand_computed_figures() {
         vec!["2026-05", "2026-06", "2026-07", "2026-08", "2026-09", "2026-10"]
     );
     for t in &trend[..5] {
-        close(&t["average"], 45.21);
-        close(&unit(&t["units"], "unit_id", w1)["average"], 43.75);
-        close(&unit(&t["units"], "unit_id", w2)["average"], 46.67);
+        close(&t["average"], 4.375);
+        close(&unit(&t["units"], "unit_id", w1)["average"], 8.75);
+        close(&unit(&t["units"], "unit_id", w2)["average"], 0.0);
     }
-    close(&trend[5]["average"], 64.3425);
+    close(&trend[5]["average"], 21.7075);
 
     // Backlog: s2's 9/10 line waits for h2 (submitted today: 0 days).
     let bl = &dash["backlog"];

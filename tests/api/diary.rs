@@ -254,12 +254,14 @@ async fn older_dates_need_the_heads_permission() {
         )
         .await;
     assert_eq!(res.status(), StatusCode::CREATED);
+    let permission: Value = res.json().await.expect("json");
+    let pid = permission["id"].as_i64().expect("id");
     log(&app, &d.s1, line(&d, old, 60)).await;
     // The exception is in the audit trail.
     let tochuc = app.login_as("tochuc", PASSWORD).await;
     let audit: Value = app
         .get(
-            &format!("/api/v1/audit?entity=staff&id={}", d.org.s1),
+            &format!("/api/v1/audit?entity=backdate_permission&id={pid}"),
             &tochuc,
         )
         .await
@@ -270,7 +272,7 @@ async fn older_dates_need_the_heads_permission() {
         .as_array()
         .expect("items")
         .iter()
-        .find(|r| r["action"] == "backdate_permission")
+        .find(|r| r["action"] == "grant")
         .expect("audited");
     assert_eq!(row["actor_id"], d.org.h1);
     assert_eq!(row["reason"], "Đi công tác vùng sâu");

@@ -128,3 +128,84 @@ async fn malformed_json_is_400_and_wrong_types_are_422_with_the_field() {
     )
     .await;
 }
+
+#[tokio::test]
+async fn library_messages_read_in_the_requested_language_and_name_the_field() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let d = crate::diary::diary_setup(&app).await;
+    let send = |path: &str, body: serde_json::Value, lang: &'static str| {
+        app.client
+            .post(format!("{}{path}", app.address))
+            .bearer_auth(&d.s1)
+            .header("Accept-Language", lang)
+            .json(&body)
+            .send()
+    };
+    // Wrong type: 422 naming the field, Vietnamese text without the library's English.
+    let body = json!({"work_date": "2026-11-02", "product_id": d.product, "minutes": "60"});
+    let p = assert_problem(
+        send("/api/v1/entries", body.clone(), "vi")
+            .await
+            .expect("request"),
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await;
+    assert_eq!(fields(&p), vec!["minutes"]);
+    let msg = p["errors"][0]["message"].as_str().expect("message");
+    assert_eq!(msg, "Sai kiểu dữ liệu: nhận chuỗi \"60\", cần số nguyên.");
+    let p = assert_problem(
+        send("/api/v1/entries", body, "en").await.expect("request"),
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await;
+    assert_eq!(
+        p["errors"][0]["message"],
+        "Wrong type: got string \"60\", expected i32."
+    );
+    // Unknown field and an impossible date.
+    let p = assert_problem(
+        send(
+            "/api/v1/entries",
+            json!({"work_date": "2026-11-02", "product_id": d.product, "minutes": 60, "bogus": 1}),
+            "vi",
+        )
+        .await
+        .expect("request"),
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await;
+    let msg = p["errors"][0]["message"].as_str().expect("message");
+    assert!(
+        msg.starts_with("Trường `bogus` không được hỗ trợ."),
+        "{msg}"
+    );
+    let p = assert_problem(
+        send(
+            "/api/v1/entries",
+            json!({"work_date": "2026-02-31", "product_id": d.product, "minutes": 60}),
+            "vi",
+        )
+        .await
+        .expect("request"),
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await;
+    assert_eq!(fields(&p), vec!["work_date"]);
+    assert_eq!(
+        p["errors"][0]["message"],
+        "Ngày hoặc giờ nằm ngoài phạm vi cho phép (ví dụ ngày 31/02)."
+    );
+    // A query parameter of the wrong type: named, in Vietnamese, no "Query deserialize error".
+    let p = assert_problem(
+        app.get("/api/v1/entries?limit=abc", &admin).await,
+        StatusCode::BAD_REQUEST,
+    )
+    .await;
+    let detail = p["detail"].as_str().expect("detail");
+    assert_eq!(
+        detail,
+        "Tham số truy vấn `limit` không hợp lệ: Cần một số nguyên."
+    );
+    assert!(!detail.contains("deserialize"), "{detail}");
+}

@@ -191,35 +191,36 @@ async fn heads_export_the_grading_sheet_as_csv_and_xlsx_with_vietnamese_headers(
     .await;
     assert_eq!(records[1], ["Đơn vị", "Phường Một"]);
     assert_eq!(records[2], ["Kỳ đánh giá", "2026-10"]);
-    assert_eq!(records[3], ["Chính sách", "decree-335-2025, phiên bản 1"]);
+    assert_eq!(records[3], ["Chính sách", "decree-335-2025, phiên bản 2"]);
     assert_eq!(records[4], ["Trạng thái", "Đang đánh giá"]);
     let rows = table(&records, &SHEET_HEADERS);
     let names: Vec<&str> = rows.iter().map(|r| r[1].as_str()).collect();
     assert_eq!(names, ["Lê Văn Hưng", "Nguyễn Thị Ánh"]);
     let s1 = row_of(rows, "Nguyễn Thị Ánh");
     assert_eq!(s1[0], "2");
-    // 30 common + 70 × (1200/10560 + 0.9 + 1)/3 = 46.98; quality = (480 + 360 + 240)/1200.
+    // 30 common + 70 × (480 + 480 × 0.75 + 240) / 10560 = 70 × 1080 / 10560 = 7.16 (combine =
+    // product); quality = (480 + 360 + 240) / 1200 = 0.9.
     assert_eq!(
         &s1[2..11],
         [
             "30.00",
-            "46.98",
+            "7.16",
             "0.00",
-            "76.98",
+            "37.16",
             "0.1136",
             "0.9000",
             "1.0000",
-            "Hoàn thành tốt nhiệm vụ",
+            "Không hoàn thành nhiệm vụ",
             ""
         ]
     );
     assert!(
-        s1[11].starts_with("Tổng điểm 76,98 đạt mức \"Hoàn thành tốt nhiệm vụ\""),
+        s1[11].starts_with("Tổng điểm 37,16 đạt mức \"Không hoàn thành nhiệm vụ\""),
         "{}",
         s1[11]
     );
     assert_eq!(s1[12], "");
-    assert_eq!(row_of(rows, "Lê Văn Hưng")[5], "85.33");
+    assert_eq!(row_of(rows, "Lê Văn Hưng")[5], "44.50");
 
     // XLSX is the default; the organisation reads it too.
     let sheet = xlsx_sheet(
@@ -234,9 +235,9 @@ async fn heads_export_the_grading_sheet_as_csv_and_xlsx_with_vietnamese_headers(
     }
     let r = xlsx_row(&sheet, "Nguyễn Thị Ánh");
     assert_eq!(r, 8);
-    assert_eq!(number(&sheet, r, 5), 76.98);
+    assert_eq!(number(&sheet, r, 5), 37.16);
     assert_eq!(number(&sheet, r, 2), 30.0);
-    assert_eq!(text(&sheet, r, 9), "Hoàn thành tốt nhiệm vụ");
+    assert_eq!(text(&sheet, r, 9), "Không hoàn thành nhiệm vụ");
 
     // Other formats are a 422 on `format`; people who do not manage the unit see nothing.
     let problem = assert_problem(
@@ -289,7 +290,7 @@ async fn rewards_of_a_decided_round_use_the_base_salary_of_the_periods_last_day(
         r["people"],
         json!([
             {"staff_id": g.d.org.h1, "full_name": "Lê Văn Hưng",
-             "grade": {"code": "good", "label": "Hoàn thành tốt nhiệm vụ"},
+             "grade": {"code": "not_complete", "label": "Không hoàn thành nhiệm vụ"},
              "grade_amount": 0, "initiative_amount": 0, "total": 0},
             {"staff_id": g.d.org.s1, "full_name": "Nguyễn Thị Ánh",
              "grade": {"code": "excellent", "label": "Hoàn thành xuất sắc nhiệm vụ"},
@@ -338,7 +339,14 @@ async fn rewards_of_a_decided_round_use_the_base_salary_of_the_periods_last_day(
     assert_eq!(
         rows,
         [
-            ["1", "Lê Văn Hưng", "Hoàn thành tốt nhiệm vụ", "0", "0", "0"],
+            [
+                "1",
+                "Lê Văn Hưng",
+                "Không hoàn thành nhiệm vụ",
+                "0",
+                "0",
+                "0"
+            ],
             [
                 "2",
                 "Nguyễn Thị Ánh",
@@ -380,7 +388,7 @@ async fn rewards_of_a_decided_round_use_the_base_salary_of_the_periods_last_day(
     .await;
     assert_eq!(records[4], ["Trạng thái", "Đã quyết định"]);
     let s1 = row_of(table(&records, &SHEET_HEADERS), "Nguyễn Thị Ánh").to_vec();
-    assert_eq!(s1[9], "Hoàn thành tốt nhiệm vụ");
+    assert_eq!(s1[9], "Không hoàn thành nhiệm vụ");
     assert_eq!(s1[10], "Hoàn thành xuất sắc nhiệm vụ");
     assert!(s1[11].ends_with(reason), "{}", s1[11]);
     assert_eq!(s1[12], reason);

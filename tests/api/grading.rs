@@ -95,8 +95,12 @@ async fn a_month_goes_from_diary_to_published_explainable_grades() {
     .await;
     let rid = round["id"].as_i64().expect("id");
 
-    // Before assessments: s1 has task 46.98 and no common score → not complete.
-    assert_eq!(grade_of(&round, d.org.s1)["total"], 46.98);
+    // The default policy is the second version of the decree preset (combine = product).
+    assert_eq!(round["policy"]["version"], 2);
+    // Before assessments: s1's own = (480 × 1 + 480 × 0.75 + 240 × 1) / 10560 = 1080 / 10560;
+    // task = 70 × 0.102272… = 7.159… → 7.16 and no common score (null) → not complete.
+    assert_eq!(grade_of(&round, d.org.s1)["total"], 7.16);
+    assert_eq!(grade_of(&round, d.org.s1)["common_score"], Value::Null);
     assert_eq!(
         grade_of(&round, d.org.s1)["proposed_grade"]["code"],
         "not_complete"
@@ -149,11 +153,12 @@ async fn a_month_goes_from_diary_to_published_explainable_grades() {
         .await
         .expect("request");
     let s1: Value = res.json().await.expect("json");
-    // 30 + 46.9848… = 76.9848… → 76.98: good (≥ 70)
+    // 30 + 7.159… = 37.159… → 37.16: not complete (< 50): 1,200 approved minutes of 10,560
+    // earn a ninth of the task points.
     assert_eq!(s1["common_score"], 30.0);
-    assert_eq!(s1["total"], 76.98);
+    assert_eq!(s1["total"], 37.16);
     assert_eq!(s1["self_scores"], json!([10.0, 9.0, 9.0]));
-    assert_eq!(s1["proposed_grade"]["code"], "good");
+    assert_eq!(s1["proposed_grade"]["code"], "not_complete");
     // h1 is assessed by the organisation department (nobody scores themselves).
     let tochuc = app.login_as("tochuc", PASSWORD).await;
     let res = req(&d.h1, d.org.h1, json!({"common_scores": [9, 9, 9]}))
@@ -183,13 +188,14 @@ async fn a_month_goes_from_diary_to_published_explainable_grades() {
         .await
         .expect("json");
     assert_eq!(before["grades"], after["grades"]);
-    // h1: s1 is good → unit factor 1; own = (0 + 1 + 1)/3; task = 70 × (0.5 × 2/3 + 0.5) = 58.33;
-    // total = 27 + 58.333… = 85.33 → good. Two people at good or better: floor(20 % × 2) = 0
-    // excellent allowed (nobody reached 90 anyway).
+    // h1 logged nothing: own = 0; s1 (direct subordinate) is not complete → unit factor 0.5;
+    // task = 70 × (0.5 × 0 + 0.5 × 0.5) = 17.5; total = 27 + 17.5 = 44.5 → not complete
+    // (already the lowest level: the leader downgrade for s1 leaves it there, no reason added).
     let h1 = grade_of(&after, d.org.h1);
-    assert_eq!(h1["task_score"], 58.33);
-    assert_eq!(h1["total"], 85.33);
-    assert_eq!(h1["proposed_grade"]["code"], "good");
+    assert_eq!(h1["task_score"], 17.5);
+    assert_eq!(h1["total"], 44.5);
+    assert_eq!(h1["proposed_grade"]["code"], "not_complete");
+    assert_eq!(h1["reasons"].as_array().expect("reasons").len(), 1);
     assert_eq!(h1["is_head"], true);
     assert_eq!(h1["reasons"][0]["rule"], "threshold");
 
@@ -226,7 +232,7 @@ async fn a_month_goes_from_diary_to_published_explainable_grades() {
         .expect("json");
     assert_eq!(decided["state"], "decided");
     let s1 = grade_of(&decided, d.org.s1);
-    assert_eq!(s1["proposed_grade"]["code"], "good");
+    assert_eq!(s1["proposed_grade"]["code"], "not_complete");
     assert_eq!(s1["final_grade"]["code"], "excellent");
     assert_eq!(s1["final_grade"]["label"], "Hoàn thành xuất sắc nhiệm vụ");
     assert_eq!(
@@ -319,7 +325,16 @@ async fn a_month_goes_from_diary_to_published_explainable_grades() {
         .json()
         .await
         .expect("json");
-    assert_eq!(explain["policy"]["version"], 1);
+    assert_eq!(explain["policy"]["version"], 2);
+    assert_eq!(explain["inputs"]["combine"], "product");
+    // Timestamps carry their offset (RFC 3339).
+    let computed_at = explain["inputs"]["computed_at"]
+        .as_str()
+        .expect("computed_at");
+    assert!(
+        chrono::DateTime::parse_from_rfc3339(computed_at).is_ok(),
+        "{computed_at}"
+    );
     assert_eq!(explain["inputs"]["working_days"], 22);
     assert_eq!(explain["inputs"]["kpi"]["credited"], 1200);
     assert_eq!(
@@ -358,12 +373,45 @@ async fn policies_list_presets_and_accept_consistent_versions_only() {
         .iter()
         .filter_map(|p| p["code"].as_str())
         .collect();
+    // Version 1 of each preset (the first formula, kept for the rounds that recorded it) and
+    // version 2 (combine = product), the decree's v2 being the default.
     assert_eq!(
         codes,
-        vec!["decree-335-2025", "khanh-hoa-2025", "nga-bay-2021"]
+        vec![
+            "decree-335-2025",
+            "decree-335-2025",
+            "khanh-hoa-2025",
+            "khanh-hoa-2025",
+            "nga-bay-2021",
+            "nga-bay-2021"
+        ]
     );
-    let decree = list["items"][0].clone();
-    assert_eq!(decree["is_default"], true);
+    let items = list["items"].as_array().expect("items");
+    let combine: Vec<(i64, &str)> = items
+        .iter()
+        .map(|p| {
+            (
+                p["version"].as_i64().expect("version"),
+                p["kpi"]["combine"].as_str().expect("combine"),
+            )
+        })
+        .collect();
+    assert_eq!(
+        combine,
+        vec![
+            (1, "weighted_legacy"),
+            (2, "product"),
+            (1, "weighted_legacy"),
+            (2, "product"),
+            (1, "weighted_legacy"),
+            (2, "product")
+        ]
+    );
+    let defaults: Vec<&Value> = items.iter().filter(|p| p["is_default"] == true).collect();
+    assert_eq!(defaults.len(), 1);
+    let decree = defaults[0].clone();
+    assert_eq!(decree["code"], "decree-335-2025");
+    assert_eq!(decree["version"], 2);
     let mut custom = decree["preset"].clone();
     custom["thresholds"]["excellent"] = json!({"at_least": 95.0});
     let tochuc = app.login_as("tochuc", PASSWORD).await;
@@ -394,6 +442,33 @@ async fn policies_list_presets_and_accept_consistent_versions_only() {
         StatusCode::UNPROCESSABLE_ENTITY,
     )
     .await;
+    // The legacy formula is not offered for new versions; `weighted` stays an option.
+    assert_eq!(
+        fields(
+            &assert_problem(
+                app.post(
+                    "/api/v1/policies",
+                    &tochuc,
+                    json!({"preset": custom.clone(), "kpi": {"combine": "weighted_legacy"}}),
+                )
+                .await,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        ),
+        vec!["kpi.combine"]
+    );
+    let weighted: Value = app
+        .post(
+            "/api/v1/policies",
+            &tochuc,
+            json!({"preset": custom.clone(), "kpi": {"combine": "weighted"}}),
+        )
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(weighted["kpi"]["combine"], "weighted");
     let bad_weights = json!({"preset": custom, "kpi": {"weights": {"quantity": 0.5, "quality": 0.5, "progress": 0.5}}});
     assert_problem(
         app.post("/api/v1/policies", &tochuc, bad_weights).await,

@@ -74,17 +74,20 @@ async fn a_persons_kpi_matches_the_hand_computation() {
     // quality = (480 × 1 + 480 × 0.75 + 240 × 1) / 1200 = 0.9; progress = 1 (no task)
     assert!((kpi["quality"].as_f64().expect("q") - 0.9).abs() < 1e-12);
     assert_eq!(kpi["progress"], 1.0);
-    // task = 70 × (0.113636… + 0.9 + 1) / 3 = 46.9848… → 46.98; no common score yet
-    assert_eq!(kpi["task_score"], 46.98);
-    assert_eq!(kpi["common_score"], 0.0);
+    // combine = product (the default policy version): own = Σ credited × qf × pf / expected
+    // = (480 × 1 + 480 × 0.75 + 240 × 1) / 10560 = 1080 / 10560 = 0.102272…
+    // task = 70 × 0.102272… = 7.159… → 7.16; no common score yet
+    // (the first preset version gave 70 × (0.113636… + 0.9 + 1) / 3 = 46.98)
+    assert_eq!(kpi["task_score"], 7.16);
+    assert_eq!(kpi["common_score"], Value::Null);
     assert_eq!(kpi["common_missing"], true);
-    assert_eq!(kpi["total"], 46.98);
+    assert_eq!(kpi["total"], 7.16);
     assert_eq!(kpi["threshold_grade"]["code"], "not_complete");
     assert_eq!(kpi["threshold_grade"]["label"], "Không hoàn thành nhiệm vụ");
 
     // h1 is a leader with one direct subordinate (s1, not complete): unit factor 0.5.
-    // own = (0 + 1 + 1) / 3 (nothing credited: quality and progress are 1);
-    // task = 70 × (0.5 × 2/3 + 0.5 × 0.5) = 70 × 0.58333… = 40.8333… → 40.83
+    // h1 logged nothing: own = 0, quality = progress = 0 (nothing to judge);
+    // task = 70 × (0.5 × 0 + 0.5 × 0.5) = 17.5
     let lead: Value = app
         .get(
             &format!("/api/v1/kpi/staff/{}?period=2026-10", d.org.h1),
@@ -95,9 +98,11 @@ async fn a_persons_kpi_matches_the_hand_computation() {
         .await
         .expect("json");
     assert_eq!(lead["unit_factor"], 0.5);
-    assert_eq!(lead["task_score"], 40.83);
+    assert_eq!(lead["task_score"], 17.5);
+    assert_eq!(lead["quality"], 0.0);
+    assert_eq!(lead["progress"], 0.0);
 
-    // The unit view ranks them and averages: (46.98… + 40.83…) / 2 = 43.909… → 43.91
+    // The unit view ranks them and averages: (7.159… + 17.5) / 2 = 12.329… → 12.33
     let unit: Value = app
         .get(
             &format!("/api/v1/kpi/units/{}?period=2026-10", d.org.w1),
@@ -109,8 +114,10 @@ async fn a_persons_kpi_matches_the_hand_computation() {
         .expect("json");
     assert_eq!(unit["headcount"], 2);
     assert_eq!(unit["credited"], 1200);
-    assert_eq!(unit["people"][0]["staff_id"], d.org.s1);
-    assert_eq!(unit["average_total"], 43.91);
+    // Ranked by total: h1 (17.5) before s1 (7.16).
+    assert_eq!(unit["people"][0]["staff_id"], d.org.h1);
+    assert_eq!(unit["people"][1]["staff_id"], d.org.s1);
+    assert_eq!(unit["average_total"], 12.33);
 
     // A quarter is computed over its three months: Q4 2026 expects Oct 22 + Nov 21 + Dec 23 days.
     let q4: Value = app

@@ -106,7 +106,7 @@ async fn staffing_and_anomalies_read_back_from_csv_and_xlsx() {
     assert_eq!(head[2], "Số người");
     assert_eq!(head[8], "Biên chế cần (FTE)");
     // W1: 2 people, 352 expected hours (2 × 176), 20 credited hours (1,200 min), FTE 0.11,
-    // surplus 1.89, KPI 81.155 → 81.16 (display rounding; the JSON keeps the exact mean).
+    // surplus 1.89, KPI (37.16 + 44.5) / 2 = 40.83.
     assert_eq!(
         line(&rows, "Phường Một")[1..],
         [
@@ -119,7 +119,7 @@ async fn staffing_and_anomalies_read_back_from_csv_and_xlsx() {
             "0.0568",
             "0.11",
             "1.89",
-            "81.16"
+            "40.83"
         ]
         .map(str::to_owned)
     );
@@ -147,9 +147,10 @@ async fn staffing_and_anomalies_read_back_from_csv_and_xlsx() {
     assert_eq!(text(&range, header_row, 6), "Nhập bù muộn");
     let w2 = row_of(&range, 0, "Phường Hai");
     let counts: Vec<f64> = (2..8).map(|c| number(&range, w2, c)).collect();
-    assert_eq!(counts, vec![2.0, 1.0, 1.0, 2.0, 4.0, 10.0]);
+    // Every October line was logged under a backdate permission of its day: no late backfill.
+    assert_eq!(counts, vec![2.0, 1.0, 1.0, 2.0, 0.0, 6.0]);
     let total = row_of(&range, 0, "Tổng cộng");
-    assert_eq!(number(&range, total, 7), 13.0);
+    assert_eq!(number(&range, total, 7), 6.0);
 
     // Under-logged week W41 (5–11/10) as CSV: all four are short of 2,400 minutes; largest gap
     // first: h1 and h2 40 h (Lê before Phạm), s2 40 − 14.33 = 25.67 h (860 min logged), s1
@@ -223,7 +224,8 @@ async fn kpi_ranking_grades_and_rewards_as_json_and_spreadsheets_with_charts() {
     let o = october(&app).await;
     let (p, w1, w2) = (o.d.org.province, o.d.org.w1, o.d.org.w2);
 
-    // KPI ranking within each unit: W1 h1 85.33 then s1 76.98; W2 s2 48.39 then h2 46.67.
+    // KPI ranking within each unit (combine = product, as tests/api/dashboard.rs):
+    // W1 h1 44.5 then s1 37.16; W2 s2 5.17 then h2 0 (logged nothing).
     let kpi: Value = app
         .get(
             &format!("/api/v1/reports/kpi?period=2026-10&unit_id={p}"),
@@ -249,10 +251,10 @@ async fn kpi_ranking_grades_and_rewards_as_json_and_spreadsheets_with_charts() {
     assert_eq!(
         ranking,
         vec![
-            (w1, o.d.org.h1, 1, 85.33),
-            (w1, o.d.org.s1, 2, 76.98),
-            (w2, o.d.org.s2, 1, 48.39),
-            (w2, o.h2_id, 2, 46.67),
+            (w1, o.d.org.h1, 1, 44.5),
+            (w1, o.d.org.s1, 2, 37.16),
+            (w2, o.d.org.s2, 1, 5.17),
+            (w2, o.h2_id, 2, 0.0),
         ]
     );
     assert_eq!(kpi["trend"].as_array().expect("trend").len(), 6);
@@ -276,13 +278,13 @@ async fn kpi_ranking_grades_and_rewards_as_json_and_spreadsheets_with_charts() {
     assert_eq!(text(&range, header_row, 10), "Tổng điểm");
     let h1 = row_of(&range, 2, "Lê Văn Hưng");
     assert_eq!(number(&range, h1, 1), 1.0);
-    assert_eq!(number(&range, h1, 10), 85.33);
-    assert_eq!(text(&range, h1, 11), "Hoàn thành tốt nhiệm vụ");
+    assert_eq!(number(&range, h1, 10), 44.5);
+    assert_eq!(text(&range, h1, 11), "Không hoàn thành nhiệm vụ");
     let trend = book.worksheet_range("Xu hướng KPI").expect("sheet");
     let october = row_of(&trend, 0, "2026-10");
-    assert!((number(&trend, october, 1) - 64.3425).abs() < 1e-9);
+    assert!((number(&trend, october, 1) - 21.7075).abs() < 1e-9);
     let may = row_of(&trend, 0, "2026-05");
-    assert!((number(&trend, may, 1) - 45.21).abs() < 1e-9);
+    assert!((number(&trend, may, 1) - 4.375).abs() < 1e-9);
     assert!(
         has_chart(
             &app,
@@ -318,8 +320,8 @@ async fn kpi_ranking_grades_and_rewards_as_json_and_spreadsheets_with_charts() {
     assert_eq!(number(&range, excellent, 1), 1.0);
     assert_eq!(number(&range, excellent, 2), 0.5);
 
-    // Rewards of the published rounds: s1 excellent → 0.5 × 2,530,000 = 1,265,000; h1 good →
-    // nothing; W1 and the subtree total 1,265,000.
+    // Rewards of the published rounds: s1 excellent → 0.5 × 2,530,000 = 1,265,000; h1 not
+    // complete → nothing; W1 and the subtree total 1,265,000.
     let rewards: Value = app
         .get(
             &format!("/api/v1/reports/rewards?period=2026-10&unit_id={p}"),

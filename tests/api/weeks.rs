@@ -458,30 +458,92 @@ async fn submitted_and_approved_entries_count_and_shrink_the_gap() {
 
     let monday = monday_of(day);
     let holidays = holidays_between(&app, &s1, monday, monday + Duration::days(6)).await;
-    let expected = 480 * working_days(monday, &holidays).len() as i64;
+    // The current week is in progress: the minutes expected so far (working days up to today),
+    // never under-logged (a week is judged when it ends).
+    let expected = 480
+        * working_days(monday, &holidays)
+            .into_iter()
+            .filter(|d| *d <= day)
+            .count() as i64;
     let week = week_of(day);
-    let body = weeks_of(&app, &s1, org.s1, &format!("from={week}&to={week}")).await;
-    let w = &body["weeks"][0];
-    assert_eq!(w["expected"], expected);
-    assert_eq!(w["logged"], 240);
-    assert_eq!(w["approved"], 60);
-    assert_eq!(w["gap"], (expected - 240).max(0));
-    assert_eq!(w["under_logged"], expected > 240);
+    // The same week asked by date (from/to take dates too).
+    for query in [
+        format!("from={week}&to={week}"),
+        format!("from={day}&to={day}"),
+    ] {
+        let body = weeks_of(&app, &s1, org.s1, &query).await;
+        let w = &body["weeks"][0];
+        assert_eq!(w["week"], week);
+        assert_eq!(w["in_progress"], true);
+        assert_eq!(w["expected"], expected);
+        assert_eq!(w["logged"], 240);
+        assert_eq!(w["approved"], 60);
+        assert_eq!(w["gap"], (expected - 240).max(0));
+        assert_eq!(w["under_logged"], false);
+        assert_eq!(w["streak"], 0);
+    }
 
-    // In the head's report s1 now comes after the head, whose gap is the whole week.
+    // The head's report of the current week lists nobody yet (Monday morning included).
     let res = app
         .get(&format!("/api/v1/reports/under-logged?week={week}"), &h1)
         .await;
     let report: Value = res.json().await.expect("json");
-    if expected > 240 {
-        assert_eq!(names(&report), ["Lê Văn Hưng", "Nguyễn Thị Ánh"]);
-        assert_eq!(report["people"][1]["gap"], expected - 240);
-        assert_eq!(report["people"][1]["logged"], 240);
-        assert_eq!(report["people"][1]["approved"], 60);
-    } else if expected > 0 {
-        assert_eq!(names(&report), ["Lê Văn Hưng"]);
-    } else {
-        // This week is a holiday week: nothing expected, nobody under-logged.
-        assert_eq!(report["under_logged_count"], 0);
+    assert_eq!(report["under_logged_count"], 0);
+    assert_eq!(names(&report), Vec::<&str>::new());
+}
+
+#[tokio::test]
+async fn a_streak_is_one_fact_back_to_joining_whatever_the_window() {
+    let app = spawn_app().await;
+    let org = small_org(&app).await;
+    let s1 = app.login_as("s1", PASSWORD).await;
+    let h1 = app.login_as("h1", PASSWORD).await;
+    let this_monday = monday_of(today());
+    // s1 joined 30 weeks ago, full time, and never logged: every ended week with work expected
+    // is under-logged, well beyond the first 12 weeks of history looked at.
+    let first = this_monday - Duration::weeks(30);
+    set_contract(&app, &org.admin, org.s1, 40.0, first).await;
+    let holidays = holidays_between(&app, &s1, first, this_monday).await;
+    // The latest ended week with work expected (not a whole holiday week).
+    let last = (1..30)
+        .map(|i| this_monday - Duration::weeks(i))
+        .find(|m| !working_days(*m, &holidays).is_empty())
+        .expect("a working week");
+    let streak = (0..30)
+        .map(|i| first + Duration::weeks(i))
+        .filter(|m| *m <= last && !working_days(*m, &holidays).is_empty())
+        .count() as u64;
+    assert!(streak > 20);
+    let week = week_of(last);
+    let mut seen = Vec::new();
+    for query in [
+        format!("from={week}&to={week}"),
+        format!("from={}&to={week}", week_of(last - Duration::weeks(3))),
+        format!("from={}&to={}", first, this_monday),
+        format!("from={}&to={}", last, last + Duration::days(2)),
+    ] {
+        let body = weeks_of(&app, &s1, org.s1, &query).await;
+        let w = body["weeks"]
+            .as_array()
+            .expect("weeks")
+            .iter()
+            .find(|w| w["week"] == week)
+            .expect("the week")
+            .clone();
+        seen.push(w["streak"].as_u64().expect("streak"));
     }
+    let report: Value = app
+        .get(&format!("/api/v1/reports/under-logged?week={week}"), &h1)
+        .await
+        .json()
+        .await
+        .expect("json");
+    let s1_row = report["people"]
+        .as_array()
+        .expect("people")
+        .iter()
+        .find(|p| p["staff_id"] == org.s1)
+        .expect("s1 under-logged");
+    seen.push(s1_row["streak"].as_u64().expect("streak"));
+    assert_eq!(seen, vec![streak; 5]);
 }

@@ -44,16 +44,22 @@ async fn a_year_is_the_days_worked_weighted_average_of_its_months() {
     let app = crate::helpers::spawn_app().await;
     let d = diary_setup(&app).await;
     let tochuc = app.login_as("tochuc", PASSWORD).await;
-    set_contract(&app, &d.org.admin, d.org.s2, "2026-01-01").await;
-    // W2 has only s2 and no entries: own = (0 + 1 + 1) / 3, task = 70 × 2/3 = 46.67 each month.
-    // October: 22 working days; November: 21 (no holiday), both fully worked.
-    let oct = open_and_decide(&app, &tochuc, d.org.w2, "2026-10").await;
-    let nov = open_and_decide(&app, &tochuc, d.org.w2, "2026-11").await;
-    assert_eq!(total_of(&oct, d.org.s2), 46.67);
-    assert_eq!(total_of(&nov, d.org.s2), 46.67);
-    let year = open_and_decide(&app, &tochuc, d.org.w2, "2026").await;
-    // (46.67 × 22 + 46.67 × 21) / 43 = 46.67
-    assert_eq!(total_of(&year, d.org.s2), 46.67);
+    set_contract(&app, &d.org.admin, d.org.s2, "2025-01-01").await;
+    // Past periods only (a period is decided once it has ended, whatever day the test runs).
+    // W2 has only s2 and no entries: no products, no task points (combine = product): 0 each
+    // month. October 2025: 23 working days; November 2025: 20 (no holiday), both fully worked.
+    let oct = open_and_decide(&app, &tochuc, d.org.w2, "2025-10").await;
+    let nov = open_and_decide(&app, &tochuc, d.org.w2, "2025-11").await;
+    assert_eq!(total_of(&oct, d.org.s2), 0.0);
+    assert_eq!(total_of(&nov, d.org.s2), 0.0);
+    let year = open_and_decide(&app, &tochuc, d.org.w2, "2025").await;
+    // (0 × 23 + 0 × 20) / 43 = 0 (never -0.00)
+    assert_eq!(total_of(&year, d.org.s2), 0.0);
+    assert_eq!(
+        year["grades"][0]["total"].to_string(),
+        "0.0",
+        "no negative zero"
+    );
     let grade = &year["grades"][0];
     let explain: Value = app
         .get(&format!("/api/v1/grades/{}/explain", grade["id"]), &tochuc)
@@ -66,9 +72,9 @@ async fn a_year_is_the_days_worked_weighted_average_of_its_months() {
         .expect("periods")
         .clone();
     assert_eq!(periods.len(), 2);
-    assert_eq!(periods[0][0], "2026-10");
-    assert_eq!(periods[0][2], 22);
-    assert_eq!(periods[1][2], 21);
+    assert_eq!(periods[0][0], "2025-10");
+    assert_eq!(periods[0][2], 23);
+    assert_eq!(periods[1][2], 20);
 }
 
 #[tokio::test]
@@ -76,14 +82,15 @@ async fn two_years_not_complete_in_a_row_are_flagged_for_the_organisation() {
     let app = crate::helpers::spawn_app().await;
     let d = diary_setup(&app).await;
     let tochuc = app.login_as("tochuc", PASSWORD).await;
-    set_contract(&app, &d.org.admin, d.org.s2, "2025-01-01").await;
-    // No month rounds: each year is graded on the year's KPI; s2 logged nothing → 46.67 → not_complete.
+    set_contract(&app, &d.org.admin, d.org.s2, "2024-01-01").await;
+    // No month rounds: each year is graded on the year's KPI; s2 logged nothing → 0 → not_complete.
+    // Past years only: a year is decided once it has ended.
+    let y2024 = open_and_decide(&app, &tochuc, d.org.w2, "2024").await;
+    assert_eq!(y2024["grades"][0]["final_grade"]["code"], "not_complete");
     let y2025 = open_and_decide(&app, &tochuc, d.org.w2, "2025").await;
     assert_eq!(y2025["grades"][0]["final_grade"]["code"], "not_complete");
-    let y2026 = open_and_decide(&app, &tochuc, d.org.w2, "2026").await;
-    assert_eq!(y2026["grades"][0]["final_grade"]["code"], "not_complete");
     let report: Value = app
-        .get("/api/v1/reports/two-years-not-complete?year=2026", &tochuc)
+        .get("/api/v1/reports/two-years-not-complete?year=2025", &tochuc)
         .await
         .json()
         .await
@@ -94,14 +101,14 @@ async fn two_years_not_complete_in_a_row_are_flagged_for_the_organisation() {
     assert_eq!(people[0]["full_name"], "Trần Văn Bình");
     // Only once in a row is not flagged.
     let report: Value = app
-        .get("/api/v1/reports/two-years-not-complete?year=2025", &tochuc)
+        .get("/api/v1/reports/two-years-not-complete?year=2024", &tochuc)
         .await
         .json()
         .await
         .expect("json");
     assert_eq!(report["people"].as_array().expect("people").len(), 0);
     assert_problem(
-        app.get("/api/v1/reports/two-years-not-complete?year=2026", &d.h1)
+        app.get("/api/v1/reports/two-years-not-complete?year=2025", &d.h1)
             .await,
         StatusCode::FORBIDDEN,
     )

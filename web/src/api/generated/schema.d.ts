@@ -103,7 +103,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Revoke the login a refresh token belongs to. */
+        /**
+         * Log out everywhere: every refresh token of the person the token belongs to is revoked and
+         *     every access token of that person stops working at once.
+         */
         post: operations["logout"];
         delete?: never;
         options?: never;
@@ -126,6 +129,48 @@ export interface paths {
          */
         post: operations["refresh"];
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/backdate-permissions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Backdate permissions the caller may see, newest first: the organisation department all;
+         *     heads those of their subtrees' people and units; everyone their own and their unit's.
+         */
+        get: operations["list_backdate"];
+        put?: never;
+        /**
+         * Grant a backdate permission for a date range, to one person (their approver, any head of
+         *     their unit or a unit above, the organisation department) or to a whole unit (heads of it or
+         *     above, the organisation department). Lines it covers are not flagged as late backfills.
+         */
+        post: operations["grant_backdate_range"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/backdate-permissions/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Revoke a backdate permission (whoever may grant it); the lines it covered are judged again. */
+        delete: operations["revoke_backdate"];
         options?: never;
         head?: never;
         patch?: never;
@@ -768,6 +813,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/me/password": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Change your own password. Every session of yours ends (other devices too); the answer is a
+         *     fresh login for this client. Also the way out of `must_change_password` after a reset.
+         */
+        post: operations["change_password"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/policies": {
         parameters: {
             query?: never;
@@ -1078,8 +1143,8 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Let a person log a work date older than the backdating window (the person's approver or the
-         *     organisation; an audited exception).
+         * Let a person log one work date older than the backdating window (the single-day form of
+         *     `POST /backdate-permissions`, kept for existing clients).
          */
         post: operations["grant_backdate"];
         delete?: never;
@@ -1100,9 +1165,9 @@ export interface paths {
          *     gap and streak. Visible to the person, heads of their subtree and the organisation
          *     department (404 for anyone else). Default range: the 8 weeks ending with the current week;
          *     at most 106 weeks.
-         * @description Streaks look back 12 weeks before `from`: the computation starts 12 weeks earlier so that
-         *     the first requested week's streak includes a run that began before it; only the requested
-         *     weeks are returned.
+         * @description The current week is `in_progress` (minutes expected so far, never under-logged). Streaks
+         *     count ended under-logged weeks back to the person's joining date, the same number in every
+         *     report whatever range was asked; only the requested weeks are returned.
          */
         get: operations["staff_weeks"];
         put?: never;
@@ -1372,8 +1437,7 @@ export interface components {
             id: number;
             /** @description `appeal` or `reserved_opinion`. */
             kind: string;
-            /** @description The new grade when changed. */
-            new_grade?: string | null;
+            new_grade?: null | components["schemas"]["GradeView"];
             /** @description The person's reason. */
             reason: string;
             /** @description The resolution's reason. */
@@ -1408,7 +1472,7 @@ export interface components {
             oldest_age_days: number;
             /**
              * Format: date-time
-             * @description The earliest submission among them (UTC).
+             * @description The earliest submission among them (RFC 3339, UTC).
              */
             oldest_submitted_at?: string | null;
             /**
@@ -1488,6 +1552,89 @@ export interface components {
             reason?: string | null;
             /** @description State after. */
             to_state?: string | null;
+        };
+        /**
+         * @description A backdate permission for a date range, for one person or a whole unit.
+         * @example {
+         *       "from": "2026-10-01",
+         *       "reason": "Đưa hệ thống vào sử dụng: nhập bù tháng 10",
+         *       "to": "2026-10-31",
+         *       "unit_id": 3
+         *     }
+         */
+        BackdateGrant: {
+            /**
+             * Format: date
+             * @description First work date covered.
+             */
+            from: string;
+            /** @description Why (kept with the permission and in the audit trail). */
+            reason: string;
+            /**
+             * Format: int64
+             * @description One person (give exactly one of `staff_id` and `unit_id`).
+             */
+            staff_id?: number | null;
+            /**
+             * Format: date
+             * @description Last work date covered (not in the future; at most 366 days after `from`).
+             */
+            to: string;
+            /**
+             * Format: int64
+             * @description Everyone logging in this unit (a go-live backfill, an outage).
+             */
+            unit_id?: number | null;
+        };
+        /** @description A backdate permission. */
+        BackdatePermissionView: {
+            /**
+             * Format: date-time
+             * @description When (RFC 3339).
+             */
+            created_at: string;
+            /**
+             * Format: date
+             * @description First work date covered.
+             */
+            from: string;
+            /**
+             * Format: int64
+             * @description Who granted it.
+             */
+            granted_by: number;
+            /**
+             * Format: int64
+             * @description Id.
+             */
+            id: number;
+            /** @description Why. */
+            reason: string;
+            /**
+             * Format: date-time
+             * @description When it was revoked (RFC 3339); null while live.
+             */
+            revoked_at?: string | null;
+            /**
+             * Format: int64
+             * @description Who revoked it.
+             */
+            revoked_by?: number | null;
+            /**
+             * Format: int64
+             * @description The person, for a personal permission.
+             */
+            staff_id?: number | null;
+            /**
+             * Format: date
+             * @description Last work date covered.
+             */
+            to: string;
+            /**
+             * Format: int64
+             * @description The unit, for a unit-wide permission.
+             */
+            unit_id?: number | null;
         };
         /**
          * @description Permission to log one older work date.
@@ -1615,6 +1762,22 @@ export interface components {
              * @description `total > value` (the bound is excluded).
              */
             above: number;
+        };
+        /**
+         * @description The caller's current password and the new one.
+         * @example {
+         *       "current_password": "Mat-khau-123",
+         *       "new_password": "ngựa ô bên sông Hậu"
+         *     }
+         */
+        ChangePassword: {
+            /** @description The password used now. */
+            current_password: string;
+            /**
+             * @description The new password: at least `auth.min_password_length` characters (default 10), not the
+             *     username, not a common password; no composition rules (NIST SP 800-63B).
+             */
+            new_password: string;
         };
         /** @description Changes since the last sync. */
         ChangesView: {
@@ -1825,7 +1988,10 @@ export interface components {
              * @description Leaving date.
              */
             left_on?: string | null;
-            /** @description Initial password (omit: the person cannot log in until one is set). */
+            /**
+             * @description Initial password (omit: the person cannot log in until one is set): at least
+             *     `auth.min_password_length` characters (default 10), not the username, not a common password.
+             */
             password?: string | null;
             /** @description Position (chức vụ). */
             position?: string | null;
@@ -2170,13 +2336,8 @@ export interface components {
              * @example 3
              */
             count: number;
-            /** @description Grade code. */
-            grade: components["schemas"]["Grade"];
-            /**
-             * @description Its label (Vietnamese or English by `Accept-Language`).
-             * @example Hoàn thành tốt nhiệm vụ
-             */
-            label: string;
+            /** @description The grade `{code, label}` (label in the request language). */
+            grade: components["schemas"]["GradeView"];
             /**
              * Format: double
              * @description `count / total` in [0, 1] (0 when nobody was graded).
@@ -2226,9 +2387,9 @@ export interface components {
             bonus: number;
             /**
              * Format: double
-             * @description Common criteria (≤ 30).
+             * @description Common criteria (≤ 30); null until the evaluator scores them.
              */
-            common_score: number;
+            common_score?: number | null;
             /** @description Evaluator's scores per criteria group. */
             common_scores?: number[] | null;
             /**
@@ -2304,7 +2465,7 @@ export interface components {
              */
             worked_days: number;
         };
-        /** @description A grade with its label in the caller's language. */
+        /** @description A grade with its label in the caller's language: the one shape of a grade in every response. */
         GradeView: {
             /** @description Code: `excellent`, `good`, `complete`, `not_complete`, `not_graded`. */
             code: components["schemas"]["Grade"];
@@ -2388,9 +2549,9 @@ export interface components {
         KpiRankRow: {
             /**
              * Format: double
-             * @description Common criteria (≤ 30; 0 until scored).
+             * @description Common criteria (≤ 30); null until the evaluator scores them.
              */
-            common_score: number;
+            common_score?: number | null;
             /**
              * Format: int64
              * @description Credited minutes.
@@ -2404,9 +2565,7 @@ export interface components {
             /** @description Full name. */
             full_name: string;
             /** @description The grade the thresholds give (before quota, downgrade and decisions). */
-            grade: components["schemas"]["Grade"];
-            /** @description Its label. */
-            grade_label: string;
+            grade: components["schemas"]["GradeView"];
             /**
              * Format: double
              * @description Progress in [0, 1].
@@ -2508,13 +2667,13 @@ export interface components {
              * @description Bonus for initiatives, rounded.
              */
             bonus: number;
-            /** @description True when the evaluator has not scored the common criteria yet (counted as 0). */
+            /** @description True when the evaluator has not scored the common criteria yet (counted as 0 in the total). */
             common_missing: boolean;
             /**
              * Format: double
-             * @description Common criteria (≤ 30) from the evaluator, rounded.
+             * @description Common criteria (≤ 30) from the evaluator, rounded; null until the evaluator scores them.
              */
-            common_score: number;
+            common_score?: number | null;
             /**
              * Format: int64
              * @description Credited minutes of approved entries (minutes, or quantity × standard minutes in `norm` mode).
@@ -2533,7 +2692,8 @@ export interface components {
             not_graded: boolean;
             /**
              * Format: double
-             * @description Weighted own result in [0, 1].
+             * @description Own task result in [0, 1] under the policy's `combine` (`product`: Σ credited × quality ×
+             *     progress factors / expected).
              */
             own_score: number;
             /**
@@ -2698,6 +2858,11 @@ export interface components {
         MeView: {
             /** @description Ids of the units the caller heads. */
             headed_unit_ids: number[];
+            /**
+             * @description The password was reset by an administrator: choose a new one with `POST /me/password`
+             *     (other routes answer 403 `password-change-required` until then).
+             */
+            must_change_password: boolean;
             /** @description The caller's staff record. */
             staff: components["schemas"]["StaffView"];
             supervisor?: null | components["schemas"]["PersonRef"];
@@ -2772,6 +2937,61 @@ export interface components {
                 reason?: string | null;
                 /** @description State after. */
                 to_state?: string | null;
+            }[];
+            /** @description Pass as `cursor` to get the next page; null on the last page. */
+            next_cursor?: string | null;
+        };
+        /** @description A page of results. */
+        Page_BackdatePermissionView: {
+            /** @description The items of this page. */
+            items: {
+                /**
+                 * Format: date-time
+                 * @description When (RFC 3339).
+                 */
+                created_at: string;
+                /**
+                 * Format: date
+                 * @description First work date covered.
+                 */
+                from: string;
+                /**
+                 * Format: int64
+                 * @description Who granted it.
+                 */
+                granted_by: number;
+                /**
+                 * Format: int64
+                 * @description Id.
+                 */
+                id: number;
+                /** @description Why. */
+                reason: string;
+                /**
+                 * Format: date-time
+                 * @description When it was revoked (RFC 3339); null while live.
+                 */
+                revoked_at?: string | null;
+                /**
+                 * Format: int64
+                 * @description Who revoked it.
+                 */
+                revoked_by?: number | null;
+                /**
+                 * Format: int64
+                 * @description The person, for a personal permission.
+                 */
+                staff_id?: number | null;
+                /**
+                 * Format: date
+                 * @description Last work date covered.
+                 */
+                to: string;
+                /**
+                 * Format: int64
+                 * @description The unit, for a unit-wide permission.
+                 */
+                unit_id?: number | null;
             }[];
             /** @description Pass as `cursor` to get the next page; null on the last page. */
             next_cursor?: string | null;
@@ -3456,8 +3676,10 @@ export interface components {
         };
         /** @description The queue. */
         QueueView: {
-            /** @description Waiting entries, oldest work date first. */
+            /** @description Waiting entries, oldest work date first (then by id). */
             items: components["schemas"]["QueueItemView"][];
+            /** @description Pass as `cursor` to get the next page; null on the last page. */
+            next_cursor?: string | null;
         };
         /** @description Why a grade is what it is: one entry per rule applied, in the order applied. */
         Reason: {
@@ -3581,14 +3803,12 @@ export interface components {
             /** @description Full name. */
             full_name: string;
             /** @description Final grade. */
-            grade: components["schemas"]["Grade"];
+            grade: components["schemas"]["GradeView"];
             /**
              * Format: int64
              * @description VND for the grade.
              */
             grade_amount: number;
-            /** @description Its label. */
-            grade_label: string;
             /**
              * Format: int64
              * @description VND for initiatives.
@@ -4065,6 +4285,12 @@ export interface components {
              * @example 900
              */
             expires_in: number;
+            /**
+             * @description True after an administrator reset the password: until the person chooses a new one with
+             *     `POST /me/password`, every other route but `GET /me` answers 403 with problem type
+             *     `urn:worklog-kpi:problem:password-change-required`.
+             */
+            must_change_password: boolean;
             /** @description Opaque token for `/auth/refresh`; rotated on every use. */
             refresh_token: string;
             /**
@@ -4584,7 +4810,10 @@ export interface components {
              * @description Leaving date.
              */
             left_on?: string | null;
-            /** @description New password (ends the person's open sessions). */
+            /**
+             * @description New password, set by the organisation: a reset (ends the person's sessions; they must
+             *     choose their own at next login, see `must_change_password`).
+             */
             password?: string | null;
             /** @description New position. */
             position?: string | null;
@@ -4668,6 +4897,11 @@ export interface components {
              */
             gap: number;
             /**
+             * @description The week has not ended (organisation time): `expected` counts the days up to today and
+             *     the week is never under-logged (a week is judged when it ends).
+             */
+            in_progress: boolean;
+            /**
              * Format: int64
              * @description Minutes of submitted and approved entries.
              * @example 1980
@@ -4681,9 +4915,9 @@ export interface components {
             monday: string;
             /**
              * Format: int32
-             * @description Consecutive under-logged weeks ending at this one (0 when not under-logged). Weeks with
-             *     nothing expected are skipped without breaking a run. Counts up to 12 weeks before the
-             *     requested range.
+             * @description Consecutive under-logged ended weeks ending at this one (0 when not under-logged),
+             *     counted back to the person's joining date whatever range was asked. Weeks with nothing
+             *     expected are skipped without breaking a run.
              * @example 2
              */
             streak: number;
@@ -4693,7 +4927,7 @@ export interface components {
              * @example 2026-11-22
              */
             sunday: string;
-            /** @description The basis minutes are below `expected` (never when `expected` is 0). */
+            /** @description The basis minutes are below `expected` in an ended week (never when `expected` is 0). */
             under_logged: boolean;
             /**
              * @description ISO week.
@@ -4707,7 +4941,102 @@ export interface components {
          */
         XlsxFile: string;
     };
-    responses: never;
+    responses: {
+        /** @description Malformed JSON body or query string (problem+json) */
+        BadRequest: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description State conflict (a transition not allowed now, a duplicate, a request with the same key in flight) */
+        Conflict: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description Authenticated but not allowed (role, scope or a password that must be changed first) */
+        Forbidden: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description Not found, or not visible to the caller (another unit's data is never revealed) */
+        NotFound: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description Stale `If-Match`: the resource changed since it was read */
+        PreconditionFailed: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description `If-Match` is required for this change */
+        PreconditionRequired: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description Rate limited; retry after `Retry-After` seconds */
+        TooManyRequests: {
+            headers: {
+                /** @description Seconds to wait before retrying */
+                "Retry-After"?: number;
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description No access token, or an expired, forged or ended one */
+        Unauthorized: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description Database unavailable or overloaded; retry after `Retry-After` seconds */
+        Unavailable: {
+            headers: {
+                /** @description Seconds to wait before retrying */
+                "Retry-After"?: number;
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description Validation failed; `errors` names each field */
+        ValidationFailed: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+    };
     parameters: never;
     requestBodies: never;
     headers: never;
@@ -4718,7 +5047,10 @@ export interface operations {
     resolve_appeal: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes a retry safe: the same key and request replay the first response (`Idempotency-Replayed: true`); the same key with another request is 422. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 /** @description Appeal id */
                 id: number;
@@ -4740,6 +5072,8 @@ export interface operations {
                     "application/json": components["schemas"]["AppealView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
             /** @description The appellant, the decider, or anyone else who is not the level above */
             403: {
                 headers: {
@@ -4776,12 +5110,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
         };
     };
     decide_batch: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes a retry safe: the same key and request replay the first response (`Idempotency-Replayed: true`); the same key with another request is 422. */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -4800,6 +5139,10 @@ export interface operations {
                     "application/json": components["schemas"]["BatchResult"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
             /** @description Invalid request (e.g. return without reason) */
             422: {
                 headers: {
@@ -4809,6 +5152,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
         };
     };
     approval_queue: {
@@ -4821,6 +5166,8 @@ export interface operations {
                 unit_id?: number;
                 /** @description At most this many (1..=500, default 200). */
                 limit?: number;
+                /** @description The `next_cursor` of the previous page. */
+                cursor?: string;
             };
             header?: never;
             path?: never;
@@ -4837,6 +5184,9 @@ export interface operations {
                     "application/json": components["schemas"]["QueueView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             /** @description Unit outside the caller's subtree */
             404: {
                 headers: {
@@ -4846,6 +5196,9 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
         };
     };
     list_audit: {
@@ -4875,6 +5228,8 @@ export interface operations {
                     "application/json": components["schemas"]["Page_AuditView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
             /** @description Not allowed */
             403: {
                 headers: {
@@ -4884,6 +5239,10 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
         };
     };
     login: {
@@ -4908,6 +5267,7 @@ export interface operations {
                     "application/json": components["schemas"]["TokenResponse"];
                 };
             };
+            400: components["responses"]["BadRequest"];
             /** @description Wrong username or password */
             401: {
                 headers: {
@@ -4929,6 +5289,8 @@ export interface operations {
             /** @description Too many failed logins (for this username from this client, or from this client address), too many password checks at once, or the client's rate limit; `Retry-After` says when to retry */
             429: {
                 headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4938,6 +5300,8 @@ export interface operations {
             /** @description Database unavailable (Retry-After) */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4959,13 +5323,17 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Revoked (also for unknown tokens) */
+            /** @description Logged out (also for unknown, spent or expired tokens) */
             204: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content?: never;
             };
+            400: components["responses"]["BadRequest"];
+            422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
         };
     };
     refresh: {
@@ -4990,6 +5358,7 @@ export interface operations {
                     "application/json": components["schemas"]["TokenResponse"];
                 };
             };
+            400: components["responses"]["BadRequest"];
             /** @description Invalid, spent, revoked or expired refresh token */
             401: {
                 headers: {
@@ -4999,9 +5368,12 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            422: components["responses"]["ValidationFailed"];
             /** @description The client's rate limit (Retry-After) */
             429: {
                 headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5011,12 +5383,184 @@ export interface operations {
             /** @description Database unavailable (Retry-After) */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+        };
+    };
+    list_backdate: {
+        parameters: {
+            query?: {
+                /** @description Page size, 1 to 500 (default 50). */
+                limit?: number;
+                /** @description The `next_cursor` of the previous page. */
+                cursor?: string;
+                /** @description Only this person's personal permissions. */
+                staff_id?: number;
+                /** @description Only this unit's unit-wide permissions. */
+                unit_id?: number;
+                /** @description Include revoked permissions (default false). */
+                include_revoked?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of permissions */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_BackdatePermissionView"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            /** @description Invalid paging */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    grant_backdate_range: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retry safe: the same key and request replay the first response (`Idempotency-Replayed: true`); the same key with another request is 422. */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BackdateGrant"];
+            };
+        };
+        responses: {
+            /** @description Granted */
+            201: {
+                headers: {
+                    /** @description `true` when this answers a retried create with the original result */
+                    "Idempotency-Replayed"?: string;
+                    /** @description Where the created resource can be read */
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BackdatePermissionView"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            /** @description Not allowed to grant for that person or unit */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Person or unit not visible */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A live permission already covers the range */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Neither or both of staff_id and unit_id; to before from; future dates; over 366 days */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    revoke_backdate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Permission id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Revoked */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BackdatePermissionView"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description Not allowed to revoke it */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found or not visible */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Already revoked */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
         };
     };
     list_holidays: {
@@ -5061,6 +5605,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            403: components["responses"]["Forbidden"];
             /** @description Year out of range */
             422: {
                 headers: {
@@ -5070,12 +5615,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
         };
     };
     create_holiday: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes a retry safe: the same key and request replay the first response (`Idempotency-Replayed: true`); the same key with another request is 422. */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -5088,6 +5638,8 @@ export interface operations {
             /** @description Created */
             201: {
                 headers: {
+                    /** @description `true` when this answers a retried create with the original result */
+                    "Idempotency-Replayed"?: string;
                     Location?: string;
                     [name: string]: unknown;
                 };
@@ -5140,6 +5692,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
         };
     };
     delete_holiday: {
@@ -5188,6 +5742,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
         };
     };
     get_dashboard: {
@@ -5264,6 +5820,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
         };
     };
     list_delegations: {
@@ -5284,12 +5842,19 @@ export interface operations {
                     "application/json": components["schemas"]["DelegationList"];
                 };
             };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
         };
     };
     create_delegation: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes a retry safe: the same key and request replay the first response (`Idempotency-Replayed: true`); the same key with another request is 422. */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -5302,12 +5867,20 @@ export interface operations {
             /** @description Created */
             201: {
                 headers: {
+                    /** @description `true` when this answers a retried create with the original result */
+                    "Idempotency-Replayed"?: string;
+                    /** @description Where the created resource can be read */
+                    Location?: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["DelegationView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
             /** @description Invalid dates or acting person */
             422: {
                 headers: {
@@ -5317,6 +5890,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
         };
     };
     revoke_delegation: {
@@ -5338,6 +5913,8 @@ export interface operations {
                 };
                 content?: never;
             };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             /** @description Not found or not the caller's */
             404: {
                 headers: {
@@ -5347,6 +5924,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
         };
     };
     list_entries: {
@@ -5380,6 +5959,9 @@ export interface operations {
                     "application/json": components["schemas"]["Page_EntryView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             /** @description Person not visible */
             404: {
                 headers: {
@@ -5389,6 +5971,9 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
         };
     };
     create_entry: {
@@ -5411,6 +5996,8 @@ export interface operations {
             201: {
                 headers: {
                     ETag?: string;
+                    /** @description `true` when this answers a retried create with the original result */
+                    "Idempotency-Replayed"?: string;
                     Location?: string;
                     [name: string]: unknown;
                 };
@@ -5418,6 +6005,8 @@ export interface operations {
                     "application/json": components["schemas"]["EntryView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
             /** @description System accounts keep no diary */
             403: {
                 headers: {
@@ -5445,6 +6034,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
         };
     };
     entry_changes: {
@@ -5470,12 +6061,21 @@ export interface operations {
                     "application/json": components["schemas"]["ChangesView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
         };
     };
     submit_day: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes a retry safe: the same key and request replay the first response (`Idempotency-Replayed: true`); the same key with another request is 422. */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -5494,6 +6094,9 @@ export interface operations {
                     "application/json": components["schemas"]["SubmittedDay"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             /** @description Locked period */
             409: {
                 headers: {
@@ -5503,6 +6106,9 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
         };
     };
     get_entry: {
@@ -5527,6 +6133,8 @@ export interface operations {
                     "application/json": components["schemas"]["EntryView"];
                 };
             };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             /** @description Not found or not visible */
             404: {
                 headers: {
@@ -5536,6 +6144,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
         };
     };
     delete_entry: {
@@ -5560,6 +6170,7 @@ export interface operations {
                 };
                 content?: never;
             };
+            401: components["responses"]["Unauthorized"];
             /** @description Not the owner */
             403: {
                 headers: {
@@ -5596,6 +6207,9 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            428: components["responses"]["PreconditionRequired"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
         };
     };
     update_entry: {
@@ -5627,6 +6241,8 @@ export interface operations {
                     "application/json": components["schemas"]["EntryView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
             /** @description Not the owner */
             403: {
                 headers: {
@@ -5681,12 +6297,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
         };
     };
     amend_entry: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes a retry safe: the same key and request replay the first response (`Idempotency-Replayed: true`); the same key with another request is 422. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 /** @description Entry id */
                 id: number;
@@ -5708,6 +6329,8 @@ export interface operations {
                     "application/json": components["schemas"]["EntryView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
             /** @description Not the organisation department, or one's own entry */
             403: {
                 headers: {
@@ -5726,6 +6349,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            409: components["responses"]["Conflict"];
             /** @description Invalid values */
             422: {
                 headers: {
@@ -5735,12 +6359,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
         };
     };
     approve_entry: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes a retry safe: the same key and request replay the first response (`Idempotency-Replayed: true`); the same key with another request is 422. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 /** @description Entry id */
                 id: number;
@@ -5758,6 +6387,7 @@ export interface operations {
                     "application/json": components["schemas"]["EntryView"];
                 };
             };
+            401: components["responses"]["Unauthorized"];
             /** @description Not the approver, or the caller's own entry */
             403: {
                 headers: {
@@ -5785,12 +6415,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
         };
     };
     return_entry: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes a retry safe: the same key and request replay the first response (`Idempotency-Replayed: true`); the same key with another request is 422. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 /** @description Entry id */
                 id: number;
@@ -5812,6 +6448,8 @@ export interface operations {
                     "application/json": components["schemas"]["EntryView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
             /** @description Not the approver, or the caller's own entry */
             403: {
                 headers: {
@@ -5821,6 +6459,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            404: components["responses"]["NotFound"];
             /** @description Illegal transition or locked period */
             409: {
                 headers: {
@@ -5839,12 +6478,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
         };
     };
     revoke_entry: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes a retry safe: the same key and request replay the first response (`Idempotency-Replayed: true`); the same key with another request is 422. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 /** @description Entry id */
                 id: number;
@@ -5862,6 +6506,7 @@ export interface operations {
                     "application/json": components["schemas"]["EntryView"];
                 };
             };
+            401: components["responses"]["Unauthorized"];
             /** @description Not the approver */
             403: {
                 headers: {
@@ -5871,6 +6516,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            404: components["responses"]["NotFound"];
             /** @description Not approved, or the period is locked */
             409: {
                 headers: {
@@ -5880,12 +6526,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
         };
     };
     submit_entry: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes a retry safe: the same key and request replay the first response (`Idempotency-Replayed: true`); the same key with another request is 422. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 /** @description Entry id */
                 id: number;
@@ -5903,6 +6555,7 @@ export interface operations {
                     "application/json": components["schemas"]["EntryView"];
                 };
             };
+            401: components["responses"]["Unauthorized"];
             /** @description Not the owner */
             403: {
                 headers: {
@@ -5930,12 +6583,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
         };
     };
     withdraw_entry: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes a retry safe: the same key and request replay the first response (`Idempotency-Replayed: true`); the same key with another request is 422. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 /** @description Entry id */
                 id: number;
@@ -5953,6 +6612,7 @@ export interface operations {
                     "application/json": components["schemas"]["EntryView"];
                 };
             };
+            401: components["responses"]["Unauthorized"];
             /** @description Not the owner */
             403: {
                 headers: {
@@ -5962,6 +6622,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            404: components["responses"]["NotFound"];
             /** @description Illegal transition or locked period */
             409: {
                 headers: {
@@ -5971,12 +6632,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
         };
     };
     file_appeal: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes a retry safe: the same key and request replay the first response (`Idempotency-Replayed: true`); the same key with another request is 422. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 /** @description Grade id */
                 id: number;
@@ -5992,12 +6659,18 @@ export interface operations {
             /** @description Filed (`filed`) or recorded (`recorded`); `Location` is the grade's explanation, which lists it */
             201: {
                 headers: {
+                    /** @description `true` when this answers a retried create with the original result */
+                    "Idempotency-Replayed"?: string;
+                    /** @description Where the created resource can be read */
+                    Location?: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["AppealView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
             /** @description Someone who sees the grade but is not the graded person */
             403: {
                 headers: {
@@ -6034,6 +6707,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
         };
     };
     explain_grade: {
@@ -6057,6 +6732,8 @@ export interface operations {
                     "application/json": components["schemas"]["ExplainView"];
                 };
             };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             /** @description Not visible */
             404: {
                 headers: {
@@ -6066,6 +6743,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
         };
     };
     find_rounds: {
@@ -6091,6 +6770,9 @@ export interface operations {
                     "application/json": components["schemas"]["RoundList"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             /** @description Unit not visible */
             404: {
                 headers: {
@@ -6109,12 +6791,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
         };
     };
     open_round: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes a retry safe: the same key and request replay the first response (`Idempotency-Replayed: true`); the same key with another request is 422. */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -6127,12 +6814,18 @@ export interface operations {
             /** @description Opened and computed */
             201: {
                 headers: {
+                    /** @description `true` when this answers a retried create with the original result */
+                    "Idempotency-Replayed"?: string;
+                    /** @description Where the created resource can be read */
+                    Location?: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["RoundView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
             /** @description Not a head of the unit */
             403: {
                 headers: {
@@ -6169,6 +6862,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
         };
     };
     get_round: {
@@ -6192,6 +6887,8 @@ export interface operations {
                     "application/json": components["schemas"]["RoundView"];
                 };
             };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             /** @description Not visible */
             404: {
                 headers: {
@@ -6201,6 +6898,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
         };
     };
     put_assessment: {
@@ -6230,6 +6929,8 @@ export interface operations {
                     "application/json": components["schemas"]["GradeRowView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
             /** @description The person entering evaluator fields, or an evaluator entering a self-assessment */
             403: {
                 headers: {
@@ -6266,12 +6967,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
         };
     };
     decide_round: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes a retry safe: the same key and request replay the first response (`Idempotency-Replayed: true`); the same key with another request is 422. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 /** @description Round id */
                 id: number;
@@ -6293,6 +6999,8 @@ export interface operations {
                     "application/json": components["schemas"]["RoundView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
             /** @description Overriding one's own grade */
             403: {
                 headers: {
@@ -6302,7 +7010,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not open */
+            404: components["responses"]["NotFound"];
+            /** @description Not open, or the period has not ended (organisation time) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -6320,6 +7029,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
         };
     };
     export_round: {
@@ -6350,6 +7061,9 @@ export interface operations {
                     "text/csv": components["schemas"]["CsvFile"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             /** @description Not visible */
             404: {
                 headers: {
@@ -6368,12 +7082,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
         };
     };
     publish_round: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes a retry safe: the same key and request replay the first response (`Idempotency-Replayed: true`); the same key with another request is 422. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 /** @description Round id */
                 id: number;
@@ -6391,6 +7110,7 @@ export interface operations {
                     "application/json": components["schemas"]["RoundView"];
                 };
             };
+            401: components["responses"]["Unauthorized"];
             /** @description Not the organisation department */
             403: {
                 headers: {
@@ -6400,7 +7120,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not decided */
+            404: components["responses"]["NotFound"];
+            /** @description Not decided, or the period has not ended (organisation time) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -6409,12 +7130,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
         };
     };
     recompute_round: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes a retry safe: the same key and request replay the first response (`Idempotency-Replayed: true`); the same key with another request is 422. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 /** @description Round id */
                 id: number;
@@ -6432,6 +7159,9 @@ export interface operations {
                     "application/json": components["schemas"]["RoundView"];
                 };
             };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             /** @description Already decided */
             409: {
                 headers: {
@@ -6441,6 +7171,9 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
         };
     };
     round_rewards: {
@@ -6472,6 +7205,9 @@ export interface operations {
                     "text/csv": components["schemas"]["CsvFile"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             /** @description Not visible */
             404: {
                 headers: {
@@ -6499,6 +7235,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
         };
     };
     staff_kpi: {
@@ -6525,6 +7263,9 @@ export interface operations {
                     "application/json": components["schemas"]["KpiView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             /** @description Not visible */
             404: {
                 headers: {
@@ -6543,6 +7284,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
         };
     };
     unit_kpi: {
@@ -6569,6 +7312,8 @@ export interface operations {
                     "application/json": components["schemas"]["UnitKpiView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
             /** @description Staff of the unit who are not its head */
             403: {
                 headers: {
@@ -6587,6 +7332,9 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
         };
     };
     list_leaves: {
@@ -6636,6 +7384,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            403: components["responses"]["Forbidden"];
             /** @description The person does not exist or is not visible */
             404: {
                 headers: {
@@ -6654,12 +7403,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
         };
     };
     request_leave: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes a retry safe: the same key and request replay the first response (`Idempotency-Replayed: true`); the same key with another request is 422. */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -6672,6 +7426,8 @@ export interface operations {
             /** @description Requested */
             201: {
                 headers: {
+                    /** @description `true` when this answers a retried create with the original result */
+                    "Idempotency-Replayed"?: string;
                     Location?: string;
                     [name: string]: unknown;
                 };
@@ -6724,6 +7480,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
         };
     };
     get_leave: {
@@ -6756,6 +7514,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            403: components["responses"]["Forbidden"];
             /** @description Not found or not visible */
             404: {
                 headers: {
@@ -6765,12 +7524,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
         };
     };
     approve_leave: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes a retry safe: the same key and request replay the first response (`Idempotency-Replayed: true`); the same key with another request is 422. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 /** @description Leave id */
                 id: number;
@@ -6793,6 +7557,7 @@ export interface operations {
                     "application/json": components["schemas"]["LeaveView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
             /** @description Not logged in */
             401: {
                 headers: {
@@ -6838,12 +7603,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
         };
     };
     cancel_leave: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes a retry safe: the same key and request replay the first response (`Idempotency-Replayed: true`); the same key with another request is 422. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 /** @description Leave id */
                 id: number;
@@ -6861,6 +7631,7 @@ export interface operations {
                     "application/json": components["schemas"]["LeaveView"];
                 };
             };
+            401: components["responses"]["Unauthorized"];
             /** @description Not the owner */
             403: {
                 headers: {
@@ -6888,12 +7659,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
         };
     };
     reject_leave: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes a retry safe: the same key and request replay the first response (`Idempotency-Replayed: true`); the same key with another request is 422. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 /** @description Leave id */
                 id: number;
@@ -6916,6 +7693,7 @@ export interface operations {
                     "application/json": components["schemas"]["LeaveView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
             /** @description Not logged in */
             401: {
                 headers: {
@@ -6961,6 +7739,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
         };
     };
     me: {
@@ -6990,6 +7770,59 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    change_password: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retry safe: the same key and request replay the first response (`Idempotency-Replayed: true`); the same key with another request is 422. */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ChangePassword"];
+            };
+        };
+        responses: {
+            /** @description Changed; new tokens for this client */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TokenResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            /** @description Not logged in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            /** @description Wrong current password (`current_password`) or a new password the policy refuses (`new_password`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
         };
     };
     list_policies: {
@@ -7010,12 +7843,19 @@ export interface operations {
                     "application/json": components["schemas"]["PolicyList"];
                 };
             };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
         };
     };
     create_policy: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes a retry safe: the same key and request replay the first response (`Idempotency-Replayed: true`); the same key with another request is 422. */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -7028,12 +7868,18 @@ export interface operations {
             /** @description Created */
             201: {
                 headers: {
+                    /** @description `true` when this answers a retried create with the original result */
+                    "Idempotency-Replayed"?: string;
+                    /** @description Where the created resource can be read */
+                    Location?: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["PolicyView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
             /** @description Not the organisation department */
             403: {
                 headers: {
@@ -7043,6 +7889,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            409: components["responses"]["Conflict"];
             /** @description Inconsistent policy */
             422: {
                 headers: {
@@ -7052,6 +7899,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
         };
     };
     list_products: {
@@ -7079,12 +7928,21 @@ export interface operations {
                     "application/json": components["schemas"]["Page_ProductView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
         };
     };
     create_product: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes a retry safe: the same key and request replay the first response (`Idempotency-Replayed: true`); the same key with another request is 422. */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -7098,6 +7956,8 @@ export interface operations {
             201: {
                 headers: {
                     ETag?: string;
+                    /** @description `true` when this answers a retried create with the original result */
+                    "Idempotency-Replayed"?: string;
                     Location?: string;
                     [name: string]: unknown;
                 };
@@ -7105,6 +7965,8 @@ export interface operations {
                     "application/json": components["schemas"]["ProductView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
             /** @description Not allowed */
             403: {
                 headers: {
@@ -7132,6 +7994,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
         };
     };
     get_product: {
@@ -7156,6 +8020,8 @@ export interface operations {
                     "application/json": components["schemas"]["ProductView"];
                 };
             };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             /** @description Not found */
             404: {
                 headers: {
@@ -7165,6 +8031,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
         };
     };
     update_product: {
@@ -7196,6 +8064,8 @@ export interface operations {
                     "application/json": components["schemas"]["ProductView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
             /** @description Not allowed */
             403: {
                 headers: {
@@ -7223,6 +8093,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            422: components["responses"]["ValidationFailed"];
             /** @description If-Match missing */
             428: {
                 headers: {
@@ -7232,6 +8103,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
         };
     };
     published: {
@@ -7255,6 +8128,12 @@ export interface operations {
                     "application/json": components["schemas"]["PublishedView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
         };
     };
     anomaly_report: {
@@ -7338,6 +8217,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
         };
     };
     backlog_report: {
@@ -7416,6 +8297,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
         };
     };
     grade_report: {
@@ -7499,6 +8382,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
         };
     };
     kpi_report: {
@@ -7582,6 +8467,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
         };
     };
     rewards_report: {
@@ -7674,6 +8561,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
         };
     };
     staffing_report: {
@@ -7757,6 +8646,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
         };
     };
     two_years_not_complete: {
@@ -7780,6 +8671,8 @@ export interface operations {
                     "application/json": components["schemas"]["TwoYearsReport"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
             /** @description Not the organisation department */
             403: {
                 headers: {
@@ -7789,6 +8682,9 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
         };
     };
     under_logged_report: {
@@ -7872,6 +8768,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
         };
     };
     list_staff: {
@@ -7901,12 +8799,22 @@ export interface operations {
                     "application/json": components["schemas"]["Page_StaffView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
         };
     };
     create_staff: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes a retry safe: the same key and request replay the first response (`Idempotency-Replayed: true`); the same key with another request is 422. */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -7920,6 +8828,8 @@ export interface operations {
             201: {
                 headers: {
                     ETag?: string;
+                    /** @description `true` when this answers a retried create with the original result */
+                    "Idempotency-Replayed"?: string;
                     Location?: string;
                     [name: string]: unknown;
                 };
@@ -7927,6 +8837,8 @@ export interface operations {
                     "application/json": components["schemas"]["StaffView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
             /** @description Not allowed */
             403: {
                 headers: {
@@ -7954,12 +8866,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
         };
     };
     import_staff: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes a retry safe: the same key and request replay the first response (`Idempotency-Replayed: true`); the same key with another request is 422. */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -7983,6 +8900,8 @@ export interface operations {
                     "application/json": components["schemas"]["ImportResult"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
             /** @description Not allowed */
             403: {
                 headers: {
@@ -7992,6 +8911,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            409: components["responses"]["Conflict"];
             /** @description Nothing applied; line-numbered errors */
             422: {
                 headers: {
@@ -8001,6 +8921,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
         };
     };
     get_staff: {
@@ -8025,6 +8947,8 @@ export interface operations {
                     "application/json": components["schemas"]["StaffView"];
                 };
             };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             /** @description Not found or not visible */
             404: {
                 headers: {
@@ -8034,6 +8958,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
         };
     };
     update_staff: {
@@ -8065,6 +8991,8 @@ export interface operations {
                     "application/json": components["schemas"]["StaffView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
             /** @description Not allowed */
             403: {
                 headers: {
@@ -8110,12 +9038,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
         };
     };
     grant_backdate: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes a retry safe: the same key and request replay the first response (`Idempotency-Replayed: true`); the same key with another request is 422. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 /** @description Staff id */
                 id: number;
@@ -8131,13 +9064,19 @@ export interface operations {
             /** @description Granted */
             201: {
                 headers: {
+                    /** @description `true` when this answers a retried create with the original result */
+                    "Idempotency-Replayed"?: string;
+                    /** @description Where the created resource can be read */
+                    Location?: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["BackdateView"];
                 };
             };
-            /** @description Not the person's approver (or the person themselves) */
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            /** @description Neither the person's approver nor a head of their unit or a unit above (or the person themselves) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8164,18 +9103,23 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
         };
     };
     staff_weeks: {
         parameters: {
             query?: {
                 /**
-                 * @description First ISO week (default: 7 weeks before `to`).
+                 * @description First ISO week, or a date (its week): `2026-W40` or `2026-09-28` (default: 7 weeks
+                 *     before `to`).
                  * @example 2026-W40
                  */
                 from?: string;
                 /**
-                 * @description Last ISO week (default: the current week in the organisation's time zone).
+                 * @description Last ISO week, or a date (its week): `2026-W47` or `2026-11-20` (default: the current
+                 *     week in the organisation's time zone).
                  * @example 2026-W47
                  */
                 to?: string;
@@ -8216,6 +9160,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            403: components["responses"]["Forbidden"];
             /** @description No such person, or not visible */
             404: {
                 headers: {
@@ -8234,6 +9179,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
         };
     };
     list_tasks: {
@@ -8284,6 +9231,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            403: components["responses"]["Forbidden"];
             /** @description The owner does not exist or is not visible */
             404: {
                 headers: {
@@ -8302,12 +9250,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
         };
     };
     create_task: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes a retry safe: the same key and request replay the first response (`Idempotency-Replayed: true`); the same key with another request is 422. */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -8321,6 +9274,8 @@ export interface operations {
             201: {
                 headers: {
                     ETag?: string;
+                    /** @description `true` when this answers a retried create with the original result */
+                    "Idempotency-Replayed"?: string;
                     Location?: string;
                     [name: string]: unknown;
                 };
@@ -8364,6 +9319,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            409: components["responses"]["Conflict"];
             /** @description Invalid fields: title length, owner inactive or without a unit, due date too old */
             422: {
                 headers: {
@@ -8373,6 +9329,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
         };
     };
     get_task: {
@@ -8406,6 +9364,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            403: components["responses"]["Forbidden"];
             /** @description Not found or not visible */
             404: {
                 headers: {
@@ -8415,6 +9374,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
         };
     };
     update_task: {
@@ -8518,6 +9479,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
         };
     };
     complete_task: {
@@ -8526,6 +9489,8 @@ export interface operations {
             header?: {
                 /** @description ETag of the version read */
                 "If-Match"?: string | null;
+                /** @description Makes a retry safe: the same key and request replay the first response (`Idempotency-Replayed: true`); the same key with another request is 422. */
+                "Idempotency-Key"?: string;
             };
             path: {
                 /** @description Task id */
@@ -8613,6 +9578,9 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            428: components["responses"]["PreconditionRequired"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
         };
     };
     list_units: {
@@ -8642,6 +9610,7 @@ export interface operations {
                     "application/json": components["schemas"]["Page_UnitView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
             /** @description Not logged in */
             401: {
                 headers: {
@@ -8651,12 +9620,20 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
         };
     };
     create_unit: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes a retry safe: the same key and request replay the first response (`Idempotency-Replayed: true`); the same key with another request is 422. */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -8670,6 +9647,8 @@ export interface operations {
             201: {
                 headers: {
                     ETag?: string;
+                    /** @description `true` when this answers a retried create with the original result */
+                    "Idempotency-Replayed"?: string;
                     Location?: string;
                     [name: string]: unknown;
                 };
@@ -8677,6 +9656,8 @@ export interface operations {
                     "application/json": components["schemas"]["UnitView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
             /** @description Not allowed */
             403: {
                 headers: {
@@ -8704,6 +9685,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
         };
     };
     get_unit: {
@@ -8728,6 +9711,8 @@ export interface operations {
                     "application/json": components["schemas"]["UnitView"];
                 };
             };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             /** @description Not found or not visible */
             404: {
                 headers: {
@@ -8737,6 +9722,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
         };
     };
     update_unit: {
@@ -8768,6 +9755,8 @@ export interface operations {
                     "application/json": components["schemas"]["UnitView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
             /** @description Not allowed */
             403: {
                 headers: {
@@ -8813,6 +9802,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
         };
     };
     health: {
@@ -8876,6 +9867,8 @@ export interface operations {
             /** @description Database unreachable or not answering, migrations pending, or the storage failed recently (disk full, I/O error); Retry-After */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {

@@ -146,14 +146,14 @@ function GradesChart(props: { data: Dashboard }) {
   const config = useMemo<ChartConfiguration>(() => {
     const levels = props.data.grades.by_level;
     const label = (g: Schemas['Grade']) =>
-      props.data.grades.overall.grades.find((x) => x.grade === g)?.label ?? t(`grade.${g}` as 'grade.good');
+      props.data.grades.overall.grades.find((x) => x.grade.code === g)?.grade.label ?? t(`grade.${g}` as 'grade.good');
     return {
       type: 'bar',
       data: {
         labels: levels.map((l) => t(`level.${l.level}` as 'level.ward')),
         datasets: GRADE_ORDER.map((g, i) => ({
           label: label(g),
-          data: levels.map((l) => l.counts.grades.find((x) => x.grade === g)?.count ?? 0),
+          data: levels.map((l) => l.counts.grades.find((x) => x.grade.code === g)?.count ?? 0),
           backgroundColor: PALETTE[i],
         })),
       },

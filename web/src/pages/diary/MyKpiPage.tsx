@@ -74,7 +74,7 @@ export function KpiCard(props: { kpi: Schemas['KpiView'] }) {
     [t('kpi.progress'), formatNumber(k.progress)],
     [t('kpi.task_score'), formatNumber(k.task_score)],
     [t('kpi.own_score'), formatNumber(k.own_score)],
-    [t('kpi.common_score'), k.common_missing ? t('kpi.common_missing') : formatNumber(k.common_score)],
+    [t('kpi.common_score'), k.common_missing || k.common_score == null ? t('kpi.common_missing') : formatNumber(k.common_score)],
     [t('kpi.bonus'), formatNumber(k.bonus)],
     [t('kpi.rework'), String(k.rework)],
     [t('kpi.worked_days'), `${k.worked_days} / ${k.period_working_days}`],

@@ -214,7 +214,7 @@ function GradeRowCard(props: {
         </span>
       </header>
       <p>
-        {t('kpi.total')}: <strong>{formatNumber(r.total)}</strong> · {t('kpi.common_score')}: {formatNumber(r.common_score)} ·{' '}
+        {t('kpi.total')}: <strong>{formatNumber(r.total)}</strong> · {t('kpi.common_score')}: {r.common_score == null ? t('kpi.common_missing') : formatNumber(r.common_score)} ·{' '}
         {t('kpi.quantity')}: {formatNumber(r.quantity)} · {t('kpi.quality')}: {formatNumber(r.quality)}
       </p>
       <ul class="reasons">

@@ -1,0 +1,2 @@
+ALTER TABLE staff DROP COLUMN must_change_password;
+ALTER TABLE staff DROP COLUMN session_version;
