@@ -21,6 +21,7 @@ use crate::AppState;
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(open_round)
+        .service(find_rounds)
         .service(get_round)
         .service(recompute_round)
         .service(put_assessment)
@@ -348,6 +349,77 @@ pub async fn open_round(
             format!("/api/v1/grading/rounds/{id}"),
         ))
         .json(view))
+}
+
+/// Which round to look for.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct FindRoundsQuery {
+    /// The unit.
+    pub unit_id: i64,
+    /// The period (`2026-11`, `2026-Q4`, `2026`).
+    pub period: String,
+}
+
+/// A round, without its grades.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RoundSummary {
+    /// Round id.
+    pub id: i64,
+    /// The unit.
+    pub unit_id: i64,
+    /// The period.
+    pub period: String,
+    /// `open`, `decided` or `published`.
+    pub state: String,
+}
+
+/// Rounds found.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RoundList {
+    /// At most one round per unit and period.
+    pub items: Vec<RoundSummary>,
+}
+
+/// Find the grading round of a unit for a period (clients use it to resume a round they did not
+/// open themselves). Those who manage the unit see it in every state, others only once
+/// published; a unit the caller cannot see is 404.
+#[utoipa::path(
+    tag = "grading",
+    params(FindRoundsQuery),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The round, or none", body = RoundList),
+        (status = 404, description = "Unit not visible", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid period", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/grading/rounds")]
+pub async fn find_rounds(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    q: web::Query<FindRoundsQuery>,
+) -> Result<HttpResponse, AppError> {
+    let today = local_today(&state);
+    let period = parse_period(Some(&q.period), today)?;
+    let unit_id = q.unit_id;
+    let found = state
+        .db(move |conn, _| {
+            let viewer = load_viewer(conn, user)?;
+            services::grading::find_round(conn, &viewer, unit_id, period)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(RoundList {
+        items: found
+            .into_iter()
+            .map(|r| RoundSummary {
+                id: r.id,
+                unit_id: r.unit_id,
+                period: r.period,
+                state: r.state,
+            })
+            .collect(),
+    }))
 }
 
 /// A round with every grade and its reasons.
@@ -684,6 +756,8 @@ pub async fn explain_grade(
 pub struct PublishedPerson {
     /// The person.
     pub staff_id: i64,
+    /// The grade (for `GET /grades/{id}/explain` and appeals).
+    pub grade_id: i64,
     /// Full name.
     pub full_name: String,
     /// Total.
@@ -750,6 +824,7 @@ pub async fn published(
                         .into_iter()
                         .map(|g| PublishedPerson {
                             staff_id: g.staff_id,
+                            grade_id: g.id,
                             full_name: names.get(&g.staff_id).cloned().unwrap_or_default(),
                             total: g.total,
                             grade: GradeView::of(grade_of(

@@ -23,6 +23,9 @@ pub mod reports;
 pub mod staff;
 pub mod tasks;
 pub mod units;
+/// The embedded web client (`web.rs`; not named `web`, which is actix's module here).
+#[path = "web.rs"]
+pub mod web_app;
 pub mod weeks;
 
 use std::future::Future;

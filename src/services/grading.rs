@@ -588,6 +588,23 @@ pub fn get_round(
     Ok((round, unit, policy, grades))
 }
 
+/// The round of a unit for a period, if any: those who manage the unit see it in every state,
+/// anyone else who can see the unit only once it is published (as `get_round`); a unit the
+/// caller cannot see is 404.
+pub fn find_round(
+    conn: &mut DbConnection,
+    viewer: &Viewer,
+    unit_id: i64,
+    period: Period,
+) -> AppResult<Option<Round>> {
+    let unit = db::units::find(conn, unit_id)?.ok_or(AppError::NotFound)?;
+    if !viewer.can_see_unit(&unit.path) {
+        return Err(AppError::NotFound);
+    }
+    let round = db::grading::round_of(conn, unit_id, &period.to_string())?;
+    Ok(round.filter(|r| manages(viewer, &unit) || r.state == "published"))
+}
+
 /// Recomputes an open round (e.g. after more entries were approved).
 pub fn recompute(
     conn: &mut DbConnection,
