@@ -250,7 +250,7 @@ pub fn configure_app(
     let table = web::Data::new(routes::hygiene::RouteTable::from_openapi(&api));
     app.app_data(table)
         .service(routes::docs::swagger(api))
-        .default_service(web::to(routes::hygiene::fallback))
+        .default_service(web::to(routes::web_app::fallback))
         .wrap(middleware::from_fn(routes::hygiene::idempotency))
         .wrap(middleware::from_fn(routes::hygiene::download_audit))
         .wrap(middleware::from_fn(routes::hygiene::query_bounds))

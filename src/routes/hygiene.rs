@@ -143,15 +143,11 @@ fn segments(path: &str) -> Vec<String> {
         .collect()
 }
 
-/// What no route answered: 405 with `Allow` when the path exists with other methods; else the
-/// web client (an embedded file, or the app for a deep link); else 404.
+/// What no route answered: 405 with `Allow` when the path exists with other methods, else 404.
 pub async fn fallback(req: HttpRequest, table: web::Data<RouteTable>) -> HttpResponse {
     let allowed = table.allowed(req.path());
     if allowed.is_empty() || allowed.iter().any(|m| *m == req.method().as_str()) {
-        return match crate::routes::web_app::fallback(req).await {
-            Ok(res) => res,
-            Err(e) => e.error_response(),
-        };
+        return AppError::NotFound.error_response();
     }
     let allow = allowed.join(", ");
     let mut res = AppError::MethodNotAllowed(Text::new(
