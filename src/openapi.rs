@@ -52,6 +52,17 @@ impl Modify for BearerAuth {
                     .build(),
             ),
         );
+        components.add_security_scheme(
+            "metrics_token",
+            SecurityScheme::Http(
+                Http::builder()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some(
+                        "The configured `server.metrics_token` (not a JWT); the admin listener needs none.",
+                    ))
+                    .build(),
+            ),
+        );
     }
 }
 

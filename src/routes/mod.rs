@@ -6,6 +6,7 @@ pub mod approvals;
 pub mod audit;
 pub mod auth;
 pub mod calendar;
+pub mod cors;
 pub mod dashboard;
 pub mod docs;
 pub mod entries;

@@ -18,6 +18,7 @@ pub mod grading;
 pub mod import;
 pub mod kpi;
 pub mod leaves;
+pub mod ops;
 pub mod products;
 pub mod reports;
 pub mod staff;

@@ -18,6 +18,8 @@ pub struct TestApp {
     pub pool: worklog_kpi::db::DbPool,
     /// What the server computes its maintained daily totals with.
     pub totals_policy: worklog_kpi::services::totals::TotalsPolicy,
+    /// The database URL the server uses.
+    pub database_url: String,
     /// Keeps the SQLite directory alive for the test's duration.
     _dir: Option<tempfile::TempDir>,
 }
@@ -66,6 +68,14 @@ pub async fn spawn_app() -> TestApp {
     spawn_with(Settings::for_database(&url), dir, true).await
 }
 
+/// A server on a fresh database with some settings changed.
+pub async fn spawn_app_with(change: impl FnOnce(&mut Settings)) -> TestApp {
+    let (url, dir) = fresh_database();
+    let mut settings = Settings::for_database(&url);
+    change(&mut settings);
+    spawn_with(settings, dir, true).await
+}
+
 /// Starts a server with given settings; `migrate` false skips preparing the database (used to
 /// simulate a database that is down).
 pub async fn spawn_with(
@@ -74,6 +84,7 @@ pub async fn spawn_with(
     migrate: bool,
 ) -> TestApp {
     let totals_policy = worklog_kpi::totals_policy(&settings);
+    let database_url = settings.database.url.clone();
     let state = if migrate {
         let state = worklog_kpi::prepare_state(settings).expect("prepare state");
         {
@@ -107,6 +118,7 @@ pub async fn spawn_with(
         client: Client::builder().build().expect("client"),
         pool,
         totals_policy,
+        database_url,
         _dir: dir,
     }
 }
@@ -323,6 +335,12 @@ pub async fn small_org(app: &TestApp) -> Org {
 /// Asserts a problem+json answer with the given status and returns its body.
 pub async fn assert_problem(res: Response, status: StatusCode) -> Value {
     assert_eq!(res.status(), status);
+    let request_id = res
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .expect("every answer carries X-Request-Id")
+        .to_string();
     let ct = res
         .headers()
         .get("content-type")
@@ -336,6 +354,11 @@ pub async fn assert_problem(res: Response, status: StatusCode) -> Value {
     let body: Value = res.json().await.expect("json");
     assert_eq!(body["status"].as_u64(), Some(u64::from(status.as_u16())));
     assert!(body["title"].is_string() && body["type"].is_string() && body["detail"].is_string());
+    assert_eq!(
+        body["request_id"].as_str(),
+        Some(request_id.as_str()),
+        "the problem names the request id of its X-Request-Id header"
+    );
     body
 }
 

@@ -17,6 +17,7 @@ mod helpers;
 mod import;
 mod indexes;
 mod kpi;
+mod ops;
 mod organisation;
 mod products;
 mod reports;
