@@ -148,8 +148,10 @@ pub fn configure_app(
         .app_data(web::PayloadConfig::new(16 << 20))
         .configure(routes::configure)
         .split_for_parts();
-    app.service(routes::docs::swagger(api))
+    app.service(web::resource("/docs").route(web::get().to(routes::docs::redirect)))
+        .service(routes::docs::swagger(api))
         .default_service(web::to(routes::not_found))
+        .wrap(middleware::from_fn(routes::conditional_get))
         .wrap(middleware::from_fn(i18n::language_scope))
         .wrap(middleware::Compress::default())
         .wrap(routes::cors::cors(

@@ -14,7 +14,10 @@ use crate::error::{FieldError, Problem};
     info(
         title = "worklog-kpi",
         description = "Work diary, approval, KPI and grading for Vietnamese public bodies (Decree 335/2025). \
-            Errors are application/problem+json; `Accept-Language: vi|en` chooses the language of messages.",
+            Errors are application/problem+json with the request's `request_id`; `Accept-Language: vi|en` chooses \
+            the language of messages. Every answer carries `X-Request-Id` (a sane incoming one is kept). \
+            `If-Match` takes a list of ETags or `*` (strong comparison); `If-None-Match` on GETs of versioned \
+            resources answers 304. Downloads follow `?format=` or else the `Accept` header (`text/csv`, the XLSX type).",
         license(name = "MIT")
     ),
     components(schemas(Problem, FieldError)),

@@ -17,6 +17,7 @@ pub mod tasks;
 pub mod tokens;
 pub mod totals;
 pub mod units;
+pub mod versions;
 
 use std::time::Duration;
 

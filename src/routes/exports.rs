@@ -80,9 +80,10 @@ pub async fn export_round(
     user: AuthUser,
     id: web::Path<i64>,
     q: web::Query<ExportQuery>,
+    accept: crate::routes::AcceptFormat,
 ) -> Result<HttpResponse, AppError> {
     let format = match q.format.as_deref() {
-        None => ExportFormat::Xlsx,
+        None => accept.0.unwrap_or(ExportFormat::Xlsx),
         Some(f) => ExportFormat::parse(f)?,
     };
     let id = id.into_inner();
@@ -207,9 +208,10 @@ pub async fn round_rewards(
     user: AuthUser,
     id: web::Path<i64>,
     q: web::Query<RewardsQuery>,
+    accept: crate::routes::AcceptFormat,
 ) -> Result<HttpResponse, AppError> {
     let format = match q.format.as_deref() {
-        None => None,
+        None => accept.0,
         Some(f) if f.trim().eq_ignore_ascii_case("json") => None,
         Some(f) => Some(ExportFormat::parse(f)?),
     };

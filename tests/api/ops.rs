@@ -560,3 +560,150 @@ async fn restore_refuses_a_database_in_use_and_keeps_the_replaced_one() {
         "the replaced database still has both lines"
     );
 }
+
+#[tokio::test]
+async fn docs_without_a_slash_redirects_to_the_swagger_ui() {
+    let app = spawn_app().await;
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client");
+    let res = client
+        .get(format!("{}/docs", app.address))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(res.status(), StatusCode::PERMANENT_REDIRECT);
+    assert_eq!(res.headers()["location"], "/docs/");
+    let res = app
+        .client
+        .get(format!("{}/docs", app.address))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(res.text().await.expect("text").contains("swagger"));
+}
+
+#[tokio::test]
+async fn if_match_takes_lists_and_star_and_if_none_match_answers_304() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let unit = app
+        .create_unit(&admin, "HG", "Tỉnh Hậu Giang", "province", None)
+        .await;
+    let path = format!("/api/v1/units/{unit}");
+    let etag = crate::helpers::etag_of(&app.get(&path, &admin).await);
+    assert_eq!(etag, "\"1\"");
+    let rename = |name: &str| json!({"name": name});
+    // A list that contains the current tag matches.
+    let res = app
+        .patch(
+            &path,
+            &admin,
+            Some("\"7\", \"1\""),
+            rename("Tỉnh Hậu Giang 1"),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(crate::helpers::etag_of(&res), "\"2\"");
+    // `*` matches any current version.
+    let res = app
+        .patch(&path, &admin, Some("*"), rename("Tỉnh Hậu Giang 2"))
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(crate::helpers::etag_of(&res), "\"3\"");
+    // Stale lists, weak tags (strong comparison) and garbage are 412; nothing changes.
+    for stale in ["\"1\", \"2\"", "W/\"3\"", "3", "garbage"] {
+        let res = app
+            .patch(&path, &admin, Some(stale), rename("Không được"))
+            .await;
+        assert_problem(res, StatusCode::PRECONDITION_FAILED).await;
+    }
+    let res = app.patch(&path, &admin, None, rename("Không được")).await;
+    assert_problem(res, StatusCode::PRECONDITION_REQUIRED).await;
+    // `*` on a unit that does not exist is 404, not a match.
+    let res = app
+        .patch("/api/v1/units/999999", &admin, Some("*"), rename("x"))
+        .await;
+    assert_problem(res, StatusCode::NOT_FOUND).await;
+
+    // If-None-Match: the current tag (in a list, or weak) or `*` → 304 without a body.
+    for condition in ["\"3\"", "\"1\", \"3\"", "W/\"3\"", "*"] {
+        let res = app
+            .client
+            .get(format!("{}{path}", app.address))
+            .bearer_auth(&admin)
+            .header("If-None-Match", condition)
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(res.status(), StatusCode::NOT_MODIFIED, "{condition}");
+        assert_eq!(crate::helpers::etag_of(&res), "\"3\"");
+        assert!(res.bytes().await.expect("body").is_empty());
+    }
+    let res = app
+        .client
+        .get(format!("{}{path}", app.address))
+        .bearer_auth(&admin)
+        .header("If-None-Match", "\"2\"")
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(res.status(), StatusCode::OK);
+    let body: serde_json::Value = res.json().await.expect("json");
+    assert_eq!(body["name"], "Tỉnh Hậu Giang 2");
+    // Scoping still comes first: no 304 for what the caller may not see.
+    let res = app
+        .client
+        .get(format!("{}/api/v1/units/999999", app.address))
+        .bearer_auth(&admin)
+        .header("If-None-Match", "*")
+        .send()
+        .await
+        .expect("request");
+    assert_problem(res, StatusCode::NOT_FOUND).await;
+}
+
+#[tokio::test]
+async fn downloads_follow_the_accept_header_unless_format_is_given() {
+    let app = spawn_app().await;
+    let org = crate::helpers::small_org(&app).await;
+    let _ = org.org_user;
+    let tochuc = app.login_as("tochuc", crate::helpers::PASSWORD).await;
+    let get = |accept: &'static str, query: &'static str| {
+        let (client, address, token) = (app.client.clone(), app.address.clone(), tochuc.clone());
+        async move {
+            let res = client
+                .get(format!("{address}/api/v1/reports/under-logged{query}"))
+                .bearer_auth(token)
+                .header("Accept", accept)
+                .send()
+                .await
+                .expect("request");
+            assert_eq!(res.status(), StatusCode::OK, "{accept} {query}");
+            res.headers()["content-type"]
+                .to_str()
+                .expect("ascii")
+                .to_string()
+        }
+    };
+    assert!(get("text/csv", "").await.starts_with("text/csv"));
+    assert!(get(
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        ""
+    )
+    .await
+    .starts_with("application/vnd.openxmlformats"));
+    assert!(get("application/json, text/csv;q=0.5", "")
+        .await
+        .starts_with("application/json"));
+    assert!(get("*/*", "").await.starts_with("application/json"));
+    // ?format= wins over Accept.
+    assert!(get("text/csv", "?format=json")
+        .await
+        .starts_with("application/json"));
+    assert!(get("text/csv", "?format=xlsx")
+        .await
+        .starts_with("application/vnd.openxmlformats"));
+}
