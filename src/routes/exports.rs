@@ -87,11 +87,27 @@ pub async fn export_round(
         Some(f) => ExportFormat::parse(f)?,
     };
     let id = id.into_inner();
+    let today = crate::routes::local_today(&state);
     let (bytes, name) = state
         .db(move |conn, _| {
             let viewer = load_viewer(conn, user.staff_id)?;
             let sheet = exports::grading_sheet(conn, &viewer, id)?;
-            let bytes = exports::render(&exports::grading_table(&sheet), format)?;
+            let lang = crate::i18n::current();
+            let bytes = match format {
+                ExportFormat::Xlsx => {
+                    crate::services::sheets::grading_sheet_xlsx(&sheet, lang, today)?
+                }
+                ExportFormat::Csv => {
+                    let mut table = exports::grading_table(&sheet);
+                    if lang == crate::i18n::Lang::En {
+                        table.headers = crate::services::sheets::HEADERS_EN
+                            .iter()
+                            .map(|h| (*h).to_owned())
+                            .collect();
+                    }
+                    exports::render(&table, format)?
+                }
+            };
             let name =
                 exports::file_name("xep-loai", &sheet.unit.code, &sheet.round.period, format);
             Ok((bytes, name))

@@ -21,6 +21,7 @@ pub mod leaves;
 pub mod ops;
 pub mod products;
 pub mod reports;
+pub mod sheets;
 pub mod staff;
 pub mod tasks;
 pub mod totals;

@@ -228,12 +228,46 @@ async fn heads_export_the_grading_sheet_as_csv_and_xlsx_with_vietnamese_headers(
         "Xếp loại",
     )
     .await;
-    assert_eq!(text(&sheet, 1, 0), "Đơn vị: Phường Một");
+    // The printable layout: the unit beside the national heading, the title, real date cells.
+    assert_eq!(text(&sheet, 0, 0), "PHƯỜNG MỘT");
+    assert_eq!(text(&sheet, 0, 7), "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM");
+    assert_eq!(text(&sheet, 1, 7), "Độc lập - Tự do - Hạnh phúc");
+    assert_eq!(
+        text(&sheet, 3, 0),
+        "BẢNG TỔNG HỢP ĐÁNH GIÁ, XẾP LOẠI CHẤT LƯỢNG"
+    );
+    assert!(
+        matches!(sheet.get_value((5, 2)), Some(Data::DateTime(_))),
+        "the date the sheet was made is a date cell: {:?}",
+        sheet.get_value((5, 2))
+    );
     for (col, h) in SHEET_HEADERS.iter().enumerate() {
-        assert_eq!(text(&sheet, 6, col as u32), *h);
+        assert_eq!(text(&sheet, 7, col as u32), *h);
     }
     let r = xlsx_row(&sheet, "Nguyễn Thị Ánh");
-    assert_eq!(r, 8);
+    assert_eq!(r, 9);
+    let sign_row = (r..sheet.height() as u32)
+        .find(|row| matches!(sheet.get_value((*row, 0)), Some(Data::String(s)) if s == "NGƯỜI LẬP BIỂU"))
+        .expect("signature block of the person who made the sheet");
+    assert_eq!(text(&sheet, sign_row, 7), "THỦ TRƯỞNG ĐƠN VỊ");
+    assert!(
+        text(&sheet, sign_row - 1, 7).contains(", ngày "),
+        "place and date line"
+    );
+
+    // English headers and labels with Accept-Language: en.
+    let res = app
+        .client
+        .get(format!("{}{path}", app.address))
+        .bearer_auth(&g.tochuc)
+        .header("Accept-Language", "en")
+        .send()
+        .await
+        .expect("request");
+    let en = xlsx_sheet(res, "xep-loai-W1-2026-10.xlsx", "Grades").await;
+    assert_eq!(text(&en, 7, 1), "Full name");
+    assert_eq!(text(&en, 7, 9), "Proposed grade");
+    assert_eq!(text(&en, xlsx_row(&en, "Nguyễn Thị Ánh"), 9), "Good");
     assert_eq!(number(&sheet, r, 5), 76.98);
     assert_eq!(number(&sheet, r, 2), 30.0);
     assert_eq!(text(&sheet, r, 9), "Hoàn thành tốt nhiệm vụ");
