@@ -19,6 +19,7 @@ pub mod import;
 pub mod kpi;
 pub mod leaves;
 pub mod ops;
+pub mod pdf;
 pub mod products;
 pub mod reports;
 pub mod sheets;

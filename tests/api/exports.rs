@@ -272,9 +272,33 @@ async fn heads_export_the_grading_sheet_as_csv_and_xlsx_with_vietnamese_headers(
     assert_eq!(number(&sheet, r, 2), 30.0);
     assert_eq!(text(&sheet, r, 9), "Hoàn thành tốt nhiệm vụ");
 
+    // The PDF: the font is embedded and the Vietnamese text is there.
+    for res in [
+        app.get(&format!("{path}?format=pdf"), &g.d.h1).await,
+        app.client
+            .get(format!("{}{path}", app.address))
+            .bearer_auth(&g.d.h1)
+            .header("Accept", "application/pdf")
+            .send()
+            .await
+            .expect("request"),
+    ] {
+        assert_eq!(res.status(), StatusCode::OK);
+        assert_eq!(header(&res, "content-type"), "application/pdf");
+        assert_eq!(
+            header(&res, "content-disposition"),
+            "attachment; filename=\"xep-loai-W1-2026-10.pdf\""
+        );
+        let pdf = res.bytes().await.expect("body");
+        assert!(pdf.starts_with(b"%PDF-"));
+        let raw = String::from_utf8_lossy(&pdf);
+        assert!(raw.contains("/FontFile2"), "the font is embedded");
+        assert!(raw.contains("DejaVuSerif"), "DejaVu Serif");
+    }
+
     // Other formats are a 422 on `format`; people who do not manage the unit see nothing.
     let problem = assert_problem(
-        app.get(&format!("{path}?format=pdf"), &g.d.h1).await,
+        app.get(&format!("{path}?format=ods"), &g.d.h1).await,
         StatusCode::UNPROCESSABLE_ENTITY,
     )
     .await;
