@@ -48,6 +48,15 @@ fn wants_pdf(req: &actix_web::HttpRequest, format: Option<&str>) -> bool {
     }
 }
 
+/// `?format=pdf` in the query string, or `Accept: application/pdf` (routes whose default is JSON).
+pub fn wants_pdf_explicitly(req: &actix_web::HttpRequest) -> bool {
+    let format =
+        web::Query::<std::collections::HashMap<String, String>>::from_query(req.query_string())
+            .ok()
+            .and_then(|q| q.get("format").cloned());
+    wants_pdf(req, format.as_deref())
+}
+
 /// `?format=csv|xlsx` for a file; JSON without it.
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]

@@ -441,3 +441,183 @@ mod tests {
         }
     }
 }
+
+/// One person's explained grade as a PDF: who, which round and policy, every score and figure
+/// behind the grade, the reasons and the override, with the signature blocks.
+pub fn explained_grade_pdf(
+    g: &crate::db::grading::GradeRow,
+    full_name: &str,
+    round: &crate::db::grading::Round,
+    unit: &crate::db::units::Unit,
+    policy: &crate::db::grading::PolicyRow,
+    lang: Lang,
+    today: NaiveDate,
+) -> AppResult<Vec<u8>> {
+    let vi = lang == Lang::Vi;
+    let title = if vi {
+        "GIẢI TRÌNH KẾT QUẢ ĐÁNH GIÁ, XẾP LOẠI"
+    } else {
+        "EXPLANATION OF A GRADE"
+    };
+    let mut w = Writer::new(title)?;
+    let left_c = MARGIN + 45.0;
+    let right_c = PAGE_W - MARGIN - 60.0;
+    let top = w.y;
+    w.text(
+        &unit.name.to_uppercase(),
+        10.0,
+        left_c,
+        top - 4.0,
+        true,
+        Align::Center,
+    )?;
+    w.text(
+        "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
+        10.0,
+        right_c,
+        top - 4.0,
+        true,
+        Align::Center,
+    )?;
+    let motto = "Độc lập - Tự do - Hạnh phúc";
+    w.text(motto, 10.0, right_c, top - 9.0, true, Align::Center)?;
+    let half = w.bold.width(motto, 10.0) / 2.0;
+    w.line(right_c - half, top - 10.2, right_c + half, top - 10.2)?;
+    w.text(title, 13.0, PAGE_W / 2.0, top - 20.0, true, Align::Center)?;
+    w.y = top - 27.0;
+
+    let pct = |v: f64| format!("{:.1}%", v * 100.0);
+    let hours = |m: i64| format!("{:.2} h ({m} min)", m as f64 / 60.0);
+    let l = |vi_text: &'static str, en_text: &'static str| if vi { vi_text } else { en_text };
+    let decided = g
+        .final_grade
+        .as_deref()
+        .map(|f| grade_label(f, lang))
+        .unwrap_or_else(|| l("Chưa quyết định", "Not decided").to_owned());
+    let reasons: Vec<Reason> = serde_json::from_str(&g.reasons).unwrap_or_default();
+    let reasons = reasons
+        .iter()
+        .map(|r| match lang {
+            Lang::Vi => format!("- {}", r.message_vi()),
+            Lang::En => format!("- {}", r.message_en()),
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    let rows: Vec<(&str, String)> = vec![
+        (l("Họ và tên", "Full name"), full_name.to_owned()),
+        (
+            l("Đơn vị", "Unit"),
+            format!("{} ({})", unit.name, unit.code),
+        ),
+        (l("Kỳ đánh giá", "Period"), round.period.clone()),
+        (
+            l("Chính sách", "Policy"),
+            format!(
+                "{}, {} {}",
+                policy.code,
+                l("phiên bản", "version"),
+                policy.version
+            ),
+        ),
+        (
+            l("Tiêu chí chung (30)", "Common criteria (30)"),
+            format!("{:.2}", g.common_score),
+        ),
+        (
+            l("Kết quả nhiệm vụ (70)", "Task results (70)"),
+            format!("{:.2}", g.task_score),
+        ),
+        (l("Điểm thưởng", "Bonus"), format!("{:.2}", g.bonus)),
+        (l("Tổng điểm", "Total"), format!("{:.2}", g.total)),
+        (l("Khối lượng", "Quantity"), pct(g.quantity)),
+        (l("Chất lượng", "Quality"), pct(g.quality)),
+        (l("Tiến độ", "Progress"), pct(g.progress)),
+        (
+            l("Thời gian theo định mức", "Expected time"),
+            hours(g.expected),
+        ),
+        (
+            l("Thời gian được ghi nhận", "Credited time"),
+            hours(g.credited),
+        ),
+        (
+            l("Ngày làm việc / ngày của kỳ", "Days worked / working days"),
+            format!("{} / {}", g.worked_days, g.period_working_days),
+        ),
+        (l("Số lần làm lại", "Rework"), g.rework.to_string()),
+        (
+            l("Xếp loại đề xuất", "Proposed grade"),
+            grade_label(&g.proposed_grade, lang),
+        ),
+        (l("Xếp loại quyết định", "Decided grade"), decided),
+        (l("Lý do", "Reasons"), reasons),
+        (
+            l("Lý do điều chỉnh", "Override reason"),
+            g.override_reason.clone().unwrap_or_default(),
+        ),
+    ];
+    let widths = [70.0, 203.0];
+    for (label, value) in rows {
+        w.row(
+            &[(label.to_owned(), Align::Left), (value, Align::Left)],
+            &widths,
+            9.0,
+            false,
+            None,
+        )?;
+    }
+    if w.y - 40.0 < MARGIN {
+        w.new_page();
+    }
+    let y = w.y - 8.0;
+    let date_line = if vi {
+        format!(
+            "..............., ngày {:02} tháng {:02} năm {}",
+            today.day(),
+            today.month(),
+            today.year()
+        )
+    } else {
+        format!("..............., {}", today.format("%d %B %Y"))
+    };
+    w.text(&date_line, 10.0, right_c, y, false, Align::Center)?;
+    w.text(
+        l("NGƯỜI ĐƯỢC ĐÁNH GIÁ", "ASSESSED PERSON"),
+        10.0,
+        left_c,
+        y - 6.0,
+        true,
+        Align::Center,
+    )?;
+    w.text(
+        l("THỦ TRƯỞNG ĐƠN VỊ", "HEAD OF UNIT"),
+        10.0,
+        right_c,
+        y - 6.0,
+        true,
+        Align::Center,
+    )?;
+    w.text(
+        l("(Ký, ghi rõ họ tên)", "(Signature and full name)"),
+        9.0,
+        left_c,
+        y - 11.0,
+        false,
+        Align::Center,
+    )?;
+    w.text(
+        l("(Ký, ghi rõ họ tên)", "(Signature and full name)"),
+        9.0,
+        right_c,
+        y - 11.0,
+        false,
+        Align::Center,
+    )?;
+    w.finish(|i, n| {
+        if vi {
+            format!("Trang {i}/{n}")
+        } else {
+            format!("Page {i} of {n}")
+        }
+    })
+}

@@ -296,6 +296,28 @@ async fn heads_export_the_grading_sheet_as_csv_and_xlsx_with_vietnamese_headers(
         assert!(raw.contains("DejaVuSerif"), "DejaVu Serif");
     }
 
+    // One person's explained grade as a PDF (the JSON stays the default); scoping unchanged.
+    let round: Value = app
+        .get(&format!("/api/v1/grading/rounds/{}", g.rid), &g.d.h1)
+        .await
+        .json()
+        .await
+        .expect("json");
+    let gid = round["grades"][0]["id"].as_i64().expect("grade id");
+    let explain = format!("/api/v1/grades/{gid}/explain");
+    let res = app.get(&format!("{explain}?format=pdf"), &g.d.h1).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(header(&res, "content-type"), "application/pdf");
+    let pdf = res.bytes().await.expect("body");
+    assert!(pdf.starts_with(b"%PDF-") && String::from_utf8_lossy(&pdf).contains("/FontFile2"));
+    let res = app.get(&explain, &g.d.h1).await;
+    assert!(header(&res, "content-type").starts_with("application/json"));
+    assert_problem(
+        app.get(&format!("{explain}?format=pdf"), &g.d.s2).await,
+        StatusCode::NOT_FOUND,
+    )
+    .await;
+
     // Other formats are a 422 on `format`; people who do not manage the unit see nothing.
     let problem = assert_problem(
         app.get(&format!("{path}?format=ods"), &g.d.h1).await,
