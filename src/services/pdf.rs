@@ -94,6 +94,9 @@ impl Font {
     }
 }
 
+/// Redraws a table's header row on a new page.
+type HeaderFn<'a> = dyn Fn(&mut Writer) -> AppResult<()> + 'a;
+
 /// Pages being written, top-down with a cursor `y` (mm from the bottom edge).
 struct Writer {
     doc: PdfDocumentReference,
@@ -177,7 +180,7 @@ impl Writer {
         widths: &[f32],
         size: f32,
         bold: bool,
-        header: Option<&dyn Fn(&mut Writer) -> AppResult<()>>,
+        header: Option<&HeaderFn<'_>>,
     ) -> AppResult<()> {
         let line_h = size * PT_TO_MM * 1.25;
         let font = if bold { &self.bold } else { &self.regular };
@@ -416,32 +419,6 @@ pub fn grading_sheet_pdf(s: &RoundSheet, lang: Lang, today: NaiveDate) -> AppRes
     })
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn text_is_measured_and_wrapped_within_the_width() {
-        let (doc, _, _) = PdfDocument::new("t", Mm(PAGE_W), Mm(PAGE_H), "1");
-        let font = Font::load(&doc, REGULAR).expect("font");
-        let wide = font.width("Hoàn thành xuất sắc nhiệm vụ", 10.0);
-        assert!(wide > 40.0 && wide < 60.0, "{wide}");
-        let lines = font.wrap(
-            "Tổng điểm 76,98 đạt mức \"Hoàn thành tốt nhiệm vụ\"; Hạn mức 20% xuất sắc",
-            8.0,
-            40.0,
-        );
-        assert!(lines.len() >= 3, "{lines:?}");
-        for l in &lines {
-            assert!(font.width(l, 8.0) <= 40.0, "{l}");
-        }
-        // Every Vietnamese letter has a glyph in the embedded font.
-        for c in "ẮẰẲẴẶắằẳẵặỆệỢợỰựĐđƯưƠơỹỸ".chars() {
-            assert!(font.face.glyph_index(c).is_some(), "{c}");
-        }
-    }
-}
-
 /// One person's explained grade as a PDF: who, which round and policy, every score and figure
 /// behind the grade, the reasons and the override, with the signature blocks.
 pub fn explained_grade_pdf(
@@ -620,4 +597,30 @@ pub fn explained_grade_pdf(
             format!("Page {i} of {n}")
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_is_measured_and_wrapped_within_the_width() {
+        let (doc, _, _) = PdfDocument::new("t", Mm(PAGE_W), Mm(PAGE_H), "1");
+        let font = Font::load(&doc, REGULAR).expect("font");
+        let wide = font.width("Hoàn thành xuất sắc nhiệm vụ", 10.0);
+        assert!(wide > 40.0 && wide < 60.0, "{wide}");
+        let lines = font.wrap(
+            "Tổng điểm 76,98 đạt mức \"Hoàn thành tốt nhiệm vụ\"; Hạn mức 20% xuất sắc",
+            8.0,
+            40.0,
+        );
+        assert!(lines.len() >= 3, "{lines:?}");
+        for l in &lines {
+            assert!(font.width(l, 8.0) <= 40.0, "{l}");
+        }
+        // Every Vietnamese letter has a glyph in the embedded font.
+        for c in "ẮẰẲẴẶắằẳẵặỆệỢợỰựĐđƯưƠơỹỸ".chars() {
+            assert!(font.face.glyph_index(c).is_some(), "{c}");
+        }
+    }
 }
