@@ -187,6 +187,18 @@ pub struct ServerSettings {
     /// The general per-client rate limit of the API (`/api/...`).
     #[serde(default)]
     pub rate_limit: RateLimitSettings,
+    /// `host:port` of the admin listener serving `/metrics` (no token), `/health` and `/ready`;
+    /// bind it to a private address. None: no admin listener.
+    #[serde(default)]
+    pub admin_address: Option<String>,
+    /// Bearer token that opens `/metrics` on the main listener. None (the default): the main
+    /// listener answers 404 there, so metrics are never public by default.
+    #[serde(default)]
+    pub metrics_token: Option<String>,
+    /// Origins allowed to call the API from a browser (CORS), e.g. `https://kpi.example.gov.vn`.
+    /// Empty (the default): no cross-origin access.
+    #[serde(default)]
+    pub cors_allowed_origins: Vec<String>,
 }
 
 /// A token bucket per client address: `burst` requests at once, refilled at `per_second`.
@@ -406,7 +418,11 @@ impl Settings {
             .add_source(
                 config::Environment::with_prefix("APP")
                     .prefix_separator("__")
-                    .separator("__"),
+                    .separator("__")
+                    // APP__SERVER__CORS_ALLOWED_ORIGINS=https://a.example,https://b.example
+                    .try_parsing(true)
+                    .list_separator(",")
+                    .with_list_parse_key("server.cors_allowed_origins"),
             )
             .build()?;
         let settings: Settings = settings.try_deserialize()?;
@@ -441,6 +457,23 @@ impl Settings {
         {
             anyhow::bail!("auth.min_password_length must be between 8 and 64");
         }
+        if self
+            .server
+            .metrics_token
+            .as_ref()
+            .is_some_and(|t| t.trim().len() < 16)
+        {
+            anyhow::bail!("server.metrics_token must be at least 16 characters");
+        }
+        for origin in &self.server.cors_allowed_origins {
+            if !(origin.starts_with("https://") || origin.starts_with("http://"))
+                || origin.trim_end_matches('/').matches('/').count() != 2
+            {
+                anyhow::bail!(
+                    "server.cors_allowed_origins: `{origin}` is not an origin like https://host[:port]"
+                );
+            }
+        }
         if self.auth.jwt_secret.len() < 32 {
             anyhow::bail!("auth.jwt_secret must be at least 32 characters");
         }
@@ -457,6 +490,9 @@ impl Settings {
                 workers: 2,
                 trusted_proxies: Vec::new(),
                 rate_limit: RateLimitSettings::default(),
+                admin_address: None,
+                metrics_token: None,
+                cors_allowed_origins: Vec::new(),
             },
             database: DatabaseSettings {
                 url: url.into(),

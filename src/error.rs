@@ -76,6 +76,11 @@ pub struct Problem {
     /// Per-field errors (validation problems only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub errors: Option<Vec<FieldError>>,
+    /// The request's id, as answered in the `X-Request-Id` header: quote it when reporting a
+    /// problem; the access log line of the request carries it too.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(example = "4f1c2e9a0b7d4c55a1e2f3a4b5c6d7e8")]
+    pub request_id: Option<String>,
 }
 
 /// One invalid field as sent to clients.
@@ -208,6 +213,7 @@ impl AppError {
                 ),
                 _ => None,
             },
+            request_id: crate::telemetry::current_request_id(),
         }
     }
 }

@@ -98,8 +98,14 @@ impl AppState {
         let lang = i18n::current();
         let work = web::block(move || {
             i18n::with_lang(lang, || {
-                let mut conn = state.pool.get()?;
-                f(&mut conn, &state)
+                let waiting = std::time::Instant::now();
+                let conn = state.pool.get();
+                metrics::observe_pool_wait(waiting.elapsed().as_secs_f64(), conn.is_err());
+                let mut conn = conn?;
+                let working = std::time::Instant::now();
+                let out = f(&mut conn, &state);
+                metrics::observe_db_work(working.elapsed().as_secs_f64());
+                out
             })
         });
         let result = match self.db_deadline {
@@ -129,6 +135,11 @@ pub fn totals_policy(settings: &Settings) -> services::totals::TotalsPolicy {
 
 /// Connects, migrates and bootstraps: what `serve` and the tests do before listening.
 pub fn prepare_state(settings: Settings) -> anyhow::Result<AppState> {
+    // Fails with the cause named (database missing, authentication, refused, unreachable).
+    db::check_connection(
+        &settings.database.url,
+        Duration::from_secs(settings.database.connect_timeout_secs),
+    )?;
     let (pool, statements) =
         db::build_counted_pool(&settings.database.url, &db::PoolOptions::serving(&settings))?;
     let mut rebuild_behind = None;
@@ -249,30 +260,85 @@ pub fn configure_app(
     openapi::finish(&mut api);
     let table = web::Data::new(routes::hygiene::RouteTable::from_openapi(&api));
     app.app_data(table)
+        .service(web::resource("/docs").route(web::get().to(routes::docs::redirect)))
         .service(routes::docs::swagger(api))
         .default_service(web::to(routes::web_app::fallback))
         .wrap(middleware::from_fn(routes::hygiene::idempotency))
         .wrap(middleware::from_fn(routes::hygiene::download_audit))
         .wrap(middleware::from_fn(routes::hygiene::query_bounds))
         .wrap(middleware::from_fn(net::rate_limit))
-        .wrap(middleware::from_fn(metrics::record))
+        .wrap(middleware::from_fn(routes::conditional_get))
         .wrap(middleware::from_fn(i18n::language_scope))
         .wrap(middleware::from_fn(routes::hygiene::security_headers))
         .wrap(middleware::Compress::default())
+        .wrap(routes::cors::cors(
+            &state.settings.server.cors_allowed_origins,
+        ))
+        // Outermost: the request id and the access log see every answer, CORS and errors included.
+        .wrap(middleware::from_fn(telemetry::request_log))
+}
+
+/// The admin listener's application: `/metrics`, `/health` and `/ready` only, without the
+/// bearer token `/metrics` needs on the main listener (bind it to a private address).
+pub fn configure_admin_app(
+    state: web::Data<AppState>,
+) -> App<
+    impl actix_web::dev::ServiceFactory<
+        actix_web::dev::ServiceRequest,
+        Config = (),
+        Response = actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    App::new()
+        .app_data(state)
+        .app_data(web::Data::new(routes::health::AdminListener))
+        .service(routes::health::health)
+        .service(routes::health::ready)
+        .service(routes::health::metrics)
+        .default_service(web::to(|| async {
+            Err::<actix_web::HttpResponse, error::AppError>(error::AppError::NotFound)
+        }))
 }
 
 /// Starts the HTTP server on an already-bound listener (tests bind port 0).
 pub fn run(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
+    Ok(run_servers(listener, None, state)?.0)
+}
+
+/// Starts the HTTP server, and the admin server (`/metrics` without a token, `/health`,
+/// `/ready`) on its own listener when given one. Both share the state and stop on the same
+/// signals.
+pub fn run_servers(
+    listener: TcpListener,
+    admin: Option<TcpListener>,
+    state: AppState,
+) -> anyhow::Result<(Server, Option<Server>)> {
+    metrics::handle();
     let workers = state.settings.server.workers;
     let data = web::Data::new(state);
     if data.settings.reminders.scheduler {
         services::reminders::spawn_scheduler(data.clone().into_inner());
     }
+    let admin_server = match admin {
+        Some(admin) => {
+            let data = data.clone();
+            Some(
+                HttpServer::new(move || configure_admin_app(data.clone()))
+                    .listen(admin)?
+                    .workers(1)
+                    .shutdown_timeout(5)
+                    .run(),
+            )
+        }
+        None => None,
+    };
     let mut server = HttpServer::new(move || configure_app(data.clone()))
         .listen(listener)?
         .shutdown_timeout(5);
     if workers > 0 {
         server = server.workers(workers);
     }
-    Ok(server.run())
+    Ok((server.run(), admin_server))
 }

@@ -1,4 +1,5 @@
-//! Command line: `serve` (default), `migrate`, `create-admin`, `import`, `openapi`, `seed-demo`.
+//! Command line: `serve` (default), `migrate`, `create-admin`, `import`, `openapi`, `seed-demo`,
+//! `check-totals`, `rebuild-totals`, `backup`, `restore`.
 
 use std::net::TcpListener;
 
@@ -52,6 +53,18 @@ enum Command {
     },
     /// Print the OpenAPI document.
     Openapi,
+    /// Write a consistent copy of the SQLite database to FILE, safe while the server runs
+    /// (SQLite `VACUUM INTO`; FILE must not exist). PostgreSQL: use pg_dump (docs/operations.md).
+    Backup {
+        /// The backup file to create.
+        file: String,
+    },
+    /// Replace the SQLite database with a backup made by `backup`. Refuses while a server uses
+    /// the database; keeps the replaced file as `<db>.before-restore-<time>`.
+    Restore {
+        /// The backup file to restore.
+        file: String,
+    },
     /// Compare the maintained daily totals with a recomputation from the diary entries; exits
     /// with status 1 and lists the differing rows when they drifted.
     CheckTotals,
@@ -88,6 +101,39 @@ fn main() -> anyhow::Result<()> {
             telemetry::init();
             let settings = Settings::load(cli.config_dir.as_deref())?;
             serve(settings)
+        }
+        Command::Backup { file } => {
+            telemetry::init();
+            let settings = Settings::load(cli.config_dir.as_deref())?;
+            let r =
+                services::ops::backup_sqlite(&settings.database.url, std::path::Path::new(&file))?;
+            println!(
+                "backup written to {} ({} bytes, {} diary entries) in {:.2}s",
+                r.path.display(),
+                r.bytes,
+                r.entries,
+                r.seconds
+            );
+            Ok(())
+        }
+        Command::Restore { file } => {
+            telemetry::init();
+            let settings = Settings::load(cli.config_dir.as_deref())?;
+            let r =
+                services::ops::restore_sqlite(&settings.database.url, std::path::Path::new(&file))?;
+            match &r.previous {
+                Some(p) => println!(
+                    "restored {} ({} diary entries); the replaced database was kept as {}",
+                    file,
+                    r.entries,
+                    p.display()
+                ),
+                None => println!("restored {} ({} diary entries)", file, r.entries),
+            }
+            println!(
+                "run `worklog-kpi check-totals` to confirm the daily totals, then start the server"
+            );
+            Ok(())
         }
         Command::CheckTotals => {
             telemetry::init();
@@ -253,6 +299,8 @@ fn main() -> anyhow::Result<()> {
 }
 
 fn pool_of(settings: &Settings) -> anyhow::Result<db::DbPool> {
+    let timeout = std::time::Duration::from_secs(settings.database.connect_timeout_secs);
+    db::check_connection(&settings.database.url, timeout)?;
     db::build_pool(
         &settings.database.url,
         2,
@@ -260,12 +308,43 @@ fn pool_of(settings: &Settings) -> anyhow::Result<db::DbPool> {
     )
 }
 
+async fn futures_join(
+    a: actix_web::dev::Server,
+    b: actix_web::dev::Server,
+) -> (std::io::Result<()>, std::io::Result<()>) {
+    let b = actix_web::rt::spawn(b);
+    let ra = a.await;
+    let rb = b.await.unwrap_or_else(|e| Err(std::io::Error::other(e)));
+    (ra, rb)
+}
+
 #[actix_web::main]
 async fn serve(settings: Settings) -> anyhow::Result<()> {
     let address = format!("{}:{}", settings.server.host, settings.server.port);
+    // One server per SQLite file: `restore` refuses while this lock is held.
+    let _lock = services::ops::lock_sqlite(&settings.database.url)?;
+    let admin_address = settings.server.admin_address.clone();
     let state = worklog_kpi::prepare_state(settings)?;
-    let listener = TcpListener::bind(&address)?;
-    tracing::info!(%address, "worklog-kpi listening; API docs at /docs");
-    worklog_kpi::run(listener, state)?.await?;
+    let listener = TcpListener::bind(&address)
+        .map_err(|e| anyhow::anyhow!("cannot listen on {address}: {e}"))?;
+    let admin = match &admin_address {
+        Some(a) => {
+            Some(TcpListener::bind(a).map_err(|e| anyhow::anyhow!("cannot listen on {a}: {e}"))?)
+        }
+        None => None,
+    };
+    tracing::info!(%address, "worklog-kpi listening; API docs at /docs/");
+    if let Some(a) = &admin_address {
+        tracing::info!(address = %a, "admin listener: /metrics, /health, /ready");
+    }
+    let (server, admin_server) = worklog_kpi::run_servers(listener, admin, state)?;
+    match admin_server {
+        Some(admin_server) => {
+            let (main, admin) = futures_join(server, admin_server).await;
+            main?;
+            admin?;
+        }
+        None => server.await?,
+    }
     Ok(())
 }

@@ -17,7 +17,10 @@ use crate::error::{FieldError, Problem};
     info(
         title = "worklog-kpi",
         description = "Work diary, approval, KPI and grading for Vietnamese public bodies (Decree 335/2025). \
-            Errors are application/problem+json; `Accept-Language: vi|en` chooses the language of messages. \
+            Errors are application/problem+json with the request's `request_id`; `Accept-Language: vi|en` chooses \
+            the language of messages. Every answer carries `X-Request-Id` (a sane incoming one is kept). \
+            `If-Match` takes a list of ETags or `*` (strong comparison); `If-None-Match` on GETs of versioned \
+            resources answers 304. Downloads follow `?format=` or else the `Accept` header (`text/csv`, the XLSX type). \
             Every create (POST) accepts `Idempotency-Key`: a retry with the same key and the same request replays \
             the first response (status, body, Location) with `Idempotency-Replayed: true`; the same key with another \
             request is 422 (`Idempotency-Key`, code `key_reused`); while the first still runs, 409. \
@@ -62,6 +65,17 @@ impl Modify for BearerAuth {
                 Http::builder()
                     .scheme(HttpAuthScheme::Bearer)
                     .bearer_format("JWT")
+                    .build(),
+            ),
+        );
+        components.add_security_scheme(
+            "metrics_token",
+            SecurityScheme::Http(
+                Http::builder()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some(
+                        "The configured `server.metrics_token` (not a JWT); the admin listener needs none.",
+                    ))
                     .build(),
             ),
         );

@@ -28,7 +28,12 @@ impl FromRequest for AuthUser {
     type Future = Ready<Result<AuthUser, AppError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(authenticate(req))
+        let user = authenticate(req);
+        if let Ok(u) = &user {
+            // The access log names the authenticated person (never the token).
+            actix_web::HttpMessage::extensions_mut(req).insert(*u);
+        }
+        ready(user)
     }
 }
 

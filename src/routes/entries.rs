@@ -245,17 +245,6 @@ pub fn context(state: &AppState) -> DiaryContext {
     }
 }
 
-fn optional_if_match(req: &HttpRequest) -> Result<Option<i64>, AppError> {
-    if req
-        .headers()
-        .contains_key(actix_web::http::header::IF_MATCH)
-    {
-        if_match(req).map(Some)
-    } else {
-        Ok(None)
-    }
-}
-
 fn idempotency_key(req: &HttpRequest) -> Result<Option<String>, AppError> {
     match req.headers().get("Idempotency-Key") {
         None => Ok(None),
@@ -399,9 +388,10 @@ pub async fn entry_changes(
 /// One entry (owner, heads of the owner's subtree, its approver, the organisation).
 #[utoipa::path(
     tag = "diary",
-    params(("id" = i64, Path, description = "Entry id")),
+    params(("If-None-Match" = Option<String>, Header, description = "ETags already held (list or `*`): 304 when one is current"), ("id" = i64, Path, description = "Entry id")),
     security(("bearer" = [])),
     responses(
+        (status = 304, description = "Not modified: `If-None-Match` names the current ETag (or `*`)"),
         (status = 200, description = "The entry", body = EntryView, headers(("ETag" = String))),
         (status = 404, description = "Not found or not visible", body = Problem, content_type = "application/problem+json"),
     )
@@ -426,7 +416,7 @@ pub async fn get_entry(
 /// Edit a draft or returned line (owner; `If-Match` required).
 #[utoipa::path(
     tag = "diary",
-    params(("id" = i64, Path, description = "Entry id"), ("If-Match" = String, Header, description = "ETag of the version being edited")),
+    params(("id" = i64, Path, description = "Entry id"), ("If-Match" = String, Header, description = "ETag of the version being edited; a list of ETags or `*` (RFC 9110, strong comparison)")),
     request_body = UpdateEntry,
     security(("bearer" = [])),
     responses(
@@ -448,11 +438,12 @@ pub async fn update_entry(
     body: ValidJson<UpdateEntry>,
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
-    let version = if_match(&req)?;
+    let condition = if_match(&req)?;
     let ctx = context(&state);
     let b = body.0;
     let entry = state
         .db(move |conn, _| {
+            let version = condition.resolve(conn, crate::db::versions::Versioned::Entry, id)?;
             let viewer = load_viewer(conn, user)?;
             services::entries::update(
                 conn,
@@ -496,10 +487,13 @@ pub async fn delete_entry(
     id: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
-    let version = optional_if_match(&req)?;
+    let condition = crate::routes::optional_if_match(&req);
     let ctx = context(&state);
     state
         .db(move |conn, _| {
+            let version = condition
+                .map(|c| c.resolve(conn, crate::db::versions::Versioned::Entry, id))
+                .transpose()?;
             let viewer = load_viewer(conn, user)?;
             services::entries::delete(conn, &viewer, id, version, &ctx)
         })
@@ -515,10 +509,13 @@ async fn run_transition(
     action: EntryAction,
     ret: Option<ReturnReason>,
 ) -> Result<HttpResponse, AppError> {
-    let version = optional_if_match(&req)?;
+    let condition = crate::routes::optional_if_match(&req);
     let ctx = context(&state);
     let entry = state
         .db(move |conn, _| {
+            let version = condition
+                .map(|c| c.resolve(conn, crate::db::versions::Versioned::Entry, id))
+                .transpose()?;
             let viewer = load_viewer(conn, user)?;
             services::entries::transition(conn, &viewer, id, action, version, ret, &ctx)
         })

@@ -19,13 +19,42 @@ pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(export_round).service(round_rewards);
 }
 
-/// `?format=xlsx|csv`.
+/// `?format=xlsx|csv|pdf`.
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ExportQuery {
-    /// `xlsx` (default) or `csv`.
+    /// `xlsx` (default), `csv` or `pdf` (without it, `Accept: text/csv` or `application/pdf`
+    /// chooses). The printable XLSX and the PDF carry the national heading and signature blocks.
     #[param(example = "csv")]
     pub format: Option<String>,
+}
+
+/// `?format=pdf`, or `Accept: application/pdf` without `?format=`: the grading sheet as a PDF.
+fn wants_pdf(req: &actix_web::HttpRequest, format: Option<&str>) -> bool {
+    match format {
+        Some(f) => f.trim().eq_ignore_ascii_case("pdf"),
+        None => req
+            .headers()
+            .get(header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|a| {
+                a.split(',').any(|m| {
+                    let mut p = m.split(';');
+                    p.next()
+                        .is_some_and(|t| t.trim().eq_ignore_ascii_case("application/pdf"))
+                        && !p.any(|q| q.trim() == "q=0")
+                })
+            }),
+    }
+}
+
+/// `?format=pdf` in the query string, or `Accept: application/pdf` (routes whose default is JSON).
+pub fn wants_pdf_explicitly(req: &actix_web::HttpRequest) -> bool {
+    let format =
+        web::Query::<std::collections::HashMap<String, String>>::from_query(req.query_string())
+            .ok()
+            .and_then(|q| q.get("format").cloned());
+    wants_pdf(req, format.as_deref())
 }
 
 /// `?format=csv|xlsx` for a file; JSON without it.
@@ -60,7 +89,8 @@ fn file_response(bytes: Vec<u8>, format: ExportFormat, file_name: &str) -> HttpR
 /// The unit's grading sheet of a round: one row per person in Vietnamese name order, with the
 /// common criteria, task results, bonus, total, quantity, quality, progress, proposed and
 /// decided grades, the reasons and the override reason (heads of the unit's subtree, the
-/// organisation). XLSX by default; CSV is UTF-8 with a byte order mark.
+/// organisation). XLSX by default (printable: A4 landscape, national heading, signatures); CSV
+/// is UTF-8 with a byte order mark; PDF embeds its font.
 #[utoipa::path(
     tag = "grading",
     params(("id" = i64, Path, description = "Round id"), ExportQuery),
@@ -69,6 +99,7 @@ fn file_response(bytes: Vec<u8>, format: ExportFormat, file_name: &str) -> HttpR
         (status = 200, description = "The grading sheet, as an attachment", content(
             (XlsxFile = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
             (CsvFile = "text/csv"),
+            (XlsxFile = "application/pdf"),
         )),
         (status = 404, description = "Not visible", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Unknown format", body = Problem, content_type = "application/problem+json"),
@@ -80,17 +111,60 @@ pub async fn export_round(
     user: AuthUser,
     id: web::Path<i64>,
     q: web::Query<ExportQuery>,
+    accept: crate::routes::AcceptFormat,
+    req: actix_web::HttpRequest,
 ) -> Result<HttpResponse, AppError> {
+    let id = id.into_inner();
+    let today = crate::routes::local_today(&state);
+    if wants_pdf(&req, q.format.as_deref()) {
+        let (bytes, name) = state
+            .db(move |conn, _| {
+                let viewer = load_viewer(conn, user)?;
+                let sheet = exports::grading_sheet(conn, &viewer, id)?;
+                let bytes =
+                    crate::services::pdf::grading_sheet_pdf(&sheet, crate::i18n::current(), today)?;
+                let name = exports::file_name(
+                    "xep-loai",
+                    &sheet.unit.code,
+                    &sheet.round.period,
+                    ExportFormat::Csv,
+                )
+                .replace(".csv", ".pdf");
+                Ok((bytes, name))
+            })
+            .await?;
+        return Ok(HttpResponse::Ok()
+            .insert_header((header::CONTENT_TYPE, "application/pdf"))
+            .insert_header((
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}\""),
+            ))
+            .body(bytes));
+    }
     let format = match q.format.as_deref() {
-        None => ExportFormat::Xlsx,
+        None => accept.0.unwrap_or(ExportFormat::Xlsx),
         Some(f) => ExportFormat::parse(f)?,
     };
-    let id = id.into_inner();
     let (bytes, name) = state
         .db(move |conn, _| {
             let viewer = load_viewer(conn, user)?;
             let sheet = exports::grading_sheet(conn, &viewer, id)?;
-            let bytes = exports::render(&exports::grading_table(&sheet), format)?;
+            let lang = crate::i18n::current();
+            let bytes = match format {
+                ExportFormat::Xlsx => {
+                    crate::services::sheets::grading_sheet_xlsx(&sheet, lang, today)?
+                }
+                ExportFormat::Csv => {
+                    let mut table = exports::grading_table(&sheet);
+                    if lang == crate::i18n::Lang::En {
+                        table.headers = crate::services::sheets::HEADERS_EN
+                            .iter()
+                            .map(|h| (*h).to_owned())
+                            .collect();
+                    }
+                    exports::render(&table, format)?
+                }
+            };
             let name =
                 exports::file_name("xep-loai", &sheet.unit.code, &sheet.round.period, format);
             Ok((bytes, name))
@@ -206,9 +280,10 @@ pub async fn round_rewards(
     user: AuthUser,
     id: web::Path<i64>,
     q: web::Query<RewardsQuery>,
+    accept: crate::routes::AcceptFormat,
 ) -> Result<HttpResponse, AppError> {
     let format = match q.format.as_deref() {
-        None => None,
+        None => accept.0,
         Some(f) if f.trim().eq_ignore_ascii_case("json") => None,
         Some(f) => Some(ExportFormat::parse(f)?),
     };

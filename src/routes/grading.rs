@@ -704,7 +704,10 @@ pub struct ExplainView {
     params(("id" = i64, Path, description = "Grade id")),
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "Explanation", body = ExplainView),
+        (status = 200, description = "Explanation (JSON; a printable PDF with `?format=pdf` or `Accept: application/pdf`)", content(
+            (ExplainView = "application/json"),
+            (crate::routes::exports::XlsxFile = "application/pdf"),
+        )),
         (status = 404, description = "Not visible", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -713,8 +716,42 @@ pub async fn explain_grade(
     state: web::Data<AppState>,
     user: AuthUser,
     id: web::Path<i64>,
+    req: actix_web::HttpRequest,
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
+    if crate::routes::exports::wants_pdf_explicitly(&req) {
+        let today = crate::routes::local_today(&state);
+        let (bytes, name) = state
+            .db(move |conn, _| {
+                let viewer = load_viewer(conn, user)?;
+                let (grade, round, unit, policy, _) =
+                    services::grading::explain(conn, &viewer, id)?;
+                let name = crate::db::staff::find(conn, grade.staff_id)?
+                    .map(|s| s.full_name)
+                    .unwrap_or_default();
+                let bytes = crate::services::pdf::explained_grade_pdf(
+                    &grade,
+                    &name,
+                    &round,
+                    &unit,
+                    &policy,
+                    crate::i18n::current(),
+                    today,
+                )?;
+                Ok((
+                    bytes,
+                    format!("giai-trinh-{}-{}.pdf", grade.id, round.period),
+                ))
+            })
+            .await?;
+        return Ok(HttpResponse::Ok()
+            .insert_header((actix_web::http::header::CONTENT_TYPE, "application/pdf"))
+            .insert_header((
+                actix_web::http::header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}\""),
+            ))
+            .body(bytes));
+    }
     let view = state
         .db(move |conn, _| {
             let viewer = load_viewer(conn, user)?;

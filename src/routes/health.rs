@@ -2,11 +2,13 @@
 
 use std::time::Duration;
 
-use actix_web::{get, web, HttpResponse};
+use actix_web::http::header;
+use actix_web::{get, web, HttpRequest, HttpResponse};
 use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::error::{AppError, Problem};
+use crate::i18n::Text;
 use crate::AppState;
 
 /// Liveness/readiness answer.
@@ -60,16 +62,62 @@ pub async fn ready(state: web::Data<AppState>) -> Result<HttpResponse, AppError>
     }
 }
 
-/// Prometheus text metrics.
-#[utoipa::path(tag = "operations", responses((status = 200, description = "Prometheus exposition format", body = String, content_type = "text/plain")))]
+/// Marks the admin listener's application: `/metrics` needs no token there.
+#[derive(Debug, Clone, Copy)]
+pub struct AdminListener;
+
+/// Prometheus metrics. On the main listener `/metrics` answers only with
+/// `Authorization: Bearer <server.metrics_token>` (404 when no token is configured, 401 with a
+/// wrong one); the admin listener (`server.admin_address`) serves it without a token.
+#[utoipa::path(
+    tag = "operations",
+    security(("metrics_token" = [])),
+    responses(
+        (status = 200, description = "Prometheus exposition format", body = String, content_type = "text/plain"),
+        (status = 401, description = "Missing or wrong metrics token", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Metrics are not served on this listener (no token configured)", body = Problem, content_type = "application/problem+json"),
+    )
+)]
 #[get("/metrics")]
-pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
-    let pool = state.pool.state();
-    HttpResponse::Ok()
-        .content_type("text/plain; version=0.0.4")
-        .body(
-            state
-                .metrics
-                .render(pool.connections, pool.idle_connections),
-        )
+pub async fn metrics(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, AppError> {
+    if req.app_data::<web::Data<AdminListener>>().is_none() {
+        let Some(expected) = state.settings.server.metrics_token.as_deref() else {
+            return Err(AppError::NotFound);
+        };
+        let given = req
+            .headers()
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .unwrap_or("");
+        if !constant_time_eq(given.trim().as_bytes(), expected.trim().as_bytes()) {
+            return Err(AppError::Unauthorized(Text::new(
+                "Cần mã truy cập số liệu giám sát (Authorization: Bearer ...).",
+                "The metrics token is required (Authorization: Bearer ...).",
+            )));
+        }
+    }
+    let page = web::block(move || {
+        let today = crate::routes::local_today(&state);
+        let basis = state.settings.diary.basis();
+        state
+            .metrics
+            .render(&state.pool, state.settings.database.pool_size, |conn| {
+                crate::services::ops::business_gauges(conn, today, basis)
+            })
+    })
+    .await?;
+    Ok(HttpResponse::Ok()
+        .content_type("text/plain; version=0.0.4; charset=utf-8")
+        .body(page))
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }

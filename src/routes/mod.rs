@@ -7,6 +7,7 @@ pub mod audit;
 pub mod auth;
 pub mod ballots;
 pub mod calendar;
+pub mod cors;
 pub mod dashboard;
 pub mod docs;
 pub mod entries;
@@ -372,24 +373,130 @@ impl<T: ToSchema> Page<T> {
     }
 }
 
-/// The version a client read, from `If-Match` (`"3"` or `W/"3"`). Missing is 428, since every
-/// versioned update must say which version it edits.
-pub fn if_match(req: &HttpRequest) -> Result<i64, AppError> {
-    let raw = req
-        .headers()
+/// An `If-Match` condition (RFC 9110 §13.1.1): `*` (any current version) or a list of entity
+/// tags (`"3"`, `"3", "4"`). Comparison is strong: a weak tag (`W/"3"`) or anything that is not
+/// one of our version tags never matches.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IfMatch {
+    Any,
+    Versions(Vec<i64>),
+}
+
+impl IfMatch {
+    pub fn parse(raw: &str) -> IfMatch {
+        if raw.trim() == "*" {
+            return IfMatch::Any;
+        }
+        IfMatch::Versions(
+            raw.split(',')
+                .map(str::trim)
+                .filter(|t| !t.starts_with("W/"))
+                .filter_map(|t| t.strip_prefix('"').and_then(|t| t.strip_suffix('"')))
+                .filter_map(|t| t.parse::<i64>().ok())
+                .collect(),
+        )
+    }
+
+    pub fn matches(&self, version: i64) -> bool {
+        match self {
+            IfMatch::Any => true,
+            IfMatch::Versions(v) => v.contains(&version),
+        }
+    }
+
+    /// The version to hand the service: the stored one when the condition holds, else a version
+    /// no row has, so that the service answers as for a stale tag (412) after its own checks
+    /// (404 for a resource the caller may not see comes first).
+    pub fn resolve(
+        &self,
+        conn: &mut crate::db::DbConnection,
+        what: crate::db::versions::Versioned,
+        id: i64,
+    ) -> Result<i64, AppError> {
+        Ok(match crate::db::versions::current(conn, what, id)? {
+            Some(v) if self.matches(v) => v,
+            _ => NO_VERSION,
+        })
+    }
+}
+
+/// A version no row ever has (versions start at 1).
+pub const NO_VERSION: i64 = -1;
+
+/// The `If-Match` condition, if the request has one.
+pub fn optional_if_match(req: &HttpRequest) -> Option<IfMatch> {
+    req.headers()
         .get(header::IF_MATCH)
+        .map(|v| IfMatch::parse(v.to_str().unwrap_or("")))
+}
+
+/// The `If-Match` condition of a versioned update. Missing is 428, since every versioned update
+/// must say which version it edits.
+pub fn if_match(req: &HttpRequest) -> Result<IfMatch, AppError> {
+    optional_if_match(req).ok_or_else(|| {
+        AppError::PreconditionRequired(Text::new(
+            "Thiếu tiêu đề If-Match (ETag của bản ghi đã đọc).",
+            "The If-Match header (the ETag you read) is required.",
+        ))
+    })
+}
+
+/// `If-None-Match` on a `GET`/`HEAD` (RFC 9110 §13.1.2): a 200 whose `ETag` matches one of the
+/// listed tags (weak comparison) or `*` becomes `304 Not Modified` without a body, keeping the
+/// `ETag` and the other headers.
+pub async fn conditional_get(
+    req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl actix_web::body::MessageBody + 'static>,
+) -> Result<actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>, actix_web::Error> {
+    let condition = if matches!(
+        *req.method(),
+        actix_web::http::Method::GET | actix_web::http::Method::HEAD
+    ) {
+        req.headers()
+            .get(header::IF_NONE_MATCH)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string)
+    } else {
+        None
+    };
+    let res = next.call(req).await?;
+    let Some(condition) = condition else {
+        return Ok(res.map_into_left_body());
+    };
+    let etag = res
+        .headers()
+        .get(header::ETAG)
         .and_then(|v| v.to_str().ok())
-        .ok_or_else(|| {
-            AppError::PreconditionRequired(Text::new(
-                "Thiếu tiêu đề If-Match (ETag của bản ghi đã đọc).",
-                "The If-Match header (the ETag you read) is required.",
-            ))
-        })?;
-    raw.trim()
-        .trim_start_matches("W/")
-        .trim_matches('"')
-        .parse::<i64>()
-        .map_err(|_| crate::services::access::stale())
+        .map(str::to_string);
+    match etag {
+        Some(etag)
+            if res.status() == actix_web::http::StatusCode::OK
+                && none_match_hits(&condition, &etag) =>
+        {
+            let (req, res) = res.into_parts();
+            let mut not_modified = HttpResponse::NotModified();
+            for (name, value) in res.headers() {
+                if name != header::CONTENT_LENGTH && name != header::CONTENT_TYPE {
+                    not_modified.insert_header((name.clone(), value.clone()));
+                }
+            }
+            Ok(
+                actix_web::dev::ServiceResponse::new(req, not_modified.finish())
+                    .map_into_right_body(),
+            )
+        }
+        _ => Ok(res.map_into_left_body()),
+    }
+}
+
+/// Weak comparison of an `If-None-Match` list with an `ETag`.
+pub fn none_match_hits(condition: &str, etag: &str) -> bool {
+    if condition.trim() == "*" {
+        return true;
+    }
+    let opaque = |t: &str| t.trim().trim_start_matches("W/").to_string();
+    let current = opaque(etag);
+    condition.split(',').any(|t| opaque(t) == current)
 }
 
 pub fn etag(version: i64) -> header::ETag {
@@ -428,4 +535,51 @@ pub fn local_today(state: &crate::AppState) -> chrono::NaiveDate {
 /// Stored timestamps are UTC without an offset; clients get RFC 3339 with `Z`.
 pub fn utc(t: chrono::NaiveDateTime) -> chrono::DateTime<chrono::Utc> {
     chrono::DateTime::from_naive_utc_and_offset(t, chrono::Utc)
+}
+
+/// The download format the `Accept` header prefers, when it names one of ours (`text/csv`, the
+/// XLSX media type); `?format=` wins over it. `*/*`, `application/json` or nothing: None.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct AcceptFormat(pub Option<crate::services::exports::ExportFormat>);
+
+impl AcceptFormat {
+    pub fn parse(value: &str) -> AcceptFormat {
+        use crate::services::exports::{ExportFormat, XLSX_CONTENT_TYPE};
+        let mut best: Option<(f32, Option<ExportFormat>)> = None;
+        for part in value.split(',') {
+            let mut pieces = part.split(';');
+            let media = pieces.next().unwrap_or("").trim().to_ascii_lowercase();
+            let q = pieces
+                .find_map(|p| {
+                    p.trim()
+                        .strip_prefix("q=")
+                        .and_then(|q| q.parse::<f32>().ok())
+                })
+                .unwrap_or(1.0);
+            let format = match media.as_str() {
+                "text/csv" => Some(ExportFormat::Csv),
+                m if m == XLSX_CONTENT_TYPE => Some(ExportFormat::Xlsx),
+                "application/json" => None,
+                _ => continue,
+            };
+            if q > 0.0 && best.is_none_or(|(bq, _)| q > bq) {
+                best = Some((q, format));
+            }
+        }
+        AcceptFormat(best.and_then(|(_, f)| f))
+    }
+}
+
+impl FromRequest for AcceptFormat {
+    type Error = AppError;
+    type Future = std::future::Ready<Result<AcceptFormat, AppError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
+        std::future::ready(Ok(req
+            .headers()
+            .get(header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .map(AcceptFormat::parse)
+            .unwrap_or_default()))
+    }
 }

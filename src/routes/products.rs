@@ -204,9 +204,10 @@ pub async fn create_product(
 /// One catalogue item.
 #[utoipa::path(
     tag = "catalogue",
-    params(("id" = i64, Path, description = "Product id")),
+    params(("If-None-Match" = Option<String>, Header, description = "ETags already held (list or `*`): 304 when one is current"), ("id" = i64, Path, description = "Product id")),
     security(("bearer" = [])),
     responses(
+        (status = 304, description = "Not modified: `If-None-Match` names the current ETag (or `*`)"),
         (status = 200, description = "The product", body = ProductView, headers(("ETag" = String))),
         (status = 404, description = "Not found", body = Problem, content_type = "application/problem+json"),
     )
@@ -230,7 +231,7 @@ pub async fn get_product(
 /// Change a catalogue item (organisation department, administrators). Needs `If-Match`.
 #[utoipa::path(
     tag = "catalogue",
-    params(("id" = i64, Path, description = "Product id"), ("If-Match" = String, Header, description = "ETag of the version being edited")),
+    params(("id" = i64, Path, description = "Product id"), ("If-Match" = String, Header, description = "ETag of the version being edited; a list of ETags or `*` (RFC 9110, strong comparison)")),
     request_body = UpdateProduct,
     security(("bearer" = [])),
     responses(
@@ -250,11 +251,12 @@ pub async fn update_product(
     body: ValidJson<UpdateProduct>,
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
-    let version = if_match(&req)?;
+    let condition = if_match(&req)?;
     let b = body.0;
     let totals_policy = crate::routes::entries::context(&state).totals();
     let product = state
         .db(move |conn, _| {
+            let version = condition.resolve(conn, crate::db::versions::Versioned::Product, id)?;
             let viewer = load_viewer(conn, user)?;
             services::products::update(
                 conn,

@@ -155,9 +155,10 @@ pub async fn staffing_report(
     state: web::Data<AppState>,
     user: AuthUser,
     q: web::Query<PeriodReportQuery>,
+    accept: crate::routes::AcceptFormat,
 ) -> Result<HttpResponse, AppError> {
     let q = q.into_inner();
-    let format = parse_format(q.format.as_deref())?;
+    let format = parse_format(q.format.as_deref())?.or(accept.0.filter(|_| q.format.is_none()));
     let today = local_today(&state);
     let period = parse_period(q.period.as_deref(), today)?;
     let out = state
@@ -201,9 +202,10 @@ pub async fn anomaly_report(
     state: web::Data<AppState>,
     user: AuthUser,
     q: web::Query<PeriodReportQuery>,
+    accept: crate::routes::AcceptFormat,
 ) -> Result<HttpResponse, AppError> {
     let q = q.into_inner();
-    let format = parse_format(q.format.as_deref())?;
+    let format = parse_format(q.format.as_deref())?.or(accept.0.filter(|_| q.format.is_none()));
     let today = local_today(&state);
     let period = parse_period(q.period.as_deref(), today)?;
     let policy = state.settings.diary.policy();
@@ -248,9 +250,10 @@ pub async fn kpi_report(
     state: web::Data<AppState>,
     user: AuthUser,
     q: web::Query<PeriodReportQuery>,
+    accept: crate::routes::AcceptFormat,
 ) -> Result<HttpResponse, AppError> {
     let q = q.into_inner();
-    let format = parse_format(q.format.as_deref())?;
+    let format = parse_format(q.format.as_deref())?.or(accept.0.filter(|_| q.format.is_none()));
     let today = local_today(&state);
     let period = parse_period(q.period.as_deref(), today)?;
     let out = state
@@ -288,9 +291,10 @@ pub async fn rewards_report(
     state: web::Data<AppState>,
     user: AuthUser,
     q: web::Query<PeriodReportQuery>,
+    accept: crate::routes::AcceptFormat,
 ) -> Result<HttpResponse, AppError> {
     let q = q.into_inner();
-    let format = parse_format(q.format.as_deref())?;
+    let format = parse_format(q.format.as_deref())?.or(accept.0.filter(|_| q.format.is_none()));
     let today = local_today(&state);
     let period = parse_period(q.period.as_deref(), today)?;
     let out = state
@@ -333,9 +337,10 @@ pub async fn grade_report(
     state: web::Data<AppState>,
     user: AuthUser,
     q: web::Query<PeriodReportQuery>,
+    accept: crate::routes::AcceptFormat,
 ) -> Result<HttpResponse, AppError> {
     let q = q.into_inner();
-    let format = parse_format(q.format.as_deref())?;
+    let format = parse_format(q.format.as_deref())?.or(accept.0.filter(|_| q.format.is_none()));
     let today = local_today(&state);
     let period = parse_period(q.period.as_deref(), today)?;
     let out = state
@@ -378,9 +383,10 @@ pub async fn backlog_report(
     state: web::Data<AppState>,
     user: AuthUser,
     q: web::Query<BacklogQuery>,
+    accept: crate::routes::AcceptFormat,
 ) -> Result<HttpResponse, AppError> {
     let q = q.into_inner();
-    let format = parse_format(q.format.as_deref())?;
+    let format = parse_format(q.format.as_deref())?.or(accept.0.filter(|_| q.format.is_none()));
     let today = local_today(&state);
     let offset = state.settings.organisation.utc_offset_minutes;
     let out = state

@@ -378,9 +378,10 @@ pub async fn create_staff(
 /// One person (404 when outside the caller's view).
 #[utoipa::path(
     tag = "organisation",
-    params(("id" = i64, Path, description = "Staff id")),
+    params(("If-None-Match" = Option<String>, Header, description = "ETags already held (list or `*`): 304 when one is current"), ("id" = i64, Path, description = "Staff id")),
     security(("bearer" = [])),
     responses(
+        (status = 304, description = "Not modified: `If-None-Match` names the current ETag (or `*`)"),
         (status = 200, description = "The person", body = StaffView, headers(("ETag" = String))),
         (status = 404, description = "Not found or not visible", body = Problem, content_type = "application/problem+json"),
     )
@@ -409,7 +410,7 @@ pub async fn get_staff(
 /// Change a person (organisation department, administrators). Needs `If-Match`.
 #[utoipa::path(
     tag = "organisation",
-    params(("id" = i64, Path, description = "Staff id"), ("If-Match" = String, Header, description = "ETag of the version being edited")),
+    params(("id" = i64, Path, description = "Staff id"), ("If-Match" = String, Header, description = "ETag of the version being edited; a list of ETags or `*` (RFC 9110, strong comparison)")),
     request_body = UpdateStaff,
     security(("bearer" = [])),
     responses(
@@ -430,7 +431,7 @@ pub async fn update_staff(
     body: ValidJson<UpdateStaff>,
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
-    let version = if_match(&req)?;
+    let condition = if_match(&req)?;
     let today = local_today(&state);
     let b = body.0;
     let patch = services::staff::StaffPatch {
@@ -451,6 +452,7 @@ pub async fn update_staff(
     };
     let record = state
         .db(move |conn, st| {
+            let version = condition.resolve(conn, crate::db::versions::Versioned::Staff, id)?;
             let viewer = load_viewer(conn, user)?;
             services::staff::update(
                 conn,

@@ -226,9 +226,10 @@ pub async fn create_task(
 /// department; 404 for anyone else.
 #[utoipa::path(
     tag = "tasks",
-    params(("id" = i64, Path, description = "Task id")),
+    params(("If-None-Match" = Option<String>, Header, description = "ETags already held (list or `*`): 304 when one is current"), ("id" = i64, Path, description = "Task id")),
     security(("bearer" = [])),
     responses(
+        (status = 304, description = "Not modified: `If-None-Match` names the current ETag (or `*`)"),
         (status = 200, description = "The task", body = TaskView, headers(("ETag" = String))),
         (status = 401, description = "Not logged in", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "Not found or not visible", body = Problem, content_type = "application/problem+json"),
@@ -255,7 +256,7 @@ pub async fn get_task(
 /// department. Needs `If-Match`.
 #[utoipa::path(
     tag = "tasks",
-    params(("id" = i64, Path, description = "Task id"), ("If-Match" = String, Header, description = "ETag of the version being edited")),
+    params(("id" = i64, Path, description = "Task id"), ("If-Match" = String, Header, description = "ETag of the version being edited; a list of ETags or `*` (RFC 9110, strong comparison)")),
     request_body = UpdateTask,
     security(("bearer" = [])),
     responses(
@@ -279,11 +280,12 @@ pub async fn update_task(
     body: ValidJson<UpdateTask>,
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
-    let version = if_match(&req)?;
+    let condition = if_match(&req)?;
     let b = body.0;
     let today = local_today(&state);
     let task = state
         .db(move |conn, _| {
+            let version = condition.resolve(conn, crate::db::versions::Versioned::Task, id)?;
             let viewer = load_viewer(conn, user)?;
             services::tasks::update(
                 conn,
@@ -330,18 +332,14 @@ pub async fn complete_task(
     body: OptionalJson<CompleteTask>,
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
-    let version = if req
-        .headers()
-        .contains_key(actix_web::http::header::IF_MATCH)
-    {
-        Some(if_match(&req)?)
-    } else {
-        None
-    };
+    let condition = crate::routes::optional_if_match(&req);
     let completed_on = body.0.and_then(|b| b.completed_on);
     let today = local_today(&state);
     let task = state
         .db(move |conn, _| {
+            let version = condition
+                .map(|c| c.resolve(conn, crate::db::versions::Versioned::Task, id))
+                .transpose()?;
             let viewer = load_viewer(conn, user)?;
             services::tasks::complete(conn, &viewer, id, completed_on, version, today)
         })

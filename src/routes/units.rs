@@ -213,9 +213,10 @@ pub async fn create_unit(
 /// One unit (404 when it is outside the caller's view).
 #[utoipa::path(
     tag = "organisation",
-    params(("id" = i64, Path, description = "Unit id")),
+    params(("If-None-Match" = Option<String>, Header, description = "ETags already held (list or `*`): 304 when one is current"), ("id" = i64, Path, description = "Unit id")),
     security(("bearer" = [])),
     responses(
+        (status = 304, description = "Not modified: `If-None-Match` names the current ETag (or `*`)"),
         (status = 200, description = "The unit", body = UnitView, headers(("ETag" = String))),
         (status = 404, description = "Not found or not visible", body = Problem, content_type = "application/problem+json"),
     )
@@ -239,7 +240,7 @@ pub async fn get_unit(
 /// Change a unit (organisation department, administrators). Needs `If-Match`.
 #[utoipa::path(
     tag = "organisation",
-    params(("id" = i64, Path, description = "Unit id"), ("If-Match" = String, Header, description = "ETag of the version being edited")),
+    params(("id" = i64, Path, description = "Unit id"), ("If-Match" = String, Header, description = "ETag of the version being edited; a list of ETags or `*` (RFC 9110, strong comparison)")),
     request_body = UpdateUnit,
     security(("bearer" = [])),
     responses(
@@ -260,10 +261,11 @@ pub async fn update_unit(
     body: ValidJson<UpdateUnit>,
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
-    let version = if_match(&req)?;
+    let condition = if_match(&req)?;
     let b = body.0;
     let unit = state
         .db(move |conn, _| {
+            let version = condition.resolve(conn, crate::db::versions::Versioned::Unit, id)?;
             let viewer = load_viewer(conn, user)?;
             services::units::update(
                 conn,

@@ -325,13 +325,15 @@ pub async fn under_logged_report(
     state: web::Data<AppState>,
     user: AuthUser,
     query: web::Query<ReportQuery>,
+    accept: crate::routes::AcceptFormat,
 ) -> Result<HttpResponse, AppError> {
     let q = query.into_inner();
     let week = match &q.week {
         Some(w) => parse_week("week", w)?,
         None => IsoWeek::of(local_today(&state)).prev(),
     };
-    let format = crate::routes::reports::parse_format(q.format.as_deref())?;
+    let format = crate::routes::reports::parse_format(q.format.as_deref())?
+        .or(accept.0.filter(|_| q.format.is_none()));
     let basis = state.settings.diary.basis();
     let today = local_today(&state);
     let out = state

@@ -1534,7 +1534,7 @@ pub fn kpi_sheets(r: &KpiReport, scope_name: &str) -> Vec<Sheet> {
             .collect(),
         footer: None,
     };
-    let value_cols = (1..u16::try_from(trend_units.len() + 2).unwrap_or(2)).collect();
+    let value_cols = trend_chart_columns(&r.averages);
     vec![
         Sheet {
             table: ranking,
@@ -1544,13 +1544,52 @@ pub fn kpi_sheets(r: &KpiReport, scope_name: &str) -> Vec<Sheet> {
             table: trend,
             charts: vec![ChartSpec {
                 kind: ChartKind::Line,
-                title: "KPI bình quân theo tháng".to_owned(),
+                title: if trend_units.len() > TREND_CHART_UNITS {
+                    format!(
+                        "KPI bình quân theo tháng: toàn bộ, {} đơn vị cao nhất và {} thấp nhất",
+                        TREND_CHART_UNITS / 2,
+                        TREND_CHART_UNITS / 2
+                    )
+                } else {
+                    "KPI bình quân theo tháng".to_owned()
+                },
                 category_col: 0,
                 value_cols,
                 value_axis: Some("Điểm".to_owned()),
             }],
         },
     ]
+}
+
+/// Most unit lines a trend chart draws besides the overall average: with more units (a province
+/// has ~600), the chart keeps the best and the worst halves of this many by the period's average,
+/// so that it stays readable; the table beside it keeps every unit.
+pub const TREND_CHART_UNITS: usize = 10;
+
+/// Columns of the trend table the chart draws: the overall average (column 1), then every unit
+/// (columns 2..) or, above [`TREND_CHART_UNITS`], the top and bottom units by the period's
+/// average (units without an average are left out).
+pub fn trend_chart_columns(averages: &[UnitKpiAverage]) -> Vec<u16> {
+    let col = |i: usize| u16::try_from(i + 2).unwrap_or(u16::MAX);
+    if averages.len() <= TREND_CHART_UNITS {
+        return std::iter::once(1)
+            .chain((0..averages.len()).map(col))
+            .collect();
+    }
+    let mut ranked: Vec<(usize, f64)> = averages
+        .iter()
+        .enumerate()
+        .filter_map(|(i, a)| a.average.map(|v| (i, v)))
+        .collect();
+    ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+    let half = TREND_CHART_UNITS / 2;
+    let mut chosen: Vec<usize> = ranked.iter().take(half).map(|(i, _)| *i).collect();
+    chosen.extend(ranked.iter().rev().take(half).map(|(i, _)| *i));
+    chosen.sort_unstable();
+    chosen.dedup();
+    std::iter::once(1)
+        .chain(chosen.into_iter().map(col))
+        .collect()
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -2082,5 +2121,42 @@ mod tests {
         assert_eq!(counts.grades[1].count, 2);
         assert_eq!(counts.grades[1].share, 0.5);
         assert_eq!(grade_counts(&[]).grades[0].share, 0.0);
+    }
+}
+
+#[cfg(test)]
+mod trend_chart_tests {
+    use super::*;
+
+    fn averages(values: &[Option<f64>]) -> Vec<UnitKpiAverage> {
+        values
+            .iter()
+            .enumerate()
+            .map(|(i, v)| UnitKpiAverage {
+                unit_id: i as i64 + 100,
+                average: *v,
+                people: 3,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn few_units_are_all_drawn() {
+        let a = averages(&[Some(80.0), None, Some(70.0)]);
+        assert_eq!(trend_chart_columns(&a), vec![1, 2, 3, 4]);
+    }
+
+    #[test]
+    fn six_hundred_units_draw_the_average_and_the_five_best_and_worst() {
+        // Unit i averages i / 10 points, except every 7th which has nobody gradeable.
+        let values: Vec<Option<f64>> = (0..600)
+            .map(|i| (i % 7 != 3).then_some(i as f64 / 10.0))
+            .collect();
+        let cols = trend_chart_columns(&averages(&values));
+        assert_eq!(cols.len(), 1 + TREND_CHART_UNITS);
+        assert_eq!(cols[0], 1, "the overall average first");
+        // Worst: units 0, 1, 2, 4, 5 (3 has no average); best: 599, 597, 596, 595, 594 (598 has
+        // none). Columns are unit index + 2.
+        assert_eq!(&cols[1..], &[2, 3, 4, 6, 7, 596, 597, 598, 599, 601]);
     }
 }

@@ -229,19 +229,99 @@ async fn heads_export_the_grading_sheet_as_csv_and_xlsx_with_vietnamese_headers(
         "Xếp loại",
     )
     .await;
-    assert_eq!(text(&sheet, 1, 0), "Đơn vị: Phường Một");
+    // The printable layout: the unit beside the national heading, the title, real date cells.
+    assert_eq!(text(&sheet, 0, 0), "PHƯỜNG MỘT");
+    assert_eq!(text(&sheet, 0, 7), "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM");
+    assert_eq!(text(&sheet, 1, 7), "Độc lập - Tự do - Hạnh phúc");
+    assert_eq!(
+        text(&sheet, 3, 0),
+        "BẢNG TỔNG HỢP ĐÁNH GIÁ, XẾP LOẠI CHẤT LƯỢNG"
+    );
+    assert!(
+        matches!(sheet.get_value((5, 2)), Some(Data::DateTime(_))),
+        "the date the sheet was made is a date cell: {:?}",
+        sheet.get_value((5, 2))
+    );
     for (col, h) in SHEET_HEADERS.iter().enumerate() {
-        assert_eq!(text(&sheet, 6, col as u32), *h);
+        assert_eq!(text(&sheet, 7, col as u32), *h);
     }
     let r = xlsx_row(&sheet, "Nguyễn Thị Ánh");
-    assert_eq!(r, 8);
+    assert_eq!(r, 9);
+    let sign_row = (r..sheet.height() as u32)
+        .find(|row| matches!(sheet.get_value((*row, 0)), Some(Data::String(s)) if s == "NGƯỜI LẬP BIỂU"))
+        .expect("signature block of the person who made the sheet");
+    assert_eq!(text(&sheet, sign_row, 7), "THỦ TRƯỞNG ĐƠN VỊ");
+    assert!(
+        text(&sheet, sign_row - 1, 7).contains(", ngày "),
+        "place and date line"
+    );
+
+    // English headers and labels with Accept-Language: en.
+    let res = app
+        .client
+        .get(format!("{}{path}", app.address))
+        .bearer_auth(&g.tochuc)
+        .header("Accept-Language", "en")
+        .send()
+        .await
+        .expect("request");
+    let en = xlsx_sheet(res, "xep-loai-W1-2026-10.xlsx", "Grades").await;
+    assert_eq!(text(&en, 7, 1), "Full name");
+    assert_eq!(text(&en, 7, 9), "Proposed grade");
+    assert_eq!(text(&en, xlsx_row(&en, "Nguyễn Thị Ánh"), 9), "Not complete");
     assert_eq!(number(&sheet, r, 5), 37.16);
     assert_eq!(number(&sheet, r, 2), 30.0);
     assert_eq!(text(&sheet, r, 9), "Không hoàn thành nhiệm vụ");
 
+    // The PDF: the font is embedded and the Vietnamese text is there.
+    for res in [
+        app.get(&format!("{path}?format=pdf"), &g.d.h1).await,
+        app.client
+            .get(format!("{}{path}", app.address))
+            .bearer_auth(&g.d.h1)
+            .header("Accept", "application/pdf")
+            .send()
+            .await
+            .expect("request"),
+    ] {
+        assert_eq!(res.status(), StatusCode::OK);
+        assert_eq!(header(&res, "content-type"), "application/pdf");
+        assert_eq!(
+            header(&res, "content-disposition"),
+            "attachment; filename=\"xep-loai-W1-2026-10.pdf\""
+        );
+        let pdf = res.bytes().await.expect("body");
+        assert!(pdf.starts_with(b"%PDF-"));
+        let raw = String::from_utf8_lossy(&pdf);
+        assert!(raw.contains("/FontFile2"), "the font is embedded");
+        assert!(raw.contains("DejaVuSerif"), "DejaVu Serif");
+    }
+
+    // One person's explained grade as a PDF (the JSON stays the default); scoping unchanged.
+    let round: Value = app
+        .get(&format!("/api/v1/grading/rounds/{}", g.rid), &g.d.h1)
+        .await
+        .json()
+        .await
+        .expect("json");
+    let gid = round["grades"][0]["id"].as_i64().expect("grade id");
+    let explain = format!("/api/v1/grades/{gid}/explain");
+    let res = app.get(&format!("{explain}?format=pdf"), &g.d.h1).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(header(&res, "content-type"), "application/pdf");
+    let pdf = res.bytes().await.expect("body");
+    assert!(pdf.starts_with(b"%PDF-") && String::from_utf8_lossy(&pdf).contains("/FontFile2"));
+    let res = app.get(&explain, &g.d.h1).await;
+    assert!(header(&res, "content-type").starts_with("application/json"));
+    assert_problem(
+        app.get(&format!("{explain}?format=pdf"), &g.d.s2).await,
+        StatusCode::NOT_FOUND,
+    )
+    .await;
+
     // Other formats are a 422 on `format`; people who do not manage the unit see nothing.
     let problem = assert_problem(
-        app.get(&format!("{path}?format=pdf"), &g.d.h1).await,
+        app.get(&format!("{path}?format=ods"), &g.d.h1).await,
         StatusCode::UNPROCESSABLE_ENTITY,
     )
     .await;

@@ -348,6 +348,12 @@ pub async fn small_org(app: &TestApp) -> Org {
 /// Asserts a problem+json answer with the given status and returns its body.
 pub async fn assert_problem(res: Response, status: StatusCode) -> Value {
     assert_eq!(res.status(), status);
+    let request_id = res
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .expect("every answer carries X-Request-Id")
+        .to_string();
     let ct = res
         .headers()
         .get("content-type")
@@ -361,6 +367,11 @@ pub async fn assert_problem(res: Response, status: StatusCode) -> Value {
     let body: Value = res.json().await.expect("json");
     assert_eq!(body["status"].as_u64(), Some(u64::from(status.as_u16())));
     assert!(body["title"].is_string() && body["type"].is_string() && body["detail"].is_string());
+    assert_eq!(
+        body["request_id"].as_str(),
+        Some(request_id.as_str()),
+        "the problem names the request id of its X-Request-Id header"
+    );
     body
 }
 

@@ -23,6 +23,7 @@ mod hygiene;
 mod import;
 mod indexes;
 mod kpi;
+mod ops;
 mod organisation;
 mod products;
 mod reminders;

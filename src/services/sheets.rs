@@ -1,0 +1,351 @@
+//! The grading sheet as Vietnamese offices print and sign it (XLSX): the national heading beside
+//! the unit's name, the title and period, the table with wrapped text and real date cells, the
+//! place-and-date line and the signature blocks (người lập biểu, thủ trưởng đơn vị); A4
+//! landscape, fitted to the page width, the header row repeated on every page, a print area and
+//! page numbers. Headers, grade labels and reasons follow the caller's language.
+
+use chrono::{Datelike, NaiveDate};
+use rust_xlsxwriter::{ExcelDateTime, Format, FormatAlign, FormatBorder, Workbook};
+
+use super::exports::RoundSheet;
+use crate::domain::grading::{Grade, Reason};
+use crate::error::{AppError, AppResult};
+use crate::i18n::Lang;
+
+/// Headers of the grading sheet in Vietnamese (the CSV and the printable sheet).
+pub const HEADERS_VI: [&str; 13] = super::exports::SHEET_HEADERS;
+
+/// Headers of the grading sheet in English.
+pub const HEADERS_EN: [&str; 13] = [
+    "No.",
+    "Full name",
+    "Common criteria (30)",
+    "Task results (70)",
+    "Bonus",
+    "Total",
+    "Quantity",
+    "Quality",
+    "Progress",
+    "Proposed grade",
+    "Decided grade",
+    "Reasons",
+    "Override reason",
+];
+
+/// Column widths (characters) of the printable sheet: fits A4 landscape at about 80 %.
+const WIDTHS: [f64; 13] = [
+    5.0, 24.0, 10.0, 10.0, 8.0, 8.0, 9.0, 9.0, 9.0, 16.0, 16.0, 42.0, 26.0,
+];
+
+const LAST_COL: u16 = 12;
+
+/// The first row of the table's header (0-based), for tests and readers.
+pub const HEADER_ROW: u32 = 7;
+
+fn err(e: rust_xlsxwriter::XlsxError) -> AppError {
+    AppError::Internal(anyhow::anyhow!("xlsx export: {e}"))
+}
+
+fn excel_date(d: NaiveDate) -> AppResult<ExcelDateTime> {
+    ExcelDateTime::from_ymd(
+        u16::try_from(d.year()).map_err(|e| AppError::Internal(e.into()))?,
+        u8::try_from(d.month()).map_err(|e| AppError::Internal(e.into()))?,
+        u8::try_from(d.day()).map_err(|e| AppError::Internal(e.into()))?,
+    )
+    .map_err(err)
+}
+
+fn grade_label(code: &str, lang: Lang) -> String {
+    let g = Grade::parse(code).unwrap_or(Grade::NotGraded);
+    match lang {
+        Lang::Vi => g.label_vi().to_owned(),
+        Lang::En => g.label_en().to_owned(),
+    }
+}
+
+fn reasons_text(json: &str, lang: Lang) -> String {
+    let reasons: Vec<Reason> = serde_json::from_str(json).unwrap_or_default();
+    reasons
+        .iter()
+        .map(|r| match lang {
+            Lang::Vi => r.message_vi(),
+            Lang::En => r.message_en(),
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+fn state_label(state: &str, lang: Lang) -> &str {
+    match (state, lang) {
+        ("open", Lang::Vi) => "Đang đánh giá",
+        ("decided", Lang::Vi) => "Đã quyết định",
+        ("published", Lang::Vi) => "Đã công bố",
+        ("open", Lang::En) => "Open",
+        ("decided", Lang::En) => "Decided",
+        ("published", Lang::En) => "Published",
+        (other, _) => other,
+    }
+}
+
+/// The printable grading sheet. `today` is the organisation's local date (the date line).
+pub fn grading_sheet_xlsx(s: &RoundSheet, lang: Lang, today: NaiveDate) -> AppResult<Vec<u8>> {
+    let vi = lang == Lang::Vi;
+    let font = |f: Format| f.set_font_name("Times New Roman").set_font_size(11);
+    let center = font(Format::new())
+        .set_align(FormatAlign::Center)
+        .set_align(FormatAlign::VerticalCenter)
+        .set_text_wrap();
+    let center_bold = center.clone().set_bold();
+    let motto = center_bold
+        .clone()
+        .set_underline(rust_xlsxwriter::FormatUnderline::Single);
+    let title = center_bold.clone().set_font_size(14);
+    let italic_center = center.clone().set_italic();
+    let cell = font(Format::new())
+        .set_border(FormatBorder::Thin)
+        .set_align(FormatAlign::VerticalCenter)
+        .set_text_wrap();
+    let header = cell
+        .clone()
+        .set_bold()
+        .set_align(FormatAlign::Center)
+        .set_background_color(0xDDEBF7);
+    let text = cell.clone().set_align(FormatAlign::Left);
+    let number = cell.clone().set_align(FormatAlign::Center);
+    let score = number.clone().set_num_format("0.00");
+    let ratio = number.clone().set_num_format("0.0%");
+    let date = font(Format::new())
+        .set_num_format("dd/mm/yyyy")
+        .set_align(FormatAlign::Left);
+    let plain = font(Format::new());
+
+    let mut workbook = Workbook::new();
+    let sheet = workbook.add_worksheet();
+    sheet
+        .set_name(if vi { "Xếp loại" } else { "Grades" })
+        .map_err(err)?;
+    for (col, w) in WIDTHS.iter().enumerate() {
+        sheet.set_column_width(col as u16, *w).map_err(err)?;
+    }
+
+    // The unit (left) and the national heading (right).
+    sheet
+        .merge_range(0, 0, 0, 4, &s.unit.name.to_uppercase(), &center_bold)
+        .map_err(err)?;
+    sheet
+        .merge_range(
+            1,
+            0,
+            1,
+            4,
+            &format!(
+                "{}: {}",
+                if vi { "Mã đơn vị" } else { "Unit code" },
+                s.unit.code
+            ),
+            &center,
+        )
+        .map_err(err)?;
+    sheet
+        .merge_range(
+            0,
+            7,
+            0,
+            LAST_COL,
+            "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
+            &center_bold,
+        )
+        .map_err(err)?;
+    sheet
+        .merge_range(1, 7, 1, LAST_COL, "Độc lập - Tự do - Hạnh phúc", &motto)
+        .map_err(err)?;
+
+    // Title, period and policy.
+    let title_text = if vi {
+        "BẢNG TỔNG HỢP ĐÁNH GIÁ, XẾP LOẠI CHẤT LƯỢNG"
+    } else {
+        "SUMMARY OF QUALITY ASSESSMENT AND GRADING"
+    };
+    sheet.set_row_height(3, 22).map_err(err)?;
+    sheet
+        .merge_range(3, 0, 3, LAST_COL, title_text, &title)
+        .map_err(err)?;
+    let subtitle = if vi {
+        format!(
+            "Kỳ đánh giá: {} · Chính sách: {}, phiên bản {} · Trạng thái: {}",
+            s.round.period,
+            s.policy.code,
+            s.policy.version,
+            state_label(&s.round.state, lang)
+        )
+    } else {
+        format!(
+            "Period: {} · Policy: {}, version {} · State: {}",
+            s.round.period,
+            s.policy.code,
+            s.policy.version,
+            state_label(&s.round.state, lang)
+        )
+    };
+    sheet
+        .merge_range(4, 0, 4, LAST_COL, &subtitle, &italic_center)
+        .map_err(err)?;
+    // Real date cells: when the sheet was made, and the round's decision and publication.
+    let mut col = 0u16;
+    let dates = [
+        (if vi { "Ngày lập:" } else { "Prepared:" }, Some(today)),
+        (
+            if vi {
+                "Ngày quyết định:"
+            } else {
+                "Decided:"
+            },
+            s.round.decided_at.map(|t| t.date()),
+        ),
+        (
+            if vi {
+                "Ngày công bố:"
+            } else {
+                "Published:"
+            },
+            s.round.published_at.map(|t| t.date()),
+        ),
+    ];
+    for (label, value) in dates {
+        if let Some(d) = value {
+            sheet
+                .write_string_with_format(
+                    5,
+                    col + 1,
+                    label,
+                    &plain.clone().set_align(FormatAlign::Right),
+                )
+                .map_err(err)?;
+            sheet
+                .write_date_with_format(5, col + 2, excel_date(d)?, &date)
+                .map_err(err)?;
+        }
+        col += 4;
+    }
+
+    // The table.
+    let headers = if vi { HEADERS_VI } else { HEADERS_EN };
+    sheet.set_row_height(HEADER_ROW, 45).map_err(err)?;
+    for (col, h) in headers.iter().enumerate() {
+        sheet
+            .write_string_with_format(HEADER_ROW, col as u16, *h, &header)
+            .map_err(err)?;
+    }
+    let mut row = HEADER_ROW;
+    for (i, (name, g)) in s.grades.iter().enumerate() {
+        row += 1;
+        sheet
+            .write_number_with_format(row, 0, (i + 1) as f64, &number)
+            .map_err(err)?;
+        sheet
+            .write_string_with_format(row, 1, name, &text)
+            .map_err(err)?;
+        for (col, v) in [
+            (2, g.common_score),
+            (3, g.task_score),
+            (4, g.bonus),
+            (5, g.total),
+        ] {
+            sheet
+                .write_number_with_format(row, col, v, &score)
+                .map_err(err)?;
+        }
+        for (col, v) in [(6, g.quantity), (7, g.quality), (8, g.progress)] {
+            sheet
+                .write_number_with_format(row, col, v, &ratio)
+                .map_err(err)?;
+        }
+        sheet
+            .write_string_with_format(row, 9, grade_label(&g.proposed_grade, lang), &text)
+            .map_err(err)?;
+        let decided = g
+            .final_grade
+            .as_deref()
+            .map(|f| grade_label(f, lang))
+            .unwrap_or_default();
+        sheet
+            .write_string_with_format(row, 10, decided, &text)
+            .map_err(err)?;
+        sheet
+            .write_string_with_format(row, 11, reasons_text(&g.reasons, lang), &text)
+            .map_err(err)?;
+        sheet
+            .write_string_with_format(
+                row,
+                12,
+                g.override_reason.clone().unwrap_or_default(),
+                &text,
+            )
+            .map_err(err)?;
+    }
+    let last_table_row = row;
+
+    // Place and date, then the signatures.
+    let date_line = if vi {
+        format!(
+            "..............., ngày {:02} tháng {:02} năm {}",
+            today.day(),
+            today.month(),
+            today.year()
+        )
+    } else {
+        format!("..............., {}", today.format("%d %B %Y"))
+    };
+    let r = last_table_row + 2;
+    sheet
+        .merge_range(r, 7, r, LAST_COL, &date_line, &italic_center)
+        .map_err(err)?;
+    let (left, right, sign_left, sign_right) = if vi {
+        (
+            "NGƯỜI LẬP BIỂU",
+            "THỦ TRƯỞNG ĐƠN VỊ",
+            "(Ký, ghi rõ họ tên)",
+            "(Ký, ghi rõ họ tên, đóng dấu)",
+        )
+    } else {
+        (
+            "PREPARED BY",
+            "HEAD OF UNIT",
+            "(Signature and full name)",
+            "(Signature, full name and seal)",
+        )
+    };
+    sheet
+        .merge_range(r + 1, 0, r + 1, 4, left, &center_bold)
+        .map_err(err)?;
+    sheet
+        .merge_range(r + 1, 7, r + 1, LAST_COL, right, &center_bold)
+        .map_err(err)?;
+    sheet
+        .merge_range(r + 2, 0, r + 2, 4, sign_left, &italic_center)
+        .map_err(err)?;
+    sheet
+        .merge_range(r + 2, 7, r + 2, LAST_COL, sign_right, &italic_center)
+        .map_err(err)?;
+    // Room to sign.
+    let last_row = r + 7;
+    sheet.write_blank(last_row, 0, &plain).map_err(err)?;
+
+    // Page setup.
+    sheet.set_paper_size(9); // A4
+    sheet.set_landscape();
+    sheet.set_margins(0.4, 0.4, 0.6, 0.6, 0.3, 0.3);
+    sheet.set_print_fit_to_pages(1, 0);
+    sheet.set_print_center_horizontally(true);
+    sheet.set_repeat_rows(HEADER_ROW, HEADER_ROW).map_err(err)?;
+    sheet
+        .set_print_area(0, 0, last_row, LAST_COL)
+        .map_err(err)?;
+    sheet.set_footer(if vi {
+        "&CTrang &P/&N"
+    } else {
+        "&CPage &P of &N"
+    });
+    sheet.set_freeze_panes(HEADER_ROW + 1, 0).map_err(err)?;
+    workbook.save_to_buffer().map_err(err)
+}
