@@ -176,6 +176,138 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/ballots/campaigns": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The campaigns, newest first, with the caller's counts (every authenticated user). */
+        get: operations["list_campaigns"];
+        put?: never;
+        /**
+         * Open a leader rating campaign (organisation department, administrators). The roll is fixed
+         *     from today's tree: the staff of a unit rate its head and deputies (members flagged
+         *     `is_leader`) and the heads of every unit above; the leaders of sibling units (same parent,
+         *     same level) rate each other; nobody rates themselves.
+         */
+        post: operations["open_campaign"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/ballots/campaigns/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One campaign with the caller's counts. */
+        get: operations["get_campaign"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/ballots/campaigns/{id}/candidates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The people the caller rates in a campaign (empty when the caller is on nobody's roll). */
+        get: operations["my_candidates"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/ballots/campaigns/{id}/close": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Close a campaign by hand (organisation department, administrators); its results are
+         *     published to the organisation at once. The scheduler closes campaigns at their deadline.
+         */
+        post: operations["close_campaign"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/ballots/campaigns/{id}/results": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The published results of a closed campaign (every authenticated user of the organisation). */
+        get: operations["results"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/ballots/campaigns/{id}/votes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Cast the caller's secret ballot on one candidate. The fact of voting and the content are
+         *     stored apart with nothing linking them; one ballot per voter and candidate.
+         */
+        post: operations["vote"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/ballots/criteria-sets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The criteria sets, every version (`nam-dinh-2024` v1 is seeded: five criteria, 1-5). */
+        get: operations["list_criteria_sets"];
+        put?: never;
+        /** Create a criteria set or its next version (organisation department, administrators). */
+        post: operations["create_criteria_set"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/calendar/holidays": {
         parameters: {
             query?: never;
@@ -562,6 +694,65 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/grading/rounds/{id}/ballot": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The ballot of a round (its members and those who manage the unit); votes once closed. */
+        get: operations["get_round_ballot"];
+        put?: never;
+        /**
+         * Open the excellent-selection ballot of an open grading round (those who manage the unit).
+         *     Candidates: the people proposed `good` or better; each member chooses up to the quota.
+         */
+        post: operations["open_round_ballot"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/grading/rounds/{id}/ballot/close": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Close the ballot (those who manage the unit): the counts become the round's ballot votes —
+         *     the quota's first tie-break — shown beside the proposals (`ballot_votes` of each grade), and
+         *     the round is recomputed.
+         */
+        post: operations["close_round_ballot"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/grading/rounds/{id}/ballot/votes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Cast the caller's secret ballot (members of the round); one ballot each. */
+        post: operations["vote_round_ballot"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/grading/rounds/{id}/decide": {
         parameters: {
             query?: never;
@@ -807,6 +998,75 @@ export interface paths {
         get: operations["me"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/note-mutes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The kinds of notes the caller muted. */
+        get: operations["get_mutes"];
+        /** Replace the caller's muted kinds. Notes about returned lines cannot be muted. */
+        put: operations["put_mutes"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/notes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The caller's notes, newest first, with unread counts. */
+        get: operations["inbox"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/notes/read-all": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Mark every unread note of the caller read. */
+        post: operations["read_all"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/notes/{id}/read": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Mark one of the caller's notes read. */
+        post: operations["read_one"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1763,6 +2023,153 @@ export interface components {
              */
             above: number;
         };
+        /** @description Published results of a closed campaign. */
+        CampaignResultsView: {
+            /**
+             * Format: int64
+             * @description Ballots cast.
+             */
+            ballots: number;
+            campaign: components["schemas"]["CampaignView"];
+            candidates: components["schemas"]["CandidateResultView"][];
+            /**
+             * Format: int64
+             * @description Distinct people on the roll.
+             * @example 40
+             */
+            eligible_voters: number;
+            /**
+             * @description Fewest voters on a candidate for figures to be shown.
+             * @example 3
+             */
+            min_voters: number;
+            /**
+             * Format: double
+             * @description voters ÷ eligible_voters.
+             * @example 0.775
+             */
+            turnout: number;
+            /**
+             * Format: int64
+             * @description Distinct people who cast at least one ballot.
+             * @example 31
+             */
+            voters: number;
+        };
+        /** @description A leader rating campaign. */
+        CampaignView: {
+            /**
+             * Format: date-time
+             * @description When it closed (and its results were published).
+             */
+            closed_at?: string | null;
+            /**
+             * Format: int64
+             * @description Closed by hand by this person (null: at the deadline, or still open).
+             */
+            closed_by?: number | null;
+            criteria_set: components["schemas"]["CriteriaSetView"];
+            /**
+             * Format: date-time
+             * @description Voting ends at this instant; the scheduler then closes the campaign.
+             */
+            deadline: string;
+            /** Format: int64 */
+            id: number;
+            /**
+             * Format: int64
+             * @description People the caller rates in this campaign.
+             * @example 4
+             */
+            my_candidates: number;
+            /**
+             * Format: int64
+             * @description Ballots the caller has cast.
+             * @example 1
+             */
+            my_votes: number;
+            /** Format: date-time */
+            opened_at: string;
+            /** Format: date */
+            period_end: string;
+            /** Format: date */
+            period_start: string;
+            /**
+             * @description `open` or `closed` (results published).
+             * @example open
+             */
+            state: string;
+            /** @example Lấy phiếu tín nhiệm lãnh đạo 6 tháng đầu năm 2026 */
+            title: string;
+        };
+        /** @description Results of one candidate; figures only from 3 voters on. */
+        CandidateResultView: {
+            /** @description Comments of the ballots (random order). */
+            comments: string[];
+            /** @description Per criterion: average, distribution over the scale, change since the previous campaign. */
+            criteria: components["schemas"]["CriterionResult"][];
+            /**
+             * Format: int64
+             * @description People on the roll for this candidate.
+             * @example 9
+             */
+            eligible: number;
+            full_name: string;
+            /** @description False under 3 voters: `criteria` and `comments` are then empty. */
+            shown: boolean;
+            /** Format: int64 */
+            staff_id: number;
+            /**
+             * Format: double
+             * @description voters ÷ eligible (0..1).
+             * @example 0.7778
+             */
+            turnout: number;
+            /** Format: int64 */
+            unit_id?: number | null;
+            unit_name?: string | null;
+            /**
+             * Format: int64
+             * @description People who voted on this candidate.
+             * @example 7
+             */
+            voters: number;
+        };
+        /** @description A person the caller rates. */
+        CandidateView: {
+            /** @example Lê Văn Hưng */
+            full_name: string;
+            position?: string | null;
+            /** Format: int64 */
+            staff_id: number;
+            /** Format: int64 */
+            unit_id?: number | null;
+            unit_name?: string | null;
+            /** @description The caller's ballot on this person is cast. */
+            voted: boolean;
+        };
+        /**
+         * @description A ballot on one candidate.
+         * @example {
+         *       "candidate_id": 12,
+         *       "comment": "Cần sâu sát cơ sở hơn",
+         *       "scores": [
+         *         5,
+         *         4,
+         *         4,
+         *         5,
+         *         4
+         *       ]
+         *     }
+         */
+        CastVote: {
+            /** Format: int64 */
+            candidate_id: number;
+            /** @description Optional comment (when the set allows it), at most 2000 characters. */
+            comment?: string | null;
+            /** @description One whole score on the set's scale per criterion, in the set's order. */
+            scores: number[];
+        };
         /**
          * @description The caller's current password and the new one.
          * @example {
@@ -1789,6 +2196,11 @@ export interface components {
              */
             next_since: string;
         };
+        /**
+         * @description How quantity, quality and progress combine into the person's own task result (`own`).
+         * @enum {string}
+         */
+        Combine: "product" | "weighted" | "weighted_legacy";
         /**
          * @description The owner reports the task done.
          * @example {
@@ -1921,7 +2333,7 @@ export interface components {
         /** @description A new policy version. */
         CreatePolicy: {
             /** @description KPI weights, credit mode, leader blending (defaults when omitted). */
-            kpi?: Record<string, never> | null;
+            kpi?: components["schemas"]["KpiPolicy"];
             /** @description Make it the default policy. */
             make_default?: boolean;
             /** @description Thresholds, quota, criteria groups, bonus (a new version of `preset.code`). */
@@ -2071,6 +2483,11 @@ export interface components {
              */
             parent_id?: number | null;
         };
+        /**
+         * @description How approved diary entries are credited towards the expected minutes.
+         * @enum {string}
+         */
+        CreditMode: "hours" | "norm";
         /** @description One group of the common criteria (the 30 points that are not task results). */
         CriteriaGroup: {
             code: string;
@@ -2081,6 +2498,69 @@ export interface components {
             max: number;
             name_en: string;
             name_vi: string;
+        };
+        /** @description A versioned criteria set. */
+        CriteriaSetView: {
+            /** @example nam-dinh-2024 */
+            code: string;
+            /** @description Voters may add a free comment. */
+            comments: boolean;
+            criteria: components["schemas"]["Criterion"][];
+            /** Format: int64 */
+            id: number;
+            scale: components["schemas"]["Scale"];
+            /**
+             * Format: int32
+             * @example 1
+             */
+            version: number;
+        };
+        /** @description One criterion of a set. */
+        Criterion: {
+            /**
+             * @description Stable code, e.g. `exemplary_conduct`.
+             * @example exemplary_conduct
+             */
+            code: string;
+            /**
+             * @description Name in English.
+             * @example Exemplary conduct
+             */
+            name_en: string;
+            /**
+             * @description Name in Vietnamese.
+             * @example Tính gương mẫu
+             */
+            name_vi: string;
+        };
+        /** @description Results of one criterion for one candidate. */
+        CriterionResult: {
+            /**
+             * Format: double
+             * @description Average score, 2 decimals.
+             * @example 4.25
+             */
+            average: number;
+            /**
+             * Format: double
+             * @description Change of the average since the candidate's previous closed campaign with shown results
+             *     (null: none).
+             * @example 0.5
+             */
+            change?: number | null;
+            /** @example responsibility */
+            code: string;
+            /**
+             * @description Number of ballots per scale value, from the scale's min to its max.
+             * @example [
+             *       0,
+             *       0,
+             *       1,
+             *       1,
+             *       2
+             *     ]
+             */
+            distribution: number[];
         };
         /**
          * @description A CSV file: UTF-8 with a byte order mark, RFC 4180 quoting, title lines first.
@@ -2545,6 +3025,61 @@ export interface components {
             /** @description Units updated (matched by code). */
             units_updated: number;
         };
+        /** @description The inbox page. */
+        InboxView: {
+            /** @description Newest first. */
+            items: components["schemas"]["NoteView"][];
+            /**
+             * Format: int64
+             * @description Pass as `before` for the next (older) page; null at the end.
+             */
+            next_before?: number | null;
+            /**
+             * Format: int64
+             * @description Unread notes in all.
+             * @example 3
+             */
+            unread: number;
+            /**
+             * @description Unread notes per kind (every kind listed).
+             * @example {
+             *       "approvals_waiting": 2,
+             *       "line_returned": 0,
+             *       "report_due": 0,
+             *       "week_short": 1
+             *     }
+             */
+            unread_by_kind: {
+                [key: string]: number;
+            };
+        };
+        /** @description The grading policy of an organisation (or preset). */
+        KpiPolicy: {
+            /** @default product */
+            combine: components["schemas"]["Combine"];
+            /** @default hours */
+            credit_mode: components["schemas"]["CreditMode"];
+            /**
+             * Format: double
+             * @description Weight `w_u` of the unit factor in a leader's task score, in `[0, 1]`.
+             * @default 0.5
+             */
+            leader_unit_weight: number;
+            /**
+             * Format: double
+             * @description Bonus cap; the bonus is clamped to `[0, max_bonus]`.
+             * @default 0
+             */
+            max_bonus: number;
+            /**
+             * @default {
+             *       "progress": 0.3333333333333333,
+             *       "quality": 0.3333333333333333,
+             *       "quantity": 0.3333333333333333
+             *     }
+             */
+            weights: components["schemas"]["KpiWeights"];
+        };
         /** @description One person's KPI in the ranking. */
         KpiRankRow: {
             /**
@@ -2754,6 +3289,24 @@ export interface components {
              */
             worked_days: number;
         };
+        /** @description Weights of quantity, quality and progress in the task score. */
+        KpiWeights: {
+            /**
+             * Format: double
+             * @default 0.3333333333333333
+             */
+            progress: number;
+            /**
+             * Format: double
+             * @default 0.3333333333333333
+             */
+            quality: number;
+            /**
+             * Format: double
+             * @default 0.3333333333333333
+             */
+            quantity: number;
+        };
         /**
          * @description An approval or rejection, with an optional reason (kept in the audit trail).
          * @example {
@@ -2854,6 +3407,11 @@ export interface components {
             /** @description Username. */
             username: string;
         };
+        /** @description How many notes were marked read. */
+        MarkedRead: {
+            /** @example 3 */
+            marked: number;
+        };
         /** @description Who is calling: their record, unit, supervisor and the subtrees they head. */
         MeView: {
             /** @description Ids of the units the caller heads. */
@@ -2867,6 +3425,104 @@ export interface components {
             staff: components["schemas"]["StaffView"];
             supervisor?: null | components["schemas"]["PersonRef"];
             unit?: null | components["schemas"]["UnitView"];
+        };
+        /** @description The kinds the caller muted. */
+        MutesView: {
+            /** @description Every kind. */
+            kinds: string[];
+            /** @description Kinds that may be muted (`line_returned` may not). */
+            mutable: string[];
+            /**
+             * @description Muted kinds.
+             * @example [
+             *       "report_due"
+             *     ]
+             */
+            muted: string[];
+        };
+        /**
+         * @description A new version of a criteria set.
+         * @example {
+         *       "code": "nam-dinh-2024",
+         *       "comments": true,
+         *       "criteria": [
+         *         {
+         *           "code": "exemplary_conduct",
+         *           "name_en": "Exemplary conduct",
+         *           "name_vi": "Tính gương mẫu"
+         *         }
+         *       ],
+         *       "scale": {
+         *         "max": 5,
+         *         "min": 1
+         *       }
+         *     }
+         */
+        NewCriteriaSet: {
+            /** @description Code; an existing code gets its next version. */
+            code: string;
+            comments: boolean;
+            criteria: components["schemas"]["Criterion"][];
+            scale: components["schemas"]["Scale"];
+        };
+        /** @description A note of the inbox, rendered in the request's language. */
+        NoteView: {
+            /** Format: date-time */
+            created_at: string;
+            /**
+             * Format: date-time
+             * @description When an e-mail copy was sent (null: none).
+             */
+            emailed_at?: string | null;
+            /** Format: int64 */
+            id: number;
+            /**
+             * @description `week_short` (weekly: the ended week was under-logged), `approvals_waiting` (daily, to
+             *     approvers: lines waiting more than N working days), `line_returned` (a line was returned,
+             *     with the reason), `report_due` (to the organisation department: units' monthly reports).
+             * @example week_short
+             */
+            kind: string;
+            /**
+             * @description The data the text is made from (per kind: week and minutes; lines and oldest date;
+             *     entry id, date and reason; month and units).
+             */
+            params: Record<string, never>;
+            /**
+             * Format: date-time
+             * @description Null while unread.
+             */
+            read_at?: string | null;
+            /** @example Tuần 2026-W47 bạn ghi 32 giờ trên 40 giờ định mức, thiếu 8 giờ. */
+            text: string;
+            /** @example Tuần 2026-W47 ghi nhật ký chưa đủ */
+            title: string;
+        };
+        /**
+         * @description Open a campaign.
+         * @example {
+         *       "deadline": "2026-07-15T10:00:00Z",
+         *       "period_end": "2026-06-30",
+         *       "period_start": "2026-01-01",
+         *       "title": "Lấy phiếu tín nhiệm lãnh đạo 6 tháng đầu năm 2026"
+         *     }
+         */
+        OpenCampaign: {
+            /**
+             * Format: int64
+             * @description Criteria set version to use (default: the latest `nam-dinh-2024`).
+             */
+            criteria_set_id?: number | null;
+            /**
+             * Format: date-time
+             * @description RFC 3339; must be in the future.
+             */
+            deadline: string;
+            /** Format: date */
+            period_end: string;
+            /** Format: date */
+            period_start: string;
+            title: string;
         };
         /**
          * @description Open a round.
@@ -2888,6 +3544,14 @@ export interface components {
              * @description The unit to grade.
              */
             unit_id: number;
+        };
+        /** @description An opened campaign and the size of its roll. */
+        OpenedCampaign: components["schemas"]["CampaignView"] & {
+            /**
+             * @description (candidate, voter) pairs on the roll.
+             * @example 120
+             */
+            roll_size: number;
         };
         /** @description An override of a proposed grade. */
         OverrideRequest: {
@@ -3526,7 +4190,7 @@ export interface components {
             /** @description Used when a round names no policy. */
             is_default: boolean;
             /** @description KPI weights, credit mode, leader blending. */
-            kpi: Record<string, never>;
+            kpi: components["schemas"]["KpiPolicy"];
             /** @description Thresholds, quota, criteria groups, bonus. */
             preset: components["schemas"]["PolicyPreset"];
             /**
@@ -3681,51 +4345,52 @@ export interface components {
             /** @description Pass as `cursor` to get the next page; null on the last page. */
             next_cursor?: string | null;
         };
-        /** @description Why a grade is what it is: one entry per rule applied, in the order applied. */
-        Reason: {
-            grade: components["schemas"]["Grade"];
-            /** @enum {string} */
-            rule: "threshold";
-            /** Format: double */
-            total: number;
-        } | {
-            /** @enum {string} */
-            rule: "discipline";
-        } | {
-            /** Format: int64 */
-            required_days: number;
-            /** @enum {string} */
-            rule: "not_graded";
-            /** Format: int64 */
-            worked_days: number;
-        } | {
-            allowed: number;
-            rank: number;
-            /** @enum {string} */
-            rule: "quota";
-        } | {
-            cause: string;
-            from: components["schemas"]["Grade"];
-            /** @enum {string} */
-            rule: "leader_downgrade";
-            to: components["schemas"]["Grade"];
-        } | {
-            from: components["schemas"]["Grade"];
-            reason: string;
-            /** @enum {string} */
-            rule: "override";
-            to: components["schemas"]["Grade"];
-        } | {
-            from: components["schemas"]["Grade"];
-            reason: string;
-            /** @enum {string} */
-            rule: "appeal";
-            to: components["schemas"]["Grade"];
-        };
-        /** @description A rule applied to a grade, with its explanation in the caller's language. */
-        ReasonView: components["schemas"]["Reason"] & {
+        /**
+         * @description Which grading rule a reason records.
+         * @enum {string}
+         */
+        ReasonRule: "threshold" | "discipline" | "not_graded" | "quota" | "leader_downgrade" | "override" | "appeal";
+        /**
+         * @description A rule applied to a grade, with its figures and its explanation in the caller's language.
+         *
+         *     Flat on purpose (not `#[serde(flatten)]` of the tagged [`Reason`]): `rule` names the rule and
+         *     only the figures that rule carries are present, which is the same JSON as before, but a schema
+         *     every client generator can read (an `allOf` of a `oneOf` is dropped by several of them).
+         */
+        ReasonView: {
+            /** @description `quota`: how many excellent places the unit has. */
+            allowed?: number | null;
+            /** @description `leader_downgrade`: why (`member_not_complete` or `unit_quantity_below`). */
+            cause?: string | null;
+            from?: null | components["schemas"]["Grade"];
+            grade?: null | components["schemas"]["Grade"];
             /** @description What it means, in the caller's language. */
             message: string;
+            /** @description `quota`: rank among the unit's candidates for excellent (1-based). */
+            rank?: number | null;
+            /** @description `override`, `appeal`: the written reason. */
+            reason?: string | null;
+            /**
+             * Format: int64
+             * @description `not_graded`: the period's working days (at least half must be worked).
+             */
+            required_days?: number | null;
+            /**
+             * @description The rule: `threshold`, `discipline`, `not_graded`, `quota`, `leader_downgrade`,
+             *     `override` or `appeal`.
+             */
+            rule: components["schemas"]["ReasonRule"];
+            to?: null | components["schemas"]["Grade"];
+            /**
+             * Format: double
+             * @description `threshold`: the total the thresholds were applied to.
+             */
+            total?: number | null;
+            /**
+             * Format: int64
+             * @description `not_graded`: working days worked in the period.
+             */
+            worked_days?: number | null;
         };
         /** @description A refresh token to use or revoke. */
         RefreshRequest: {
@@ -3855,6 +4520,41 @@ export interface components {
              */
             total: number;
         };
+        /**
+         * @description Reward rules of a policy (its body's `rewards` key). A rule left out takes the default;
+         *     `null` means no reward. Defaults: excellent → 0.5 × base salary, good → nothing, an
+         *     initiative (bonus > 0 in the round) → 1 × base salary; other grades are never rewarded.
+         */
+        RewardPolicy: {
+            /**
+             * @default {
+             *       "multiple_of_base": 0.5
+             *     }
+             */
+            excellent: null | components["schemas"]["RewardRule"];
+            /** @default null */
+            good: null | components["schemas"]["RewardRule"];
+            /**
+             * @default {
+             *       "multiple_of_base": 1
+             *     }
+             */
+            initiative: null | components["schemas"]["RewardRule"];
+        };
+        /** @description How a reward is valued. */
+        RewardRule: {
+            /**
+             * Format: double
+             * @description A multiple of the base salary in force on the period's last day.
+             */
+            multiple_of_base: number;
+        } | {
+            /**
+             * Format: int64
+             * @description A fixed amount in VND.
+             */
+            fixed: number;
+        };
         /** @description Rewards of the published rounds of a period across a subtree. */
         RewardsReport: {
             /**
@@ -3927,7 +4627,7 @@ export interface components {
              *     `{"fixed": vnd}` or null (from the policy's `rewards`, else 0.5 × base for excellent and
              *     1 × base for an initiative).
              */
-            rules: Record<string, never>;
+            rules: components["schemas"]["RewardPolicy"];
             /**
              * Format: int64
              * @description The unit's total (VND).
@@ -3952,6 +4652,51 @@ export interface components {
          * @enum {string}
          */
         Role: "staff" | "head" | "organisation" | "admin";
+        /** @description The excellent-selection ballot of a grading round. */
+        RoundBallotView: {
+            /** @description The people proposed `good` or better when the ballot opened. */
+            candidates: components["schemas"]["RoundCandidateView"][];
+            /** Format: date-time */
+            closed_at?: string | null;
+            /** @description The caller has voted. */
+            i_voted: boolean;
+            /**
+             * Format: int64
+             * @description Members of the round.
+             */
+            members: number;
+            /** Format: date-time */
+            opened_at: string;
+            /**
+             * Format: int32
+             * @description How many candidates each member may choose at most (the round's excellent quota).
+             * @example 2
+             */
+            quota: number;
+            /** Format: int64 */
+            round_id: number;
+            /**
+             * @description `open` or `closed`.
+             * @example open
+             */
+            state: string;
+            /**
+             * Format: int64
+             * @description Members who voted so far.
+             */
+            voters: number;
+        };
+        /** @description A candidate of the excellent-selection ballot. */
+        RoundCandidateView: {
+            full_name: string;
+            /** Format: int64 */
+            staff_id: number;
+            /**
+             * Format: int64
+             * @description Votes received (null until the ballot is closed).
+             */
+            votes?: number | null;
+        };
         /** @description Rounds found. */
         RoundList: {
             /** @description At most one round per unit and period. */
@@ -4011,6 +4756,44 @@ export interface components {
             unit_id: number;
             /** @description Its name. */
             unit_name: string;
+        };
+        /**
+         * @description A member's choices.
+         * @example {
+         *       "choices": [
+         *         12,
+         *         15
+         *       ]
+         *     }
+         */
+        RoundVote: {
+            /** @description Staff ids of the chosen candidates, at most the quota; empty is a blank ballot. */
+            choices: number[];
+        };
+        /** @description The rating scale (inclusive bounds, whole numbers). */
+        Scale: {
+            /**
+             * Format: int32
+             * @example 5
+             */
+            max: number;
+            /**
+             * Format: int32
+             * @example 1
+             */
+            min: number;
+        };
+        /**
+         * @description The kinds to mute (replaces the list).
+         * @example {
+         *       "muted": [
+         *         "report_due"
+         *       ]
+         *     }
+         */
+        SetMutes: {
+            /** @description Kinds to mute; an empty list unmutes everything. */
+            muted: string[];
         };
         /** @description A person of the organisation. */
         StaffView: {
@@ -5563,6 +6346,425 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
+    list_campaigns: {
+        parameters: {
+            query?: {
+                /** @description `true`: only open campaigns where the caller still has someone to rate. */
+                mine?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Campaigns */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CampaignView"][];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            /** @description Not logged in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            403: components["responses"]["Forbidden"];
+            422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    open_campaign: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retry safe: the same key and request replay the first response (`Idempotency-Replayed: true`); the same key with another request is 422. */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OpenCampaign"];
+            };
+        };
+        responses: {
+            /** @description Opened */
+            201: {
+                headers: {
+                    /** @description `true` when this answers a retried create with the original result */
+                    "Idempotency-Replayed"?: string;
+                    /** @description Where the created resource can be read */
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenedCampaign"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            /** @description Not the organisation department */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            409: components["responses"]["Conflict"];
+            /** @description Title, period or deadline invalid; unknown criteria set */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    get_campaign: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Campaign id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The campaign */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CampaignView"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such campaign */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    my_candidates: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Campaign id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The caller's candidates */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CandidateView"][];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such campaign */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    close_campaign: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retry safe: the same key and request replay the first response (`Idempotency-Replayed: true`); the same key with another request is 422. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /** @description Campaign id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Closed */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CampaignView"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description Not the organisation department */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such campaign */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Already closed */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    results: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Campaign id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Results */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CampaignResultsView"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such campaign */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Still open: results are published once closed */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    vote: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retry safe: the same key and request replay the first response (`Idempotency-Replayed: true`); the same key with another request is 422. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /** @description Campaign id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CastVote"];
+            };
+        };
+        responses: {
+            /** @description Cast */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            /** @description The caller does not rate this person in this campaign */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such campaign */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Already voted on this person, or the campaign is closed / past its deadline */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Scores missing, of the wrong number or off the scale; comment not allowed or too long */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    list_criteria_sets: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Every version of every criteria set */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CriteriaSetView"][];
+                };
+            };
+            /** @description Not logged in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    create_criteria_set: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retry safe: the same key and request replay the first response (`Idempotency-Replayed: true`); the same key with another request is 422. */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NewCriteriaSet"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    /** @description `true` when this answers a retried create with the original result */
+                    "Idempotency-Replayed"?: string;
+                    /** @description Where the created resource can be read */
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CriteriaSetView"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            /** @description Not the organisation department */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            409: components["responses"]["Conflict"];
+            /** @description No criteria, duplicate codes, scale of fewer than 2 or more than 10 steps */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
     list_holidays: {
         parameters: {
             query?: {
@@ -6971,6 +8173,228 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
+    get_round_ballot: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Grading round id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The ballot */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RoundBallotView"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description Round not visible or no ballot */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    open_round_ballot: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retry safe: the same key and request replay the first response (`Idempotency-Replayed: true`); the same key with another request is 422. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /** @description Grading round id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Opened */
+            201: {
+                headers: {
+                    /** @description `true` when this answers a retried create with the original result */
+                    "Idempotency-Replayed"?: string;
+                    /** @description Where the created resource can be read */
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RoundBallotView"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description A member who does not manage the unit */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Round not visible */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Round not open, ballot already opened, or no excellent place to choose */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    close_round_ballot: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retry safe: the same key and request replay the first response (`Idempotency-Replayed: true`); the same key with another request is 422. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /** @description Grading round id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Closed, with the votes */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RoundBallotView"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description A member who does not manage the unit */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Round not visible or no ballot */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Already closed, or the round is no longer open */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    vote_round_ballot: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retry safe: the same key and request replay the first response (`Idempotency-Replayed: true`); the same key with another request is 422. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /** @description Grading round id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RoundVote"];
+            };
+        };
+        responses: {
+            /** @description Cast */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            /** @description Not a member of the round */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Round not visible or no ballot */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Already voted, or the ballot is closed */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A choice is not a candidate, is repeated, or more than the quota */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
     decide_round: {
         parameters: {
             query?: never;
@@ -7771,6 +9195,203 @@ export interface operations {
                 };
             };
             403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    get_mutes: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Muted kinds */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MutesView"];
+                };
+            };
+            /** @description Not logged in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    put_mutes: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SetMutes"];
+            };
+        };
+        responses: {
+            /** @description Muted kinds */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MutesView"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description Unknown kind, or `line_returned` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    inbox: {
+        parameters: {
+            query?: {
+                /** @description `true`: unread notes only. */
+                unread?: boolean;
+                /** @description Notes older than this note id (paging back). */
+                before?: number;
+                /** @description Page size, 1..=200 (default 50). */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The inbox */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InboxView"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            /** @description Not logged in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            403: components["responses"]["Forbidden"];
+            /** @description limit out of range */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    read_all: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retry safe: the same key and request replay the first response (`Idempotency-Replayed: true`); the same key with another request is 422. */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Marked */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MarkedRead"];
+                };
+            };
+            /** @description Not logged in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    read_one: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retry safe: the same key and request replay the first response (`Idempotency-Replayed: true`); the same key with another request is 422. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /** @description Note id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Marked read */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NoteView"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description Not the caller's note */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            409: components["responses"]["Conflict"];
+            422: components["responses"]["ValidationFailed"];
             429: components["responses"]["TooManyRequests"];
             503: components["responses"]["Unavailable"];
         };
