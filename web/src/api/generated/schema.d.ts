@@ -784,7 +784,8 @@ export interface paths {
          * The unit's grading sheet of a round: one row per person in Vietnamese name order, with the
          *     common criteria, task results, bonus, total, quantity, quality, progress, proposed and
          *     decided grades, the reasons and the override reason (heads of the unit's subtree, the
-         *     organisation). XLSX by default; CSV is UTF-8 with a byte order mark.
+         *     organisation). XLSX by default (printable: A4 landscape, national heading, signatures); CSV
+         *     is UTF-8 with a byte order mark; PDF embeds its font.
          */
         get: operations["export_round"];
         put?: never;
@@ -1564,7 +1565,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Prometheus text metrics. */
+        /**
+         * Prometheus metrics. On the main listener `/metrics` answers only with
+         *     `Authorization: Bearer <server.metrics_token>` (404 when no token is configured, 401 with a
+         *     wrong one); the admin listener (`server.admin_address`) serves it without a token.
+         */
         get: operations["metrics"];
         put?: never;
         post?: never;
@@ -4210,6 +4215,12 @@ export interface components {
             detail: string;
             /** @description Per-field errors (validation problems only). */
             errors?: components["schemas"]["FieldError"][] | null;
+            /**
+             * @description The request's id, as answered in the `X-Request-Id` header: quote it when reporting a
+             *     problem; the access log line of the request carries it too.
+             * @example 4f1c2e9a0b7d4c55a1e2f3a4b5c6d7e8
+             */
+            request_id?: string | null;
             /**
              * Format: int32
              * @description HTTP status code.
@@ -7316,7 +7327,10 @@ export interface operations {
     get_entry: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description ETags already held (list or `*`): 304 when one is current */
+                "If-None-Match"?: string | null;
+            };
             path: {
                 /** @description Entry id */
                 id: number;
@@ -7334,6 +7348,13 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["EntryView"];
                 };
+            };
+            /** @description Not modified: `If-None-Match` names the current ETag (or `*`) */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
@@ -7418,7 +7439,7 @@ export interface operations {
         parameters: {
             query?: never;
             header: {
-                /** @description ETag of the version being edited */
+                /** @description ETag of the version being edited; a list of ETags or `*` (RFC 9110, strong comparison) */
                 "If-Match": string;
             };
             path: {
@@ -7925,13 +7946,14 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Explanation */
+            /** @description Explanation (JSON; a printable PDF with `?format=pdf` or `Accept: application/pdf`) */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["ExplainView"];
+                    "application/pdf": components["schemas"]["XlsxFile"];
                 };
             };
             401: components["responses"]["Unauthorized"];
@@ -8461,7 +8483,8 @@ export interface operations {
         parameters: {
             query?: {
                 /**
-                 * @description `xlsx` (default) or `csv`.
+                 * @description `xlsx` (default), `csv` or `pdf` (without it, `Accept: text/csv` or `application/pdf`
+                 *     chooses). The printable XLSX and the PDF carry the national heading and signature blocks.
                  * @example csv
                  */
                 format?: string;
@@ -8483,6 +8506,7 @@ export interface operations {
                 content: {
                     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": components["schemas"]["XlsxFile"];
                     "text/csv": components["schemas"]["CsvFile"];
+                    "application/pdf": components["schemas"]["XlsxFile"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -9622,7 +9646,10 @@ export interface operations {
     get_product: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description ETags already held (list or `*`): 304 when one is current */
+                "If-None-Match"?: string | null;
+            };
             path: {
                 /** @description Product id */
                 id: number;
@@ -9640,6 +9667,13 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ProductView"];
                 };
+            };
+            /** @description Not modified: `If-None-Match` names the current ETag (or `*`) */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
@@ -9660,7 +9694,7 @@ export interface operations {
         parameters: {
             query?: never;
             header: {
-                /** @description ETag of the version being edited */
+                /** @description ETag of the version being edited; a list of ETags or `*` (RFC 9110, strong comparison) */
                 "If-Match": string;
             };
             path: {
@@ -10549,7 +10583,10 @@ export interface operations {
     get_staff: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description ETags already held (list or `*`): 304 when one is current */
+                "If-None-Match"?: string | null;
+            };
             path: {
                 /** @description Staff id */
                 id: number;
@@ -10567,6 +10604,13 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["StaffView"];
                 };
+            };
+            /** @description Not modified: `If-None-Match` names the current ETag (or `*`) */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
@@ -10587,7 +10631,7 @@ export interface operations {
         parameters: {
             query?: never;
             header: {
-                /** @description ETag of the version being edited */
+                /** @description ETag of the version being edited; a list of ETags or `*` (RFC 9110, strong comparison) */
                 "If-Match": string;
             };
             path: {
@@ -10957,7 +11001,10 @@ export interface operations {
     get_task: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description ETags already held (list or `*`): 304 when one is current */
+                "If-None-Match"?: string | null;
+            };
             path: {
                 /** @description Task id */
                 id: number;
@@ -10975,6 +11022,13 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["TaskView"];
                 };
+            };
+            /** @description Not modified: `If-None-Match` names the current ETag (or `*`) */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Not logged in */
             401: {
@@ -11003,7 +11057,7 @@ export interface operations {
         parameters: {
             query?: never;
             header: {
-                /** @description ETag of the version being edited */
+                /** @description ETag of the version being edited; a list of ETags or `*` (RFC 9110, strong comparison) */
                 "If-Match": string;
             };
             path: {
@@ -11313,7 +11367,10 @@ export interface operations {
     get_unit: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description ETags already held (list or `*`): 304 when one is current */
+                "If-None-Match"?: string | null;
+            };
             path: {
                 /** @description Unit id */
                 id: number;
@@ -11331,6 +11388,13 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["UnitView"];
                 };
+            };
+            /** @description Not modified: `If-None-Match` names the current ETag (or `*`) */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
@@ -11351,7 +11415,7 @@ export interface operations {
         parameters: {
             query?: never;
             header: {
-                /** @description ETag of the version being edited */
+                /** @description ETag of the version being edited; a list of ETags or `*` (RFC 9110, strong comparison) */
                 "If-Match": string;
             };
             path: {
@@ -11463,6 +11527,25 @@ export interface operations {
                 };
                 content: {
                     "text/plain": string;
+                };
+            };
+            /** @description Missing or wrong metrics token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            403: components["responses"]["Forbidden"];
+            /** @description Metrics are not served on this listener (no token configured) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };

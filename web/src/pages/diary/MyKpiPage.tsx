@@ -33,7 +33,12 @@ export function MyKpiPage() {
 
   useEffect(() => {
     const gradeId = published?.person.grade_id;
-    if (gradeId) call(api.GET('/api/v1/grades/{id}/explain', { params: { path: { id: gradeId } } })).then(setExplain, () => undefined);
+    // JSON here (the same route also answers a PDF to `Accept: application/pdf`).
+    if (gradeId)
+      call(api.GET('/api/v1/grades/{id}/explain', { params: { path: { id: gradeId } } })).then(
+        (x) => typeof x !== 'string' && setExplain(x),
+        () => undefined,
+      );
   }, [published]);
 
   return (

@@ -286,7 +286,8 @@ function Appeals(props: { gradeId: number }) {
   const [reason, setReason] = useState('');
   const load = () =>
     call(api.GET('/api/v1/grades/{id}/explain', { params: { path: { id: props.gradeId } } })).then(
-      (x) => setAppeals(x.appeals),
+      // JSON here (the same route also answers a PDF to `Accept: application/pdf`).
+      (x) => setAppeals(typeof x === 'string' ? [] : x.appeals),
       () => setAppeals([]),
     );
   useEffect(() => void load(), [props.gradeId]);
