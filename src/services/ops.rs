@@ -33,7 +33,8 @@ pub fn business_gauges(
         .count()
         .get_result(conn)?;
     let last_week = IsoWeek::of(today).prev();
-    let under = under_logged_in_week(conn, last_week, basis, today).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let under =
+        under_logged_in_week(conn, last_week, basis, today).map_err(|e| anyhow::anyhow!("{e}"))?;
     Ok((awaiting, under))
 }
 

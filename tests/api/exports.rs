@@ -268,7 +268,10 @@ async fn heads_export_the_grading_sheet_as_csv_and_xlsx_with_vietnamese_headers(
     let en = xlsx_sheet(res, "xep-loai-W1-2026-10.xlsx", "Grades").await;
     assert_eq!(text(&en, 7, 1), "Full name");
     assert_eq!(text(&en, 7, 9), "Proposed grade");
-    assert_eq!(text(&en, xlsx_row(&en, "Nguyễn Thị Ánh"), 9), "Not complete");
+    assert_eq!(
+        text(&en, xlsx_row(&en, "Nguyễn Thị Ánh"), 9),
+        "Not complete"
+    );
     assert_eq!(number(&sheet, r, 5), 37.16);
     assert_eq!(number(&sheet, r, 2), 30.0);
     assert_eq!(text(&sheet, r, 9), "Không hoàn thành nhiệm vụ");
