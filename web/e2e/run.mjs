@@ -8,7 +8,13 @@
 // unit sees none of it. Screenshots of each main screen at 360 px and 1280 px go to
 // e2e/screenshots/. Then the first load is measured with CPU ×4 and slow 4G (e2e/perf.mjs).
 //
-// Environment: WORKLOG_BIN (default ../target/debug/worklog-kpi), CHROMIUM (/usr/bin/chromium).
+// Then the administration screens: the organisation department creates a person (a weak password
+// is refused beside its field), resets their password, and that person's first sign-in is the
+// forced password change; a product's standard is edited; a new policy version is drafted from
+// the current one; the audit trail pages; the head assigns a task and sees the multi-week grid.
+//
+// Environment: WORKLOG_BIN (default ../target/debug/worklog-kpi), CHROMIUM (/usr/bin/chromium),
+// E2E_PORT (default: a free port).
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -82,7 +88,8 @@ function workingDays(period) {
 
 async function main() {
   const dir = mkdtempSync(join(tmpdir(), 'worklog-e2e-'));
-  const port = await freePort();
+  // E2E_PORT: a fixed port (a shared machine gives each worktree its own range).
+  const port = process.env.E2E_PORT ? Number(process.env.E2E_PORT) : await freePort();
   const base = `http://127.0.0.1:${port}`;
   step(`server ${bin} on ${base}, database in ${dir}`);
   const server = spawn(bin, ['serve'], {
@@ -286,6 +293,18 @@ async function story(base, browser) {
   check(installed, 'the service worker is active (installable PWA)');
   const manifest = await (await fetch(`${base}/manifest.webmanifest`)).json();
   check(manifest.start_url === '/' && manifest.display === 'standalone', 'manifest');
+  // Chromium's installability wants PNG icons of 192 and 512 px; maskable ones for launchers.
+  for (const size of ['192x192', '512x512']) {
+    for (const purpose of ['any', 'maskable']) {
+      const icon = manifest.icons.find((i) => i.sizes === size && i.purpose === purpose && i.type === 'image/png');
+      check(icon, `manifest has a ${purpose} PNG icon of ${size}`);
+      const res = await fetch(`${base}${icon.src}`);
+      const bytes = new Uint8Array(await res.arrayBuffer());
+      check(res.ok && bytes[1] === 0x50 && bytes[2] === 0x4e && bytes[3] === 0x47, `${icon.src} is served as a PNG`);
+      // The IHDR width (bytes 16..19) is the declared size.
+      check(new DataView(bytes.buffer).getUint32(16) === Number(size.split('x')[0]), `${icon.src} is ${size}`);
+    }
+  }
 
   step('staff logs two lines while offline');
   await staff.context.setOffline(true);
@@ -364,6 +383,7 @@ async function story(base, browser) {
   step(`the head opens the ${period} round, scores and decides`);
   await head.page.goto('/team');
   await head.page.getByTestId('team-grid').waitFor();
+  await head.page.getByTestId('grid-row').first().waitFor();
   await shoot(head.page, 'team');
   await head.page.goto('/grading');
   await head.page.getByLabel('Kỳ').fill(period);
@@ -413,6 +433,8 @@ async function story(base, browser) {
   await org.page.getByText('HS-01').waitFor();
   await shoot(org.page, 'admin');
 
+  await administration(world, org.page, head.page, browser, base);
+
   step('the staff member sees the published grade');
   await staff.page.goto('/kpi');
   await staff.page.getByRole('button', { name: 'Tháng trước' }).click();
@@ -449,6 +471,142 @@ async function story(base, browser) {
   await other.page.getByRole('heading', { name: 'Work diary' }).waitFor();
   await other.page.getByRole('navigation', { name: 'Main navigation' }).getByRole('link', { name: 'Diary' }).waitFor();
   await shoot(other.page, 'diary-english');
+}
+
+/** An element alone, at 360 px and 1280 px. */
+async function shootElement(page, locator, name) {
+  const original = page.viewportSize();
+  for (const width of [360, 1280]) {
+    await page.setViewportSize({ width, height: 800 });
+    await page.waitForTimeout(150);
+    await locator.screenshot({ path: join(shots, `${name}-${width}.png`) });
+  }
+  await page.setViewportSize(original);
+}
+
+async function administration(world, org, head, browser, base) {
+  const { api, login, ids } = world;
+
+  step('the organisation department creates a person; a weak password is refused beside its field');
+  await org.goto('/admin/staff');
+  await org.getByTestId('staff-row').first().waitFor();
+  await org.getByTestId('new-person').click();
+  const editor = org.getByTestId('staff-editor');
+  await editor.locator('#sf-username').fill('nv.cuong');
+  await editor.locator('#sf-full_name').fill('Phạm Quốc Cường');
+  await editor.locator('#sf-unit').selectOption({ label: 'Phường Vị Tân' });
+  await editor.locator('#sf-supervisor').locator('option', { hasText: 'Lê Văn Hưng' }).waitFor({ state: 'attached' });
+  await editor.locator('#sf-supervisor').selectOption({ label: 'Lê Văn Hưng' });
+  await editor.locator('#sf-position').fill('Chuyên viên');
+  await editor.locator('#sf-weekly_hours').fill('40');
+  await editor.locator('#sf-password').fill('nv.cuong');
+  await editor.getByTestId('save-person').click();
+  const passwordField = editor.locator('.field', { has: org.locator('#sf-password') });
+  await passwordField.locator('.field-error').waitFor();
+  await shoot(org, 'admin-staff-invalid');
+  await editor.locator('#sf-password').fill('Mat-khau-ban-dau-2026');
+  await editor.getByTestId('save-person').click();
+  await org.getByTestId('staff-row').filter({ hasText: 'nv.cuong' }).waitFor();
+  await editor.getByText('Đã thêm cán bộ.').waitFor();
+  const created = (await api('GET', `/api/v1/staff?unit_id=${ids.w1}`, await login('admin', ADMIN_PASSWORD))).json.items.find(
+    (s) => s.username === 'nv.cuong',
+  );
+  check(created && created.supervisor_id === ids.h1 && created.unit_id === ids.w1 && created.weekly_hours === 40, 'the person as entered');
+
+  step('the organisation department resets the password: the first sign-in asks for a new one');
+  await editor.locator('#sf-reset').fill('Mat-khau-tam-thoi-2026');
+  await editor.getByTestId('reset-password').click();
+  await editor.getByText('Đã đặt lại mật khẩu.').waitFor();
+  await shoot(org, 'admin-staff');
+  const cuong = await newPage(browser, base, 360);
+  await cuong.page.goto('/login');
+  await cuong.page.getByLabel('Tên đăng nhập').fill('nv.cuong');
+  await cuong.page.getByLabel('Mật khẩu').fill('Mat-khau-tam-thoi-2026');
+  await cuong.page.getByRole('button', { name: 'Đăng nhập' }).click();
+  const form = cuong.page.getByTestId('change-password');
+  await form.waitFor();
+  await form.getByLabel('Mật khẩu hiện tại (được cấp)').fill('Mat-khau-tam-thoi-2026');
+  await form.getByLabel('Mật khẩu mới', { exact: true }).fill('nv.cuong');
+  await form.getByLabel('Nhập lại mật khẩu mới').fill('nv.cuong');
+  await form.getByRole('button', { name: 'Đổi mật khẩu và tiếp tục' }).click();
+  await form.locator('.field', { has: cuong.page.locator('#pw-new') }).locator('.field-error').waitFor();
+  await shoot(cuong.page, 'change-password');
+  await form.getByLabel('Mật khẩu mới', { exact: true }).fill('Cuong tu chon mat khau 2026');
+  await form.getByLabel('Nhập lại mật khẩu mới').fill('Cuong tu chon mat khau 2026');
+  await form.getByRole('button', { name: 'Đổi mật khẩu và tiếp tục' }).click();
+  await cuong.page.getByRole('navigation', { name: 'Điều hướng chính' }).waitFor();
+  await cuong.page.getByTestId('day-total').waitFor();
+  await login('nv.cuong', 'Cuong tu chon mat khau 2026');
+  await cuong.context.close();
+
+  step('the catalogue: edit a standard');
+  await org.goto('/admin/products');
+  await org.getByRole('button', { name: 'Sửa HS-01' }).click();
+  const productForm = org.getByTestId('product-form');
+  await productForm.getByRole('heading', { name: 'Sửa sản phẩm HS-01' }).waitFor();
+  await productForm.getByLabel('Định mức (phút/đơn vị)').fill('0');
+  await productForm.getByTestId('save-product').click();
+  await productForm.locator('.field-error').first().waitFor();
+  await productForm.getByLabel('Định mức (phút/đơn vị)').fill('45');
+  await productForm.getByTestId('save-product').click();
+  await productForm.getByText('Đã lưu.').waitFor();
+  await org.getByTestId('product-list').getByText('45 phút / hồ sơ').waitFor();
+  await shoot(org, 'admin-products');
+
+  step('policies: a new version from the current one');
+  await org.goto('/admin/policies');
+  const policyEditor = org.getByTestId('policy-editor');
+  await policyEditor.waitFor();
+  const before = (await api('GET', '/api/v1/policies', await login('tochuc'))).json.items;
+  const current = before.find((p) => p.is_default);
+  await policyEditor.locator('#pol-excellent').fill('92');
+  await policyEditor.locator('#pol-combine').selectOption('weighted');
+  await policyEditor.locator('#pol-w-quantity').fill('0.5');
+  await policyEditor.getByTestId('save-policy').click();
+  await policyEditor.locator('.field', { has: org.locator('#pol-w-quantity') }).locator('.field-error').waitFor();
+  await policyEditor.locator('#pol-w-quality').fill('0.25');
+  await policyEditor.locator('#pol-w-progress').fill('0.25');
+  // Not the default: the rest of the story reads the policy in force.
+  await policyEditor.getByLabel('Dùng làm chính sách mặc định').uncheck();
+  await policyEditor.getByTestId('save-policy').click();
+  await org.getByText(`Đã tạo ${current.code} phiên bản ${current.version + 1}.`).waitFor();
+  const after = (await api('GET', '/api/v1/policies', await login('tochuc'))).json.items;
+  const made = after.find((p) => p.code === current.code && p.version === current.version + 1);
+  check(
+    made && made.preset.thresholds.excellent.at_least === 92 && made.kpi.combine === 'weighted' && made.kpi.weights.quantity === 0.5 && !made.is_default,
+    `the new version as edited: ${JSON.stringify(made)}`,
+  );
+  check(JSON.stringify(made.preset.criteria) === JSON.stringify(current.preset.criteria), 'the rest copied from the current version');
+  await shoot(org, 'admin-policies');
+
+  step('the audit trail pages');
+  await org.goto('/admin/audit');
+  await org.getByTestId('audit-row').nth(49).waitFor();
+  check((await org.getByTestId('audit-row').count()) === 50, 'a first page of 50');
+  await org.getByTestId('audit-more').click();
+  await org.getByTestId('audit-row').nth(50).waitFor();
+  const shown = await org.getByTestId('audit-row').allInnerTexts();
+  check(shown.length > 50 && shown[0] !== shown[50], `the next page adds records (${shown.length})`);
+  await shoot(org, 'admin-audit');
+
+  step('the head assigns a task and sees the multi-week grid');
+  await head.goto('/team');
+  const assign = head.getByTestId('assign-task');
+  await assign.getByLabel('Người thực hiện').selectOption({ label: 'Nguyễn Thị Ánh' });
+  await assign.getByLabel('Nhiệm vụ').fill('Rà soát hồ sơ tồn đọng quý IV');
+  await assign.getByTestId('assign').click();
+  await assign.getByText('Đã giao nhiệm vụ.').waitFor();
+  await head.getByTestId('task-row').filter({ hasText: 'Rà soát hồ sơ tồn đọng quý IV' }).filter({ hasText: 'Nguyễn Thị Ánh' }).waitFor();
+  const tasks = await api('GET', `/api/v1/tasks?owner_id=${ids.s1}`, await login('nv.anh'));
+  check(tasks.json.items.some((x) => x.title === 'Rà soát hồ sơ tồn đọng quý IV' && x.assigner_id === ids.h1), 'the task reached its owner');
+  await shootElement(head, assign, 'team-assign-task');
+  await shootElement(head, head.locator('section', { has: head.getByTestId('task-list') }), 'team-tasks');
+  const grid = head.getByTestId('weeks-grid');
+  await grid.getByTestId('grid-row').filter({ hasText: 'Nguyễn Thị Ánh' }).waitFor();
+  const columns = await grid.locator('thead th').count();
+  check(columns === 6 + 2, `six weeks, the name and the total (${columns} columns)`);
+  check((await grid.getByTestId('cell-under').count()) > 0, 'under-logged weeks are marked');
+  await shootElement(head, head.locator('section', { has: grid }), 'team-weeks-grid');
 }
 
 main().catch(async (e) => {

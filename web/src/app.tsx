@@ -12,6 +12,7 @@ import { TeamPage } from './pages/approvals/TeamPage';
 import { GradingRound, GradingStart } from './pages/grading/GradingPage';
 import { DashboardPage } from './pages/dashboard/DashboardPage';
 import { AdminPage } from './pages/admin/AdminPage';
+import { ChangePasswordScreen } from './pages/account/ChangePassword';
 
 export function App() {
   const [lang, setLangState] = useState<Lang>(currentLang());
@@ -36,6 +37,7 @@ export function App() {
     if (!path.startsWith('/login')) history.replaceState(null, '', '/login');
     return <Login lang={lang} onLang={switchLang} />;
   }
+  if (me.must_change_password) return <ChangePasswordScreen key={lang} />;
   return (
     <div class="shell" key={lang}>
       <Header lang={lang} onLang={switchLang} path={path} />

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ApiError, call, callVersioned, createApi, ifMatch, type TokenStore, type Tokens } from '../src/api/client';
+import { ApiError, call, callVersioned, createApi, ifMatch, PASSWORD_CHANGE_REQUIRED, type TokenStore, type Tokens } from '../src/api/client';
 
 function memoryStore(initial: Tokens | null): TokenStore & { value: Tokens | null } {
   const s = {
@@ -122,6 +122,43 @@ describe('the API client', () => {
     const error = (await call(api.GET('/api/v1/me')).catch((e: unknown) => e)) as ApiError;
     expect(error.offline).toBe(true);
     expect(store.value).not.toBeNull();
+  });
+
+  it('a 403 password-change-required tells the app; other 403s do not; the new password stores the new tokens', async () => {
+    const store = memoryStore({ access_token: 'old', refresh_token: 'r-old' });
+    let told = 0;
+    const fetch = (async (input: RequestInfo | URL, init?: RequestInit) => {
+      const req = input instanceof Request ? input : new Request(String(input), init);
+      const path = new URL(req.url).pathname;
+      if (path === '/api/v1/me/password') {
+        const body = (await req.json()) as { current_password: string; new_password: string };
+        if (body.new_password.length < 10)
+          return json(422, {
+            type: 'urn:worklog-kpi:problem:validation',
+            title: 'Invalid',
+            status: 422,
+            detail: 'Dữ liệu không hợp lệ.',
+            errors: [{ field: 'new_password', code: 'length', message: 'Mật khẩu phải có ít nhất 10 ký tự.' }],
+          });
+        return json(200, { access_token: 'new', refresh_token: 'r-new', token_type: 'Bearer', expires_in: 900, must_change_password: false });
+      }
+      if (path === '/api/v1/entries') return json(403, { type: PASSWORD_CHANGE_REQUIRED, title: 'Forbidden', status: 403, detail: 'Hãy đổi mật khẩu.' });
+      return json(403, { type: 'urn:worklog-kpi:problem:forbidden', title: 'Forbidden', status: 403, detail: 'Không được phép.' });
+    }) as typeof globalThis.fetch;
+    const client = createApi({ baseUrl: 'http://test', store, language: () => 'vi', fetch, onPasswordChangeRequired: () => told++ });
+    const error = (await call(client.api.GET('/api/v1/staff')).catch((e: unknown) => e)) as ApiError;
+    expect(error.status).toBe(403);
+    expect(told).toBe(0);
+    const forced = (await call(client.api.GET('/api/v1/entries')).catch((e: unknown) => e)) as ApiError;
+    // The body is still readable by the caller after the client looked at it.
+    expect(forced.type).toBe(PASSWORD_CHANGE_REQUIRED);
+    expect(forced.detail).toBe('Hãy đổi mật khẩu.');
+    expect(told).toBe(1);
+    const weak = (await client.changePassword('old-password', 'short').catch((e: unknown) => e)) as ApiError;
+    expect(weak.field('new_password')).toBe('Mật khẩu phải có ít nhất 10 ký tự.');
+    expect(store.value).toEqual({ access_token: 'old', refresh_token: 'r-old' });
+    await client.changePassword('old-password', 'một câu đủ dài để nhớ');
+    expect(store.value).toEqual({ access_token: 'new', refresh_token: 'r-new' });
   });
 
   it('formats If-Match from a version', () => {

@@ -3,9 +3,14 @@
 // refresh token (one refresh in flight however many requests failed with 401 at once), sends
 // the chosen language, and turns problem+json answers into `ApiError`.
 import createClient from 'openapi-fetch';
-import type { components, paths } from './generated/schema';
+import type { components, operations, paths } from './generated/schema';
 
 export type Schemas = components['schemas'];
+/** The query parameters of an operation, as the spec declares them. */
+export type QueryOf<Op extends keyof operations> = NonNullable<operations[Op]['parameters']['query']>;
+
+/** The problem type of a 403 answered while an administrator's password reset is pending. */
+export const PASSWORD_CHANGE_REQUIRED = 'urn:worklog-kpi:problem:password-change-required';
 export type FieldError = Schemas['FieldError'];
 
 export interface Tokens {
@@ -54,6 +59,9 @@ export interface ClientOptions {
   language: () => string;
   /** Called when the refresh token is refused too: the person must sign in again. */
   onSignedOut?: () => void;
+  /** Called when a route answers 403 `password-change-required`: the person must choose a new
+   * password (`POST /me/password`) before anything else works. */
+  onPasswordChangeRequired?: () => void;
   fetch?: typeof fetch;
 }
 
@@ -110,10 +118,23 @@ export function createApi(options: ClientOptions) {
       return baseFetch(req);
     };
     const res = await send(request, options.store.get()?.access_token);
+    if (res.status === 403) await watchPasswordChange(res);
     if (res.status !== 401 || NO_RETRY.includes(path) || !options.store.get()) return res;
     const token = await refreshOnce();
     if (!token) return res;
-    return send(retry, token);
+    const again = await send(retry, token);
+    if (again.status === 403) await watchPasswordChange(again);
+    return again;
+  }
+
+  async function watchPasswordChange(res: Response): Promise<void> {
+    if (!options.onPasswordChangeRequired || !(res.headers.get('Content-Type') ?? '').includes('json')) return;
+    try {
+      const problem = (await res.clone().json()) as Partial<Schemas['Problem']>;
+      if (problem.type === PASSWORD_CHANGE_REQUIRED) options.onPasswordChangeRequired();
+    } catch {
+      // Not a problem document: nothing to do.
+    }
   }
 
   const api = createClient<paths>({
@@ -139,7 +160,13 @@ export function createApi(options: ClientOptions) {
     options.store.set(null);
   }
 
-  return { api, login, logout, refresh: refreshOnce, store: options.store };
+  /** Chooses a new password; the answer carries fresh tokens (other sessions end). */
+  async function changePassword(current_password: string, new_password: string): Promise<void> {
+    const body = await call(api.POST('/api/v1/me/password', { body: { current_password, new_password } }));
+    options.store.set({ access_token: body.access_token, refresh_token: body.refresh_token });
+  }
+
+  return { api, login, logout, changePassword, refresh: refreshOnce, store: options.store };
 }
 
 export type Api = ReturnType<typeof createApi>['api'];

@@ -19,6 +19,12 @@ export const client = createApi({
     notify();
     navigate('/login');
   },
+  onPasswordChangeRequired: () => {
+    if (session.me && !session.me.must_change_password) {
+      session.me = { ...session.me, must_change_password: true };
+      notify();
+    }
+  },
 });
 export const api = client.api;
 
@@ -52,6 +58,12 @@ export async function signIn(username: string, password: string): Promise<void> 
     if ((await store.pending()).length === 0) await store.clear();
   }
   localStorage.setItem('worklog.user', username);
+  await loadMe();
+}
+
+/** After an administrator's reset: the new password, then the app as usual. */
+export async function changePassword(current: string, next: string): Promise<void> {
+  await client.changePassword(current, next);
   await loadMe();
 }
 

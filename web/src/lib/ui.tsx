@@ -34,9 +34,11 @@ export function errorMessage(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
-export function ErrorBox(props: { error: unknown }) {
+/** The error's message and its field errors, except those of `shown` (displayed beside their
+ * inputs with `fieldError`). */
+export function ErrorBox(props: { error: unknown; shown?: readonly string[] }) {
   if (!props.error) return null;
-  const fields = props.error instanceof ApiError ? props.error.errors : [];
+  const fields = (props.error instanceof ApiError ? props.error.errors : []).filter((f) => !props.shown?.includes(f.field));
   return (
     <div class="alert alert-error" role="alert">
       <p>{errorMessage(props.error)}</p>
@@ -114,4 +116,14 @@ export function StateBadge(props: { state: string }) {
 export function GradeBadge(props: { grade: { code: string; label: string } | null | undefined }) {
   if (!props.grade) return <span class="muted">—</span>;
   return <span class={`badge grade-${props.grade.code}`}>{props.grade.label}</span>;
+}
+
+/** The server's message for one field of a 422 answer, to show beside its input. */
+export function fieldError(error: unknown, ...names: string[]): string | undefined {
+  if (!(error instanceof ApiError)) return undefined;
+  for (const name of names) {
+    const message = error.field(name);
+    if (message) return message;
+  }
+  return undefined;
 }

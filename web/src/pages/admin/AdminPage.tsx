@@ -1,11 +1,14 @@
 // The organisation department's reference data: catalogue, calendar, policies, staff with CSV
 // import, and the audit trail.
 import { useEffect, useState } from 'preact/hooks';
-import { call, type Schemas } from '../../api/client';
+import { call, type QueryOf, type Schemas } from '../../api/client';
 import { t } from '../../i18n';
-import { formatDate, formatDateTime, formatMinutes } from '../../lib/format';
+import { formatDate, formatDateTime } from '../../lib/format';
 import { api } from '../../lib/session';
 import { ErrorBox, Field, Link, Page, useAction } from '../../lib/ui';
+import { PoliciesAdmin } from './PoliciesAdmin';
+import { ProductsAdmin } from './ProductsAdmin';
+import { StaffAdmin } from './StaffAdmin';
 
 const TABS = ['products', 'calendar', 'policies', 'staff', 'audit'] as const;
 type Tab = (typeof TABS)[number];
@@ -21,81 +24,12 @@ export function AdminPage(props: { tab?: string | undefined }) {
           </Link>
         ))}
       </nav>
-      {tab === 'products' && <Products />}
+      {tab === 'products' && <ProductsAdmin />}
       {tab === 'calendar' && <Calendar />}
-      {tab === 'policies' && <Policies />}
+      {tab === 'policies' && <PoliciesAdmin />}
       {tab === 'staff' && <StaffAdmin />}
       {tab === 'audit' && <Audit />}
     </Page>
-  );
-}
-
-function Products() {
-  const [items, setItems] = useState<Schemas['ProductView'][]>([]);
-  const [code, setCode] = useState('');
-  const [name, setName] = useState('');
-  const [unit, setUnit] = useState('văn bản');
-  const [minutes, setMinutes] = useState(60);
-  const load = () => call(api.GET('/api/v1/products', { params: { query: { limit: 200 } } })).then((p) => setItems(p.items), () => undefined);
-  useEffect(() => void load(), []);
-  const create = useAction(async () => {
-    await call(api.POST('/api/v1/products', { body: { code, name, measuring_unit: unit, standard_minutes: minutes } }));
-    setCode('');
-    setName('');
-    await load();
-  });
-  return (
-    <>
-      <form
-        class="card"
-        onSubmit={(e) => {
-          e.preventDefault();
-          void create.run();
-        }}
-      >
-        <h2>{t('admin.new_product')}</h2>
-        <div class="row">
-          <Field label={t('admin.code')} id="p-code">
-            <input id="p-code" value={code} onInput={(e) => setCode((e.target as HTMLInputElement).value)} />
-          </Field>
-          <Field label={t('common.name')} id="p-name">
-            <input id="p-name" value={name} onInput={(e) => setName((e.target as HTMLInputElement).value)} />
-          </Field>
-        </div>
-        <div class="row">
-          <Field label={t('admin.measuring_unit')} id="p-unit">
-            <input id="p-unit" value={unit} onInput={(e) => setUnit((e.target as HTMLInputElement).value)} />
-          </Field>
-          <Field label={t('diary.standard')} id="p-min">
-            <input id="p-min" type="number" value={minutes} onInput={(e) => setMinutes(Number((e.target as HTMLInputElement).value))} />
-          </Field>
-        </div>
-        <ErrorBox error={create.error} />
-        <button class="btn btn-primary" type="submit" disabled={create.busy}>
-          {t('common.add')}
-        </button>
-      </form>
-      <table class="table">
-        <thead>
-          <tr>
-            <th scope="col">{t('admin.code')}</th>
-            <th scope="col">{t('common.name')}</th>
-            <th scope="col">{t('diary.standard')}</th>
-          </tr>
-        </thead>
-        <tbody>
-          {items.map((p) => (
-            <tr key={p.id} class={p.active ? '' : 'muted'}>
-              <td>{p.code}</td>
-              <td>{p.name}</td>
-              <td>
-                {formatMinutes(p.standard_minutes)} / {p.measuring_unit}
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </>
   );
 }
 
@@ -104,7 +38,7 @@ function Calendar() {
   const [date, setDate] = useState('');
   const [vi, setVi] = useState('');
   const [en, setEn] = useState('');
-  const load = () => call(api.GET('/api/v1/calendar/holidays', { params: { query: { limit: 200 } as never } })).then((p) => setItems(p.items), () => undefined);
+  const load = () => call(api.GET('/api/v1/calendar/holidays')).then((p) => setItems(p.items), () => undefined);
   useEffect(() => void load(), []);
   const create = useAction(async () => {
     await call(api.POST('/api/v1/calendar/holidays', { body: { date, name_vi: vi, name_en: en } }));
@@ -154,115 +88,32 @@ function Calendar() {
   );
 }
 
-function Policies() {
-  const [items, setItems] = useState<Schemas['PolicyView'][]>([]);
-  useEffect(() => {
-    call(api.GET('/api/v1/policies')).then((p) => setItems(p.items), () => undefined);
-  }, []);
-  return (
-    <table class="table">
-      <thead>
-        <tr>
-          <th scope="col">{t('admin.code')}</th>
-          <th scope="col">{t('admin.version')}</th>
-          <th scope="col">{t('common.name')}</th>
-          <th scope="col">{t('admin.default')}</th>
-        </tr>
-      </thead>
-      <tbody>
-        {items.map((p) => (
-          <tr key={p.id}>
-            <td>{p.code}</td>
-            <td>{p.version}</td>
-            <td>{p.preset.name_vi}</td>
-            <td>{p.is_default ? '✓' : ''}</td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
-  );
-}
-
-function StaffAdmin() {
-  const [items, setItems] = useState<Schemas['StaffView'][]>([]);
-  const [csv, setCsv] = useState('');
-  const [result, setResult] = useState<Schemas['ImportResult'] | null>(null);
-  const load = () => call(api.GET('/api/v1/staff', { params: { query: { limit: 200 } } })).then((p) => setItems(p.items), () => undefined);
-  useEffect(() => void load(), []);
-  const upload = useAction(async () => {
-    const res = await call(
-      api.POST('/api/v1/staff/import', {
-        body: csv,
-        bodySerializer: (b: string) => b,
-        headers: { 'Content-Type': 'text/csv' },
-      }),
-    );
-    setResult(res);
-    await load();
-  });
-  return (
-    <>
-      <form
-        class="card"
-        onSubmit={(e) => {
-          e.preventDefault();
-          void upload.run();
-        }}
-      >
-        <h2>{t('admin.import')}</h2>
-        <Field label={t('admin.csv_file')} id="csv-file" hint={t('admin.csv_hint')}>
-          <input
-            id="csv-file"
-            type="file"
-            accept=".csv,text/csv"
-            onChange={async (e) => setCsv(await ((e.target as HTMLInputElement).files?.[0]?.text() ?? Promise.resolve('')))}
-          />
-        </Field>
-        <ErrorBox error={upload.error} />
-        {result && (
-          <p class="alert alert-ok">
-            {t('admin.imported', { units: result.units_created + result.units_updated, staff: result.staff_created + result.staff_updated })}
-          </p>
-        )}
-        <button class="btn btn-primary" type="submit" disabled={!csv || upload.busy}>
-          {t('admin.upload')}
-        </button>
-      </form>
-      <table class="table">
-        <thead>
-          <tr>
-            <th scope="col">{t('admin.username')}</th>
-            <th scope="col">{t('common.name')}</th>
-            <th scope="col">{t('admin.roles')}</th>
-          </tr>
-        </thead>
-        <tbody>
-          {items.map((s) => (
-            <tr key={s.id} class={s.active ? '' : 'muted'}>
-              <td>{s.username}</td>
-              <td>{s.full_name}</td>
-              <td>{s.roles.join(', ')}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </>
-  );
-}
-
 function Audit() {
   const [entity, setEntity] = useState('');
   const [items, setItems] = useState<Schemas['AuditView'][]>([]);
+  const [cursor, setCursor] = useState<string | null>(null);
   const [error, setError] = useState<unknown>(null);
-  useEffect(() => {
-    call(api.GET('/api/v1/audit', { params: { query: { limit: 100, ...(entity ? { entity } : {}) } } })).then((p) => setItems(p.items), setError);
-  }, [entity]);
+  // Keyset paging: `next_cursor` of one page asks for the next (the trail is oldest first).
+  const load = async (more: boolean) => {
+    setError(null);
+    try {
+      const query: QueryOf<'list_audit'> = { limit: 50 };
+      if (entity) query.entity = entity;
+      if (more && cursor) query.cursor = cursor;
+      const page = await call(api.GET('/api/v1/audit', { params: { query } }));
+      setItems(more ? [...items, ...page.items] : page.items);
+      setCursor(page.next_cursor ?? null);
+    } catch (e) {
+      setError(e);
+    }
+  };
+  useEffect(() => void load(false), [entity]);
   return (
     <>
       <Field label={t('admin.entity')} id="audit-entity">
         <select id="audit-entity" value={entity} onChange={(e) => setEntity((e.target as HTMLSelectElement).value)}>
           <option value="">—</option>
-          {['entry', 'staff', 'unit', 'product', 'grading_round', 'grade', 'leave'].map((x) => (
+          {['entry', 'staff', 'unit', 'product', 'policy', 'grading_round', 'grade', 'leave', 'task'].map((x) => (
             <option value={x} key={x}>
               {x}
             </option>
@@ -270,7 +121,7 @@ function Audit() {
         </select>
       </Field>
       <ErrorBox error={error} />
-      <table class="table">
+      <table class="table" data-testid="audit-list">
         <thead>
           <tr>
             <th scope="col">{t('common.date')}</th>
@@ -281,19 +132,28 @@ function Audit() {
         </thead>
         <tbody>
           {items.map((a) => (
-            <tr key={a.id}>
+            <tr key={a.id} data-testid="audit-row">
               <td>{formatDateTime(a.at)}</td>
               <td>
                 {a.entity} #{a.entity_id}
               </td>
               <td>
                 {a.action} {a.from_state && `${a.from_state} → ${a.to_state ?? ''}`}
+                {a.reason && <span class="muted"> — {a.reason}</span>}
               </td>
               <td>{a.actor_id ?? '—'}</td>
             </tr>
           ))}
         </tbody>
       </table>
+      <p class="muted" role="status">
+        {t('audit.shown', { n: items.length })}
+      </p>
+      {cursor && (
+        <button class="btn" type="button" data-testid="audit-more" onClick={() => void load(true)}>
+          {t('common.more')}
+        </button>
+      )}
     </>
   );
 }

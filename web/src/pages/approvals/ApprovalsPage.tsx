@@ -1,7 +1,7 @@
 // The approval queue: lines waiting for me with the day's total and anomaly flags; approve or
 // return (with a reason kind) several at once.
 import { useEffect, useState } from 'preact/hooks';
-import { call, type Schemas } from '../../api/client';
+import { call, type QueryOf, type Schemas } from '../../api/client';
 import { t } from '../../i18n';
 import { formatDate, formatMinutes } from '../../lib/format';
 import { api } from '../../lib/session';
@@ -24,10 +24,11 @@ export function ApprovalsPage() {
       const all: Item[] = [];
       let cursor: string | undefined;
       for (let page = 0; page < 10; page++) {
-        const query: { limit: number; cursor?: string } = { limit: 100, ...(cursor ? { cursor } : {}) };
-        const q = await call(api.GET('/api/v1/approvals/queue', { params: { query: query as { limit: number } } }));
+        const query: QueryOf<'approval_queue'> = { limit: 100 };
+        if (cursor) query.cursor = cursor;
+        const q = await call(api.GET('/api/v1/approvals/queue', { params: { query } }));
         all.push(...q.items);
-        cursor = (q as { next_cursor?: string | null }).next_cursor ?? undefined;
+        cursor = q.next_cursor ?? undefined;
         if (!cursor) break;
       }
       setItems(all);

@@ -7,6 +7,8 @@ import { addDays, formatDate, formatMinutes, today } from '../../lib/format';
 import { api, session } from '../../lib/session';
 import { ErrorBox, Field, Page, StateBadge, useAction } from '../../lib/ui';
 import { WeekMeter } from '../diary/WeekBar';
+import { TeamTasks } from './TeamTasks';
+import { WeeksGrid } from './WeeksGrid';
 
 type Staff = Schemas['StaffView'];
 
@@ -68,6 +70,8 @@ export function TeamPage() {
         </tbody>
       </table>
       {person && <PersonPanel person={person} />}
+      <WeeksGrid people={people} />
+      <TeamTasks people={people} />
       <Permissions people={people} />
     </Page>
   );
@@ -122,16 +126,11 @@ function Permissions(props: { people: Staff[] }) {
   const [from, setFrom] = useState(today());
   const [to, setTo] = useState(addDays(today(), 7));
   const [delegations, setDelegations] = useState<Schemas['DelegationView'][]>([]);
-  const [tasks, setTasks] = useState<Schemas['TaskView'][]>([]);
   const [done, setDone] = useState<string | null>(null);
   const loadDelegations = () =>
     call(api.GET('/api/v1/delegations')).then((d) => setDelegations(d.items), () => setDelegations([]));
   useEffect(() => {
     void loadDelegations();
-    call(api.GET('/api/v1/tasks', { params: { query: { limit: 100 } } })).then(
-      (p) => setTasks(p.items.filter((x) => x.assigner_id === me.staff.id)),
-      () => undefined,
-    );
   }, []);
   const grant = useAction(async () => {
     await call(api.POST('/api/v1/staff/{id}/backdate-permissions', { params: { path: { id: staffId } }, body: { work_date: workDate, reason } }));
@@ -145,17 +144,6 @@ function Permissions(props: { people: Staff[] }) {
   const others = props.people.filter((p) => p.id !== me.staff.id);
   return (
     <>
-      <section class="card">
-        <h2>{t('team.tasks')}</h2>
-        {tasks.length === 0 && <p class="muted">{t('common.none')}</p>}
-        <ul class="plain">
-          {tasks.map((tk) => (
-            <li key={tk.id}>
-              {tk.title} · {name(tk.owner_id)} · {formatDate(tk.due_date)} · <StateBadge state={tk.state} />
-            </li>
-          ))}
-        </ul>
-      </section>
       <form
         class="card"
         onSubmit={(e) => {
