@@ -124,3 +124,39 @@ async fn the_app_is_compressed_for_clients_that_accept_gzip() {
     assert_eq!(res.status(), StatusCode::OK);
     assert_eq!(header(&res, reqwest::header::CONTENT_ENCODING), "gzip");
 }
+
+#[tokio::test]
+async fn the_manifest_names_png_icons_of_192_and_512_px_that_the_binary_serves() {
+    // Chromium's installability check wants PNG icons; launchers want maskable ones.
+    let app = spawn_app().await;
+    let get = |path: String| app.client.get(format!("{}{path}", app.address)).send();
+    let manifest: serde_json::Value = get("/manifest.webmanifest".into())
+        .await
+        .expect("request")
+        .json()
+        .await
+        .expect("json");
+    let icons = manifest["icons"].as_array().expect("icons");
+    for size in [192u32, 512] {
+        for purpose in ["any", "maskable"] {
+            let icon = icons
+                .iter()
+                .find(|i| {
+                    i["type"] == "image/png"
+                        && i["purpose"] == purpose
+                        && i["sizes"] == format!("{size}x{size}")
+                })
+                .unwrap_or_else(|| panic!("a {purpose} PNG of {size} px in {manifest}"));
+            let src = icon["src"].as_str().expect("src").to_string();
+            let res = get(src.clone()).await.expect("request");
+            assert_eq!(res.status(), StatusCode::OK, "{src}");
+            assert_eq!(header(&res, CONTENT_TYPE), "image/png", "{src}");
+            let bytes = res.bytes().await.expect("bytes");
+            assert_eq!(&bytes[1..4], b"PNG", "{src}");
+            // IHDR: width and height, big-endian, at bytes 16..24.
+            let width = u32::from_be_bytes([bytes[16], bytes[17], bytes[18], bytes[19]]);
+            let height = u32::from_be_bytes([bytes[20], bytes[21], bytes[22], bytes[23]]);
+            assert_eq!((width, height), (size, size), "{src}");
+        }
+    }
+}

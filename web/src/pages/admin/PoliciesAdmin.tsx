@@ -20,6 +20,7 @@ const num = (e: Event) => Number((e.target as HTMLInputElement).value.replace(',
 export function PoliciesAdmin() {
   const [items, setItems] = useState<Policy[]>([]);
   const [base, setBase] = useState<Policy | null>(null);
+  const [created, setCreated] = useState<Policy | null>(null);
   const [error, setError] = useState<unknown>(null);
   const load = () =>
     call(api.GET('/api/v1/policies')).then((p) => {
@@ -57,7 +58,10 @@ export function PoliciesAdmin() {
                 <td>{t(`policy.combine.${p.kpi.combine}`)}</td>
                 <td>{formatDateTime(p.created_at)}</td>
                 <td>
-                  <button class="btn btn-small" type="button" onClick={() => setBase(p)} aria-label={`${t('policy.start_from')} ${p.code} v${p.version}`}>
+                  <button class="btn btn-small" type="button" onClick={() => {
+                      setCreated(null);
+                      setBase(p);
+                    }} aria-label={`${t('policy.start_from')} ${p.code} v${p.version}`}>
                     {t('policy.start_from')}
                   </button>
                 </td>
@@ -69,9 +73,11 @@ export function PoliciesAdmin() {
         <PolicyEditor
           key={base.id}
           base={base}
-          onSaved={async (created) => {
+          created={created}
+          onSaved={async (made) => {
+            setCreated(made);
             const all = await load();
-            setBase(all?.find((p) => p.id === created.id) ?? created);
+            setBase(all?.find((p) => p.id === made.id) ?? made);
           }}
         />
       )}
@@ -79,9 +85,9 @@ export function PoliciesAdmin() {
   );
 }
 
-function PolicyEditor(props: { base: Policy; onSaved: (p: Policy) => Promise<void> }) {
+function PolicyEditor(props: { base: Policy; created: Policy | null; onSaved: (p: Policy) => Promise<void> }) {
   const [draft, setDraft] = useState<Draft>(() => policyDraft(props.base));
-  const [done, setDone] = useState<Policy | null>(null);
+  const done = props.created;
   const preset = draft.preset;
   const kpi = draft.kpi!;
   const setPreset = (patch: Partial<Schemas['PolicyPreset']>) => setDraft({ ...draft, preset: { ...preset, ...patch } });
@@ -89,9 +95,7 @@ function PolicyEditor(props: { base: Policy; onSaved: (p: Policy) => Promise<voi
   const setBand = (band: (typeof BANDS)[number], kind: BoundKind, value: number) =>
     setPreset({ thresholds: { ...preset.thresholds, [band]: makeBound(kind, value) } });
   const save = useAction(async () => {
-    setDone(null);
     const created = await call(api.POST('/api/v1/policies', { body: draft }));
-    setDone(created);
     await props.onSaved(created);
   });
   const err = save.error;

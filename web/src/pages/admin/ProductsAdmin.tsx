@@ -15,6 +15,7 @@ export function ProductsAdmin() {
   const [items, setItems] = useState<Product[]>([]);
   const [cursor, setCursor] = useState<string | null>(null);
   const [editing, setEditing] = useState<Product | null>(null);
+  const [saved, setSaved] = useState(false);
   const load = async (more = false) => {
     const page = await call(api.GET('/api/v1/products', { params: { query: { limit: 200, ...(more && cursor ? { cursor } : {}) } } }));
     setItems(more ? [...items, ...page.items] : page.items);
@@ -26,11 +27,16 @@ export function ProductsAdmin() {
       <ProductForm
         key={editing ? `${editing.id}-${editing.version}` : 'new'}
         product={editing}
+        saved={saved}
         onSaved={async (p) => {
           setEditing(p);
+          setSaved(true);
           await load();
         }}
-        onNew={() => setEditing(null)}
+        onNew={() => {
+          setSaved(false);
+          setEditing(null);
+        }}
       />
       <table class="table" data-testid="product-list">
         <thead>
@@ -58,6 +64,7 @@ export function ProductsAdmin() {
                   type="button"
                   aria-label={`${t('common.edit')} ${p.code}`}
                   onClick={() => {
+                    setSaved(false);
                     setEditing(p);
                     window.scrollTo(0, 0);
                   }}
@@ -78,16 +85,14 @@ export function ProductsAdmin() {
   );
 }
 
-function ProductForm(props: { product: Product | null; onSaved: (p: Product) => Promise<void>; onNew: () => void }) {
+function ProductForm(props: { product: Product | null; saved: boolean; onSaved: (p: Product) => Promise<void>; onNew: () => void }) {
   const p = props.product;
   const [code, setCode] = useState(p?.code ?? '');
   const [name, setName] = useState(p?.name ?? '');
   const [unit, setUnit] = useState(p?.measuring_unit ?? 'văn bản');
   const [minutes, setMinutes] = useState(String(p?.standard_minutes ?? 60));
   const [active, setActive] = useState(p?.active ?? true);
-  const [done, setDone] = useState(false);
   const save = useAction(async () => {
-    setDone(false);
     const standard = Number(minutes);
     if (!p) {
       const created = await call(api.POST('/api/v1/products', { body: { code, name, measuring_unit: unit, standard_minutes: standard, active } }));
@@ -103,7 +108,6 @@ function ProductForm(props: { product: Product | null; onSaved: (p: Product) => 
       const updated = await call(api.PATCH('/api/v1/products/{id}', { params: { path: { id: p.id }, header: ifMatch(p.version) }, body }));
       await props.onSaved(updated);
     }
-    setDone(true);
   });
   const err = save.error;
   return (
@@ -136,7 +140,7 @@ function ProductForm(props: { product: Product | null; onSaved: (p: Product) => 
         <input type="checkbox" checked={active} onChange={(e) => setActive((e.target as HTMLInputElement).checked)} /> {t('product.active')}
       </label>
       <ErrorBox error={err} shown={FIELDS} />
-      {done && (
+      {props.saved && (
         <p class="alert alert-ok" role="status">
           {t('common.saved')}
         </p>

@@ -37,6 +37,8 @@ export function StaffAdmin() {
   const [items, setItems] = useState<Staff[]>([]);
   const [cursor, setCursor] = useState<string | null>(null);
   const [editing, setEditing] = useState<Staff | 'new' | null>(null);
+  // Kept here: a save remounts the editor with the new version of the person.
+  const [notice, setNotice] = useState<string | null>(null);
   const [error, setError] = useState<unknown>(null);
 
   const load = async (more = false) => {
@@ -58,9 +60,14 @@ export function StaffAdmin() {
   useEffect(() => void load(), [unitFilter]);
 
   const unitName = (id: number | null | undefined) => (id ? (units.find((u) => u.id === id)?.name ?? `#${id}`) : '—');
-  const saved = async (s: Staff) => {
+  const saved = async (s: Staff, message: string | null) => {
     setEditing(s);
+    setNotice(message);
     await load();
+  };
+  const edit = (s: Staff | 'new') => {
+    setNotice(null);
+    setEditing(s);
   };
 
   return (
@@ -77,7 +84,7 @@ export function StaffAdmin() {
           </select>
         </Field>
         <div class="field">
-          <button class="btn btn-primary" type="button" data-testid="new-person" onClick={() => setEditing('new')}>
+          <button class="btn btn-primary" type="button" data-testid="new-person" onClick={() => edit('new')}>
             {t('staff.new')}
           </button>
         </div>
@@ -88,6 +95,7 @@ export function StaffAdmin() {
           key={editing === 'new' ? 'new' : `${editing.id}-${editing.version}`}
           person={editing === 'new' ? null : editing}
           units={units}
+          notice={notice}
           onSaved={saved}
           onClose={() => setEditing(null)}
         />
@@ -113,7 +121,7 @@ export function StaffAdmin() {
               <td>{unitName(s.unit_id)}</td>
               <td>{s.roles.map((r) => t(`role.${r}`)).join(', ')}</td>
               <td>
-                <button class="btn btn-small" type="button" onClick={() => setEditing(s)}>
+                <button class="btn btn-small" type="button" onClick={() => edit(s)}>
                   {t('common.edit')}
                 </button>
               </td>
@@ -131,12 +139,17 @@ export function StaffAdmin() {
   );
 }
 
-function StaffEditor(props: { person: Staff | null; units: Unit[]; onSaved: (s: Staff) => Promise<void>; onClose: () => void }) {
+function StaffEditor(props: {
+  person: Staff | null;
+  units: Unit[];
+  notice: string | null;
+  onSaved: (s: Staff, message: string | null) => Promise<void>;
+  onClose: () => void;
+}) {
   const p = props.person;
   const [form, setForm] = useState<StaffForm>(p ? staffFormOf(p) : emptyStaffForm());
   const [supervisors, setSupervisors] = useState<Staff[]>([]);
   const [reset, setReset] = useState('');
-  const [done, setDone] = useState<string | null>(null);
   const set = <K extends keyof StaffForm>(key: K, value: StaffForm[K]) => setForm({ ...form, [key]: value });
 
   // Supervisors: people of the chosen unit and of its parent.
@@ -150,24 +163,20 @@ function StaffEditor(props: { person: Staff | null; units: Unit[]; onSaved: (s: 
   }, [form.unit_id, props.units]);
 
   const save = useAction(async () => {
-    setDone(null);
     if (!p) {
       const created = await call(api.POST('/api/v1/staff', { body: createStaffBody(form) }));
-      await props.onSaved(created);
-      setDone(t('staff.created'));
+      await props.onSaved(created, t('staff.created'));
       return;
     }
     const patch = staffPatch(p, form, today());
     if (Object.keys(patch).length === 0) return;
     const updated = await call(api.PATCH('/api/v1/staff/{id}', { params: { path: { id: p.id }, header: ifMatch(p.version) }, body: patch }));
-    await props.onSaved(updated);
+    await props.onSaved(updated, t('common.saved'));
   });
   const patchOne = useAction(async (body: Schemas['UpdateStaff'], message: string) => {
     if (!p) return;
     const updated = await call(api.PATCH('/api/v1/staff/{id}', { params: { path: { id: p.id }, header: ifMatch(p.version) }, body }));
-    setReset('');
-    await props.onSaved(updated);
-    setDone(message);
+    await props.onSaved(updated, message);
   });
   const err = save.error;
   const input = (
@@ -296,9 +305,9 @@ function StaffEditor(props: { person: Staff | null; units: Unit[]; onSaved: (s: 
           </Field>
         )}
         <ErrorBox error={err} shown={STAFF_FIELDS} />
-        {done && (
+        {props.notice && (
           <p class="alert alert-ok" role="status">
-            {done}
+            {props.notice}
           </p>
         )}
         <div class="row">
