@@ -600,13 +600,13 @@ async function administration(world, org, head, browser, base) {
   const tasks = await api('GET', `/api/v1/tasks?owner_id=${ids.s1}`, await login('nv.anh'));
   check(tasks.json.items.some((x) => x.title === 'Rà soát hồ sơ tồn đọng quý IV' && x.assigner_id === ids.h1), 'the task reached its owner');
   await shootElement(head, assign, 'team-assign-task');
-  await shootElement(head, head.locator('section', { has: head.getByTestId('task-list') }), 'team-tasks');
+  await shootElement(head, head.locator('section.card', { has: head.getByTestId('task-list') }), 'team-tasks');
   const grid = head.getByTestId('weeks-grid');
   await grid.getByTestId('grid-row').filter({ hasText: 'Nguyễn Thị Ánh' }).waitFor();
   const columns = await grid.locator('thead th').count();
   check(columns === 6 + 2, `six weeks, the name and the total (${columns} columns)`);
   check((await grid.getByTestId('cell-under').count()) > 0, 'under-logged weeks are marked');
-  await shootElement(head, head.locator('section', { has: grid }), 'team-weeks-grid');
+  await shootElement(head, head.locator('section.card', { has: grid }), 'team-weeks-grid');
 }
 
 main().catch(async (e) => {

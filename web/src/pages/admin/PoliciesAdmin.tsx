@@ -38,7 +38,7 @@ export function PoliciesAdmin() {
           <tr>
             <th scope="col">{t('admin.code')}</th>
             <th scope="col">{t('admin.version')}</th>
-            <th scope="col">{t('common.name')}</th>
+            <th scope="col">{t('policy.name')}</th>
             <th scope="col">{t('policy.combine')}</th>
             <th scope="col">{t('policy.created')}</th>
             <th scope="col">{t('common.actions')}</th>
@@ -102,6 +102,7 @@ function PolicyEditor(props: { base: Policy; created: Policy | null; onSaved: (p
   return (
     <form
       class="card"
+      noValidate
       data-testid="policy-editor"
       onSubmit={(e) => {
         e.preventDefault();
@@ -131,7 +132,7 @@ function PolicyEditor(props: { base: Policy; created: Policy | null; onSaved: (p
                 </select>
               </Field>
               <Field label={t('policy.points')} id={`pol-${band}`}>
-                <input id={`pol-${band}`} type="number" step="0.5" value={boundValue(b)} onInput={(e) => setBand(band, boundKind(b), num(e))} />
+                <input id={`pol-${band}`} type="number" step="any" value={boundValue(b)} onInput={(e) => setBand(band, boundKind(b), num(e))} />
               </Field>
             </div>
           );
@@ -144,15 +145,15 @@ function PolicyEditor(props: { base: Policy; created: Policy | null; onSaved: (p
       </fieldset>
       <fieldset>
         <legend>{t('policy.quota')}</legend>
-        <div class="row">
+        <div class="row row-top">
           <Field label={t('policy.quota_share')} id="pol-quota" hint={t('policy.quota_hint')}>
-            <input id="pol-quota" type="number" step="0.01" min="0" max="1" value={preset.quota_share} onInput={(e) => setPreset({ quota_share: num(e) })} />
+            <input id="pol-quota" type="number" step="any" value={preset.quota_share} onInput={(e) => setPreset({ quota_share: num(e) })} />
           </Field>
           <Field label={t('policy.max_bonus')} id="pol-bonus">
             <input
               id="pol-bonus"
               type="number"
-              step="0.5"
+              step="any"
               value={preset.max_bonus}
               onInput={(e) => {
                 setDraft({ ...draft, preset: { ...preset, max_bonus: num(e) }, kpi: { ...kpi, max_bonus: num(e) } });
@@ -163,7 +164,7 @@ function PolicyEditor(props: { base: Policy; created: Policy | null; onSaved: (p
             <input
               id="pol-leader-min"
               type="number"
-              step="0.05"
+              step="any"
               value={preset.leader_min_unit_quantity ?? ''}
               onInput={(e) => {
                 const v = (e.target as HTMLInputElement).value;
@@ -199,7 +200,7 @@ function PolicyEditor(props: { base: Policy; created: Policy | null; onSaved: (p
             <input
               id={`pol-crit-${i}`}
               type="number"
-              step="0.5"
+              step="any"
               value={c.max}
               onInput={(e) => setPreset({ criteria: preset.criteria.map((x, j) => (j === i ? { ...x, max: num(e) } : x)) })}
             />
@@ -228,7 +229,7 @@ function PolicyEditor(props: { base: Policy; created: Policy | null; onSaved: (p
             <input
               id="pol-leader-weight"
               type="number"
-              step="0.05"
+              step="any"
               min="0"
               max="1"
               value={kpi.leader_unit_weight}
@@ -243,7 +244,7 @@ function PolicyEditor(props: { base: Policy; created: Policy | null; onSaved: (p
                 <input
                   id={`pol-w-${w}`}
                   type="number"
-                  step="0.05"
+                  step="any"
                   value={kpi.weights[w]}
                   onInput={(e) => setKpi({ weights: { ...kpi.weights, [w]: num(e) } })}
                 />
@@ -253,10 +254,12 @@ function PolicyEditor(props: { base: Policy; created: Policy | null; onSaved: (p
         )}
         <p class="hint">{t('policy.rule_order')}</p>
       </fieldset>
-      <label class="check">
-        <input type="checkbox" checked={!!draft.make_default} onChange={(e) => setDraft({ ...draft, make_default: (e.target as HTMLInputElement).checked })} />{' '}
-        {t('policy.make_default')}
-      </label>
+      <div>
+        <label class="check">
+          <input type="checkbox" checked={!!draft.make_default} onChange={(e) => setDraft({ ...draft, make_default: (e.target as HTMLInputElement).checked })} />{' '}
+          {t('policy.make_default')}
+        </label>
+      </div>
       <ErrorBox error={err} shown={FIELDS.filter((f) => f !== 'kpi.weights' || kpi.combine === 'weighted')} />
       {done && (
         <p class="alert alert-ok" role="status">
