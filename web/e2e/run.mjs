@@ -258,6 +258,8 @@ async function shoot(page, name) {
   const original = page.viewportSize();
   for (const width of [360, 1280]) {
     await page.setViewportSize({ width, height: 800 });
+    // From the top: a scrolled page would show the sticky header in the middle of the picture.
+    await page.evaluate(() => window.scrollTo(0, 0));
     await page.waitForTimeout(150);
     await page.screenshot({ path: join(shots, `${name}-${width}.png`), fullPage: true });
   }
@@ -476,11 +478,14 @@ async function story(base, browser) {
 /** An element alone, at 360 px and 1280 px. */
 async function shootElement(page, locator, name) {
   const original = page.viewportSize();
+  // The sticky header would cover the top of an element scrolled into view.
+  await page.evaluate(() => document.querySelector('.topbar')?.style.setProperty('position', 'static'));
   for (const width of [360, 1280]) {
     await page.setViewportSize({ width, height: 800 });
     await page.waitForTimeout(150);
     await locator.screenshot({ path: join(shots, `${name}-${width}.png`) });
   }
+  await page.evaluate(() => document.querySelector('.topbar')?.style.removeProperty('position'));
   await page.setViewportSize(original);
 }
 

@@ -38,10 +38,11 @@ export function errorMessage(e: unknown): string {
  * inputs with `fieldError`). */
 export function ErrorBox(props: { error: unknown; shown?: readonly string[] }) {
   if (!props.error) return null;
-  const fields = (props.error instanceof ApiError ? props.error.errors : []).filter((f) => !props.shown?.includes(f.field));
+  const all = props.error instanceof ApiError ? props.error.errors : [];
+  const fields = all.filter((f) => !props.shown?.includes(f.field));
   return (
     <div class="alert alert-error" role="alert">
-      <p>{errorMessage(props.error)}</p>
+      <p>{all.length > 0 && fields.length === 0 ? t('error.fields_marked') : errorMessage(props.error)}</p>
       {fields.length > 0 && (
         <ul>
           {fields.map((f) => (

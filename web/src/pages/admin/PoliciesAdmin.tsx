@@ -39,8 +39,12 @@ export function PoliciesAdmin() {
             <th scope="col">{t('admin.code')}</th>
             <th scope="col">{t('admin.version')}</th>
             <th scope="col">{t('policy.name')}</th>
-            <th scope="col">{t('policy.combine')}</th>
-            <th scope="col">{t('policy.created')}</th>
+            <th scope="col" class="hide-sm">
+              {t('policy.combine')}
+            </th>
+            <th scope="col" class="hide-sm">
+              {t('policy.created')}
+            </th>
             <th scope="col">{t('common.actions')}</th>
           </tr>
         </thead>
@@ -55,8 +59,8 @@ export function PoliciesAdmin() {
                   {p.is_default && <span class="badge badge-approved">{t('admin.default')}</span>}
                 </td>
                 <td>{p.preset.name_vi}</td>
-                <td>{t(`policy.combine.${p.kpi.combine}`)}</td>
-                <td>{formatDateTime(p.created_at)}</td>
+                <td class="hide-sm">{t(`policy.combine.${p.kpi.combine}`)}</td>
+                <td class="hide-sm">{formatDateTime(p.created_at)}</td>
                 <td>
                   <button class="btn btn-small" type="button" onClick={() => {
                       setCreated(null);

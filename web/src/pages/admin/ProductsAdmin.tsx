@@ -42,7 +42,7 @@ export function ProductsAdmin() {
         <thead>
           <tr>
             <th scope="col">{t('admin.code')}</th>
-            <th scope="col">{t('common.name')}</th>
+            <th scope="col">{t('product.name')}</th>
             <th scope="col">{t('diary.standard')}</th>
             <th scope="col">{t('common.actions')}</th>
           </tr>
@@ -124,11 +124,11 @@ function ProductForm(props: { product: Product | null; saved: boolean; onSaved: 
         <Field label={t('admin.code')} id="p-code" error={fieldError(err, 'code')}>
           <input id="p-code" value={code} onInput={(e) => setCode((e.target as HTMLInputElement).value)} />
         </Field>
-        <Field label={t('common.name')} id="p-name" error={fieldError(err, 'name')}>
+        <Field label={t('product.name')} id="p-name" error={fieldError(err, 'name')}>
           <input id="p-name" value={name} onInput={(e) => setName((e.target as HTMLInputElement).value)} />
         </Field>
       </div>
-      <div class="row">
+      <div class="row row-top">
         <Field label={t('admin.measuring_unit')} id="p-unit" error={fieldError(err, 'measuring_unit')}>
           <input id="p-unit" value={unit} onInput={(e) => setUnit((e.target as HTMLInputElement).value)} />
         </Field>

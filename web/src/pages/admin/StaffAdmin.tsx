@@ -83,7 +83,7 @@ export function StaffAdmin() {
             ))}
           </select>
         </Field>
-        <div class="field">
+        <div class="field field-shrink">
           <button class="btn btn-primary" type="button" data-testid="new-person" onClick={() => edit('new')}>
             {t('staff.new')}
           </button>
@@ -104,9 +104,11 @@ export function StaffAdmin() {
         <thead>
           <tr>
             <th scope="col">{t('admin.username')}</th>
-            <th scope="col">{t('common.name')}</th>
+            <th scope="col">{t('staff.full_name')}</th>
             <th scope="col">{t('common.unit')}</th>
-            <th scope="col">{t('admin.roles')}</th>
+            <th scope="col" class="hide-sm">
+              {t('admin.roles')}
+            </th>
             <th scope="col">{t('common.actions')}</th>
           </tr>
         </thead>
@@ -119,7 +121,7 @@ export function StaffAdmin() {
                 {!s.active && ` (${t('staff.inactive')})`}
               </td>
               <td>{unitName(s.unit_id)}</td>
-              <td>{s.roles.map((r) => t(`role.${r}`)).join(', ')}</td>
+              <td class="hide-sm">{s.roles.map((r) => t(`role.${r}`)).join(', ')}</td>
               <td>
                 <button class="btn btn-small" type="button" onClick={() => edit(s)}>
                   {t('common.edit')}
@@ -196,6 +198,11 @@ function StaffEditor(props: {
   return (
     <section class="card" data-testid="staff-editor" aria-labelledby="staff-editor-title">
       <h2 id="staff-editor-title">{p ? t('staff.edit', { name: p.full_name }) : t('staff.new')}</h2>
+      {props.notice && (
+        <p class="alert alert-ok" role="status">
+          {props.notice}
+        </p>
+      )}
       <form
         onSubmit={(e) => {
           e.preventDefault();
@@ -305,11 +312,6 @@ function StaffEditor(props: {
           </Field>
         )}
         <ErrorBox error={err} shown={STAFF_FIELDS} />
-        {props.notice && (
-          <p class="alert alert-ok" role="status">
-            {props.notice}
-          </p>
-        )}
         <div class="row">
           <button class="btn btn-primary" type="submit" disabled={save.busy} data-testid="save-person">
             {t('common.save')}

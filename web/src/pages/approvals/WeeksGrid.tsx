@@ -33,15 +33,17 @@ export function WeeksGrid(props: { people: Staff[] }) {
         <h2 id="weeks-grid-title" class="grow">
           {t('grid.title')}
         </h2>
-        <Field label={t('grid.weeks')} id="grid-n">
-          <select id="grid-n" value={n} onChange={(e) => setN(Number((e.target as HTMLSelectElement).value))}>
-            {[4, 6, 8, 12].map((x) => (
-              <option key={x} value={x}>
-                {x}
-              </option>
-            ))}
-          </select>
-        </Field>
+        <div class="field-shrink">
+          <Field label={t('grid.weeks')} id="grid-n">
+            <select id="grid-n" value={n} onChange={(e) => setN(Number((e.target as HTMLSelectElement).value))}>
+              {[4, 6, 8, 12].map((x) => (
+                <option key={x} value={x}>
+                  {x}
+                </option>
+              ))}
+            </select>
+          </Field>
+        </div>
       </div>
       <p class="hint">{t('grid.legend')}</p>
       <ErrorBox error={error} />
@@ -52,7 +54,7 @@ export function WeeksGrid(props: { people: Staff[] }) {
             <thead>
               <tr>
                 <th scope="col" class="sticky-col">
-                  {t('common.name')}
+                  {t('staff.full_name')}
                 </th>
                 {grid.weeks.map((w) => {
                   const monday = data!.flatMap((d) => d.weeks).find((x) => x.week === w)?.monday;
