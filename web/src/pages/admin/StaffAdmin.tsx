@@ -290,7 +290,7 @@ function StaffEditor(props: {
             {input('email', 'email')}
           </Field>
         </div>
-        <div class="row">
+        <div class="row row-top">
           <Field label={t('staff.weekly_hours')} id="sf-weekly_hours" error={fieldError(err, 'weekly_hours', 'contract.weekly_hours', 'contract')}>
             {input('weekly_hours')}
           </Field>
