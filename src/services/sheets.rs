@@ -8,7 +8,7 @@ use chrono::{Datelike, NaiveDate};
 use rust_xlsxwriter::{ExcelDateTime, Format, FormatAlign, FormatBorder, Workbook};
 
 use super::exports::RoundSheet;
-use crate::domain::grading::{Grade, Reason};
+use super::print::{self, grade_label, reasons_text};
 use crate::error::{AppError, AppResult};
 use crate::i18n::Lang;
 
@@ -53,38 +53,6 @@ fn excel_date(d: NaiveDate) -> AppResult<ExcelDateTime> {
         u8::try_from(d.day()).map_err(|e| AppError::Internal(e.into()))?,
     )
     .map_err(err)
-}
-
-fn grade_label(code: &str, lang: Lang) -> String {
-    let g = Grade::parse(code).unwrap_or(Grade::NotGraded);
-    match lang {
-        Lang::Vi => g.label_vi().to_owned(),
-        Lang::En => g.label_en().to_owned(),
-    }
-}
-
-fn reasons_text(json: &str, lang: Lang) -> String {
-    let reasons: Vec<Reason> = serde_json::from_str(json).unwrap_or_default();
-    reasons
-        .iter()
-        .map(|r| match lang {
-            Lang::Vi => r.message_vi(),
-            Lang::En => r.message_en(),
-        })
-        .collect::<Vec<_>>()
-        .join("; ")
-}
-
-fn state_label(state: &str, lang: Lang) -> &str {
-    match (state, lang) {
-        ("open", Lang::Vi) => "Đang đánh giá",
-        ("decided", Lang::Vi) => "Đã quyết định",
-        ("published", Lang::Vi) => "Đã công bố",
-        ("open", Lang::En) => "Open",
-        ("decided", Lang::En) => "Decided",
-        ("published", Lang::En) => "Published",
-        (other, _) => other,
-    }
 }
 
 /// The printable grading sheet. `today` is the organisation's local date (the date line).
@@ -138,57 +106,31 @@ pub fn grading_sheet_xlsx(s: &RoundSheet, lang: Lang, today: NaiveDate) -> AppRe
             0,
             1,
             4,
-            &format!(
-                "{}: {}",
-                if vi { "Mã đơn vị" } else { "Unit code" },
-                s.unit.code
-            ),
+            &print::unit_code_line(&s.unit.code, lang),
             &center,
         )
         .map_err(err)?;
     sheet
-        .merge_range(
-            0,
-            7,
-            0,
-            LAST_COL,
-            "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
-            &center_bold,
-        )
+        .merge_range(0, 7, 0, LAST_COL, print::NATIONAL_NAME, &center_bold)
         .map_err(err)?;
     sheet
-        .merge_range(1, 7, 1, LAST_COL, "Độc lập - Tự do - Hạnh phúc", &motto)
+        .merge_range(1, 7, 1, LAST_COL, print::MOTTO, &motto)
         .map_err(err)?;
 
     // Title, period and policy.
-    let title_text = if vi {
-        "BẢNG TỔNG HỢP ĐÁNH GIÁ, XẾP LOẠI CHẤT LƯỢNG"
-    } else {
-        "SUMMARY OF QUALITY ASSESSMENT AND GRADING"
-    };
     sheet.set_row_height(3, 22).map_err(err)?;
     sheet
-        .merge_range(3, 0, 3, LAST_COL, title_text, &title)
+        .merge_range(3, 0, 3, LAST_COL, print::grading_sheet_title(lang), &title)
         .map_err(err)?;
-    let subtitle = if vi {
-        format!(
-            "Kỳ đánh giá: {} · Chính sách: {}, phiên bản {} · Trạng thái: {}",
-            s.round.period,
-            s.policy.code,
-            s.policy.version,
-            state_label(&s.round.state, lang)
-        )
-    } else {
-        format!(
-            "Period: {} · Policy: {}, version {} · State: {}",
-            s.round.period,
-            s.policy.code,
-            s.policy.version,
-            state_label(&s.round.state, lang)
-        )
-    };
     sheet
-        .merge_range(4, 0, 4, LAST_COL, &subtitle, &italic_center)
+        .merge_range(
+            4,
+            0,
+            4,
+            LAST_COL,
+            &print::round_subtitle(s, lang),
+            &italic_center,
+        )
         .map_err(err)?;
     // Real date cells: when the sheet was made, and the round's decision and publication.
     let mut col = 0u16;
@@ -286,47 +228,28 @@ pub fn grading_sheet_xlsx(s: &RoundSheet, lang: Lang, today: NaiveDate) -> AppRe
     let last_table_row = row;
 
     // Place and date, then the signatures.
-    let date_line = if vi {
-        format!(
-            "..............., ngày {:02} tháng {:02} năm {}",
-            today.day(),
-            today.month(),
-            today.year()
-        )
-    } else {
-        format!("..............., {}", today.format("%d %B %Y"))
-    };
     let r = last_table_row + 2;
     sheet
-        .merge_range(r, 7, r, LAST_COL, &date_line, &italic_center)
-        .map_err(err)?;
-    let (left, right, sign_left, sign_right) = if vi {
-        (
-            "NGƯỜI LẬP BIỂU",
-            "THỦ TRƯỞNG ĐƠN VỊ",
-            "(Ký, ghi rõ họ tên)",
-            "(Ký, ghi rõ họ tên, đóng dấu)",
+        .merge_range(
+            r,
+            7,
+            r,
+            LAST_COL,
+            &print::date_line(today, lang),
+            &italic_center,
         )
-    } else {
-        (
-            "PREPARED BY",
-            "HEAD OF UNIT",
-            "(Signature and full name)",
-            "(Signature, full name and seal)",
-        )
-    };
-    sheet
-        .merge_range(r + 1, 0, r + 1, 4, left, &center_bold)
         .map_err(err)?;
-    sheet
-        .merge_range(r + 1, 7, r + 1, LAST_COL, right, &center_bold)
-        .map_err(err)?;
-    sheet
-        .merge_range(r + 2, 0, r + 2, 4, sign_left, &italic_center)
-        .map_err(err)?;
-    sheet
-        .merge_range(r + 2, 7, r + 2, LAST_COL, sign_right, &italic_center)
-        .map_err(err)?;
+    for (sig, (first, last)) in print::sheet_signatures(lang)
+        .iter()
+        .zip([(0, 4), (7, LAST_COL)])
+    {
+        sheet
+            .merge_range(r + 1, first, r + 1, last, sig.role, &center_bold)
+            .map_err(err)?;
+        sheet
+            .merge_range(r + 2, first, r + 2, last, sig.hint, &italic_center)
+            .map_err(err)?;
+    }
     // Room to sign.
     let last_row = r + 7;
     sheet.write_blank(last_row, 0, &plain).map_err(err)?;
