@@ -390,8 +390,11 @@ mod tests {
         assert!(unsupported.is_empty(), "{unsupported:?}");
         let import = &doc["paths"]["/api/v1/staff/import"]["post"]["requestBody"]["content"];
         assert_eq!(
-            import["application/octet-stream"]["schema"]["format"], "binary",
+            import["application/octet-stream"]["schema"]["$ref"], "#/components/schemas/CsvUpload",
             "{import}"
         );
+        let file = &doc["components"]["schemas"]["CsvUpload"];
+        assert_eq!(file["type"], "string", "{file}");
+        assert_eq!(file["format"], "binary", "{file}");
     }
 }

@@ -39,6 +39,33 @@ const WIDTHS: [f64; 13] = [
 
 const LAST_COL: u16 = 12;
 
+/// Height (points) of one line of 11-point Times New Roman in a table row.
+const LINE_HEIGHT: f64 = 15.0;
+
+/// Lines `text` takes when wrapped in a column `width` characters wide (word by word; a
+/// character of Times New Roman is narrower than the width unit on average, so this errs on the
+/// side of room).
+fn wrapped_lines(text: &str, width: f64) -> u32 {
+    let room = (width - 1.0).max(1.0);
+    let mut lines = 1u32;
+    let mut used = 0.0f64;
+    for word in text.split_whitespace() {
+        let len = word.chars().count() as f64;
+        let need = if used == 0.0 { len } else { used + 1.0 + len };
+        if need <= room || used == 0.0 {
+            used = need;
+        } else {
+            lines += 1;
+            used = len;
+        }
+        while used > room {
+            lines += 1;
+            used -= room;
+        }
+    }
+    lines
+}
+
 /// The first row of the table's header (0-based), for tests and readers.
 pub const HEADER_ROW: u32 = 7;
 
@@ -202,28 +229,34 @@ pub fn grading_sheet_xlsx(s: &RoundSheet, lang: Lang, today: NaiveDate) -> AppRe
                 .write_number_with_format(row, col, v, &ratio)
                 .map_err(err)?;
         }
-        sheet
-            .write_string_with_format(row, 9, grade_label(&g.proposed_grade, lang), &text)
-            .map_err(err)?;
         let decided = g
             .final_grade
             .as_deref()
             .map(|f| grade_label(f, lang))
             .unwrap_or_default();
-        sheet
-            .write_string_with_format(row, 10, decided, &text)
-            .map_err(err)?;
-        sheet
-            .write_string_with_format(row, 11, reasons_text(&g.reasons, lang), &text)
-            .map_err(err)?;
-        sheet
-            .write_string_with_format(
-                row,
-                12,
-                g.override_reason.clone().unwrap_or_default(),
-                &text,
-            )
-            .map_err(err)?;
+        let texts = [
+            (9, grade_label(&g.proposed_grade, lang)),
+            (10, decided),
+            (11, reasons_text(&g.reasons, lang)),
+            (12, g.override_reason.clone().unwrap_or_default()),
+        ];
+        for (col, value) in &texts {
+            sheet
+                .write_string_with_format(row, *col, value, &text)
+                .map_err(err)?;
+        }
+        // LibreOffice does not grow a row for wrapped text on opening a workbook (the text of a
+        // long reason then overlaps the rows around it): the height is set from the lines.
+        let lines = std::iter::once((1u16, name.as_str()))
+            .chain(texts.iter().map(|(c, v)| (*c, v.as_str())))
+            .map(|(c, v)| wrapped_lines(v, WIDTHS[usize::from(c)]))
+            .max()
+            .unwrap_or(1);
+        if lines > 1 {
+            sheet
+                .set_row_height(row, LINE_HEIGHT * f64::from(lines))
+                .map_err(err)?;
+        }
     }
     let last_table_row = row;
 
@@ -271,4 +304,22 @@ pub fn grading_sheet_xlsx(s: &RoundSheet, lang: Lang, today: NaiveDate) -> AppRe
     });
     sheet.set_freeze_panes(HEADER_ROW + 1, 0).map_err(err)?;
     workbook.save_to_buffer().map_err(err)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::wrapped_lines;
+
+    #[test]
+    fn wrapped_lines_count_words_that_do_not_fit() {
+        assert_eq!(wrapped_lines("", 10.0), 1);
+        assert_eq!(wrapped_lines("Hoàn thành", 16.0), 1);
+        // 9 characters of room: "Hoàn" + "thành" fit together (10 > 9: no), so two lines.
+        assert_eq!(wrapped_lines("Hoàn thành", 10.0), 2);
+        assert_eq!(wrapped_lines("Không hoàn thành nhiệm vụ", 16.0), 2);
+        // A word longer than the column takes as many lines as it needs.
+        assert_eq!(wrapped_lines(&"x".repeat(25), 11.0), 3);
+        let reason = "Tổng điểm 60,57 đạt mức \"Hoàn thành nhiệm vụ\"; Người đứng đầu: đơn vị có người không hoàn thành nhiệm vụ";
+        assert_eq!(wrapped_lines(reason, 42.0), 3);
+    }
 }
