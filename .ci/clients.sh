@@ -6,7 +6,7 @@
 # against a fresh server: clients/python/daily_loop.py and clients/ts/daily_loop.ts.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-SPEC=openapi/openapi.json
+SPEC=$(realpath "${SPEC:-openapi/openapi.json}")
 VENV=${CLIENTS_VENV:-${TMPDIR:-/tmp}/worklog-kpi-clients-venv}
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
@@ -30,7 +30,7 @@ echo "-- TypeScript: openapi-typescript, tsc (strict)"
 (
   cd clients/ts
   [ -d node_modules ] || npm ci --no-audit --no-fund --silent
-  npx openapi-typescript "../../$SPEC" -o generated/schema.d.ts >"$out/ts-gen.log" 2>&1 \
+  npx openapi-typescript "$SPEC" -o generated/schema.d.ts >"$out/ts-gen.log" 2>&1 \
     || { cat "$out/ts-gen.log"; exit 1; }
   if grep -qiE 'warn|error' "$out/ts-gen.log"; then cat "$out/ts-gen.log"; echo "openapi-typescript warned"; exit 1; fi
   rm -rf dist
