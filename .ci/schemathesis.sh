@@ -4,20 +4,11 @@
 # that do not match their schema and wrong content types.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-BIN=${BIN:-target/debug/worklog-kpi}
 EXAMPLES=${ST_EXAMPLES:-8}
 command -v st >/dev/null 2>&1 || python3 -m pip install --quiet 'schemathesis>=4,<5'
-dir=$(mktemp -d)
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-base="http://127.0.0.1:$port"
-admin_pw='Kiem-thu-hop-dong-2026'
 staff_pw='Nhan-vien-hop-dong-2026'
-APP__SERVER__HOST=127.0.0.1 APP__SERVER__PORT=$port APP__DATABASE__URL="sqlite://$dir/contract.db" \
-  APP__BOOTSTRAP__ADMIN_USERNAME=admin APP__BOOTSTRAP__ADMIN_PASSWORD="$admin_pw" \
-  RUST_LOG=warn "$BIN" serve >"$dir/server.log" 2>&1 &
-pid=$!
-trap 'kill $pid 2>/dev/null || true; wait $pid 2>/dev/null || true; rm -rf "$dir"' EXIT
-for _ in $(seq 1 60); do curl -sf "$base/health" >/dev/null && break; sleep 0.5; done
+# A fresh server on a free port (sets dir, base, pid, admin_pw; stops it on exit).
+. .ci/server.sh
 json() { python3 -c "import sys,json; print(json.load(sys.stdin)$1)"; }
 login() { curl -sf "$base/api/v1/auth/login" -H 'content-type: application/json' \
   -d "{\"username\":\"$1\",\"password\":\"$2\"}" | json '["access_token"]'; }

@@ -285,3 +285,116 @@ pub fn spec_json() -> String {
     text.push('\n');
     text
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::Value;
+
+    /// Every (JSON pointer, node) of the document.
+    fn walk<'a>(node: &'a Value, at: String, out: &mut Vec<(String, &'a Value)>) {
+        out.push((at.clone(), node));
+        match node {
+            Value::Object(map) => {
+                for (k, v) in map {
+                    walk(v, format!("{at}/{k}"), out);
+                }
+            }
+            Value::Array(items) => {
+                for (i, v) in items.iter().enumerate() {
+                    walk(v, format!("{at}/{i}"), out);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn nodes(doc: &Value) -> Vec<(String, &Value)> {
+        let mut out = Vec::new();
+        walk(doc, String::new(), &mut out);
+        out
+    }
+
+    fn spec() -> Value {
+        serde_json::from_str(&super::spec_json()).expect("the spec is JSON")
+    }
+
+    /// Generators (openapi-python-client) drop a schema, and everything that refers to it,
+    /// whose property has an object as its default ("ModelProperty cannot have a default value").
+    #[test]
+    fn no_schema_has_an_object_valued_default() {
+        let doc = spec();
+        let bad: Vec<String> = nodes(&doc)
+            .into_iter()
+            .filter(|(at, n)| {
+                at.starts_with("/components/schemas/")
+                    && n.get("default")
+                        .is_some_and(|d| d.is_object() || d.is_array())
+            })
+            .map(|(at, _)| at)
+            .collect();
+        assert!(bad.is_empty(), "object-valued defaults: {bad:?}");
+    }
+
+    /// Free-form objects (`type: object` with neither properties nor additionalProperties)
+    /// give clients nothing to type. The one left: a note's `params`, whose keys depend on the
+    /// kind of note (documented in its description).
+    #[test]
+    fn objects_have_a_schema() {
+        let doc = spec();
+        let free: Vec<String> = nodes(&doc)
+            .into_iter()
+            .filter(|(_, n)| {
+                n.get("type").and_then(Value::as_str) == Some("object")
+                    && n.get("properties").is_none()
+                    && n.get("additionalProperties").is_none()
+            })
+            .map(|(at, _)| at)
+            .filter(|at| at != "/components/schemas/NoteView/properties/params")
+            .collect();
+        assert!(free.is_empty(), "free-form objects: {free:?}");
+        let inputs = &doc["components"]["schemas"]["ExplainView"]["properties"]["inputs"];
+        assert_eq!(
+            inputs["$ref"], "#/components/schemas/GradeInputs",
+            "{inputs}"
+        );
+    }
+
+    /// Every request body has a media type generators handle (JSON, a form, or a file): an
+    /// operation whose only body type is e.g. `text/csv` is skipped by openapi-python-client.
+    #[test]
+    fn request_bodies_use_media_types_generators_handle() {
+        let doc = spec();
+        let supported = [
+            "application/json",
+            "multipart/form-data",
+            "application/x-www-form-urlencoded",
+            "application/octet-stream",
+        ];
+        let mut unsupported = Vec::new();
+        for (path, item) in doc["paths"].as_object().expect("paths") {
+            for (method, op) in item.as_object().expect("path item") {
+                let Some(content) = op
+                    .get("requestBody")
+                    .and_then(|b| b.get("content"))
+                    .and_then(Value::as_object)
+                else {
+                    continue;
+                };
+                for media in content.keys() {
+                    if !supported.contains(&media.as_str()) {
+                        unsupported.push(format!("{method} {path}: {media}"));
+                    }
+                }
+            }
+        }
+        assert!(unsupported.is_empty(), "{unsupported:?}");
+        let import = &doc["paths"]["/api/v1/staff/import"]["post"]["requestBody"]["content"];
+        assert_eq!(
+            import["application/octet-stream"]["schema"]["$ref"], "#/components/schemas/CsvUpload",
+            "{import}"
+        );
+        let file = &doc["components"]["schemas"]["CsvUpload"];
+        assert_eq!(file["type"], "string", "{file}");
+        assert_eq!(file["format"], "binary", "{file}");
+    }
+}

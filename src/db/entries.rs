@@ -241,6 +241,20 @@ pub fn set_approver(conn: &mut DbConnection, id: i64, approver_id: Option<i64>) 
     Ok(())
 }
 
+/// Points several submitted entries at one other approver (one statement; no new versions).
+pub fn set_approver_many(
+    conn: &mut DbConnection,
+    ids: &[i64],
+    approver_id: Option<i64>,
+) -> QueryResult<usize> {
+    if ids.is_empty() {
+        return Ok(0);
+    }
+    diesel::update(entries::table.filter(entries::id.eq_any(ids.to_vec())))
+        .set(entries::approver_id.eq(approver_id))
+        .execute(conn)
+}
+
 /// Standard minutes of the products of some entries.
 pub fn standard_minutes(
     conn: &mut DbConnection,

@@ -74,6 +74,17 @@ pub fn find(conn: &mut DbConnection, id: i64) -> QueryResult<Option<Staff>> {
         .optional()
 }
 
+/// Several people by id (one query).
+pub fn find_many(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<Vec<Staff>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    staff::table
+        .filter(staff::id.eq_any(ids.to_vec()))
+        .select(Staff::as_select())
+        .load(conn)
+}
+
 pub fn find_by_username(conn: &mut DbConnection, username: &str) -> QueryResult<Option<Staff>> {
     staff::table
         .filter(staff::username.eq(username))

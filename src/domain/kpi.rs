@@ -147,7 +147,11 @@ pub struct KpiPolicy {
     /// How the own task result is combined (see [`Combine`]). A stored policy body without this
     /// field is a first version of a preset: the services read it as [`Combine::WeightedLegacy`].
     pub combine: Combine,
-    /// Should satisfy [`KpiWeights::is_valid`]; validate when the policy is saved.
+    /// Should satisfy [`KpiWeights::is_valid`]; validate when the policy is saved. Left out, each
+    /// weight is 1/3 (a weight left out inside takes 1/3 too).
+    // No schema default here: an object-valued default is not valid for every generator (the
+    // scalar weights carry theirs).
+    #[schema(default)]
     pub weights: KpiWeights,
     /// Weight `w_u` of the unit factor in a leader's task score, in `[0, 1]`.
     pub leader_unit_weight: f64,
@@ -168,7 +172,7 @@ impl Default for KpiPolicy {
 }
 
 /// Approved entries with the same rework count and task delays, aggregated (SQL GROUP BY gives these).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct CreditedGroup {
     /// Sum of the logged minutes (credited in [`CreditMode::Hours`]).
     pub minutes: i64,
@@ -199,7 +203,7 @@ pub struct KpiInputs {
 }
 
 /// The graded result with every intermediate figure, for display and audit.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct KpiBreakdown {
     /// Expected minutes (negative input counts as 0).
     pub expected: i64,

@@ -12,7 +12,9 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use validator::Validate;
 
 use crate::auth::AuthUser;
+use crate::db::DbConnection;
 use crate::domain::ballots::{CriteriaBody, Criterion, CriterionResult, Scale};
+use crate::domain::scope::Viewer;
 use crate::error::{AppError, Problem};
 use crate::routes::{local_today, utc, ValidJson};
 use crate::services::ballots::{
@@ -21,6 +23,20 @@ use crate::services::ballots::{
 };
 use crate::services::{self, access::load_viewer};
 use crate::AppState;
+
+/// Runs `work` on a pooled connection as the caller (the shape every handler here shares).
+async fn as_viewer<T: Send + 'static>(
+    state: &web::Data<AppState>,
+    user: AuthUser,
+    work: impl FnOnce(&mut DbConnection, &Viewer) -> Result<T, AppError> + Send + 'static,
+) -> Result<T, AppError> {
+    state
+        .db(move |conn, _| {
+            let viewer = load_viewer(conn, user)?;
+            work(conn, &viewer)
+        })
+        .await
+}
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(list_criteria_sets)
@@ -120,21 +136,19 @@ pub async fn create_criteria_set(
     body: ValidJson<NewCriteriaSet>,
 ) -> Result<HttpResponse, AppError> {
     let b = body.0;
-    let set = state
-        .db(move |conn, _| {
-            let viewer = load_viewer(conn, user)?;
-            services::ballots::create_criteria_set(
-                conn,
-                &viewer,
-                b.code.trim(),
-                CriteriaBody {
-                    scale: b.scale,
-                    comments: b.comments,
-                    criteria: b.criteria,
-                },
-            )
-        })
-        .await?;
+    let set = as_viewer(&state, user, move |conn, viewer| {
+        services::ballots::create_criteria_set(
+            conn,
+            viewer,
+            b.code.trim(),
+            CriteriaBody {
+                scale: b.scale,
+                comments: b.comments,
+                criteria: b.criteria,
+            },
+        )
+    })
+    .await?;
     Ok(HttpResponse::Created().json(CriteriaSetView::from(set)))
 }
 
@@ -209,12 +223,10 @@ pub async fn list_campaigns(
     filter: web::Query<CampaignFilter>,
 ) -> Result<HttpResponse, AppError> {
     let mine = filter.mine.unwrap_or(false);
-    let list = state
-        .db(move |conn, _| {
-            let viewer = load_viewer(conn, user)?;
-            services::ballots::list_campaigns(conn, &viewer, mine)
-        })
-        .await?;
+    let list = as_viewer(&state, user, move |conn, viewer| {
+        services::ballots::list_campaigns(conn, viewer, mine)
+    })
+    .await?;
     Ok(HttpResponse::Ok().json(list.into_iter().map(CampaignView::from).collect::<Vec<_>>()))
 }
 
@@ -264,23 +276,21 @@ pub async fn open_campaign(
     body: ValidJson<OpenCampaign>,
 ) -> Result<HttpResponse, AppError> {
     let b = body.0;
-    let (campaign, roll) = state
-        .db(move |conn, _| {
-            let viewer = load_viewer(conn, user)?;
-            services::ballots::open_campaign(
-                conn,
-                &viewer,
-                NewCampaignInput {
-                    title: b.title,
-                    period_start: b.period_start,
-                    period_end: b.period_end,
-                    deadline: b.deadline.naive_utc(),
-                    criteria_set_id: b.criteria_set_id,
-                },
-                crate::db::now_utc(),
-            )
-        })
-        .await?;
+    let (campaign, roll) = as_viewer(&state, user, move |conn, viewer| {
+        services::ballots::open_campaign(
+            conn,
+            viewer,
+            NewCampaignInput {
+                title: b.title,
+                period_start: b.period_start,
+                period_end: b.period_end,
+                deadline: b.deadline.naive_utc(),
+                criteria_set_id: b.criteria_set_id,
+            },
+            crate::db::now_utc(),
+        )
+    })
+    .await?;
     let id = campaign.row.id;
     Ok(HttpResponse::Created()
         .insert_header((
@@ -310,12 +320,10 @@ pub async fn get_campaign(
     id: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
-    let c = state
-        .db(move |conn, _| {
-            let viewer = load_viewer(conn, user)?;
-            services::ballots::get_campaign(conn, &viewer, id)
-        })
-        .await?;
+    let c = as_viewer(&state, user, move |conn, viewer| {
+        services::ballots::get_campaign(conn, viewer, id)
+    })
+    .await?;
     Ok(HttpResponse::Ok().json(CampaignView::from(c)))
 }
 
@@ -362,12 +370,10 @@ pub async fn my_candidates(
     id: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
-    let list = state
-        .db(move |conn, _| {
-            let viewer = load_viewer(conn, user)?;
-            services::ballots::my_candidates(conn, &viewer, id)
-        })
-        .await?;
+    let list = as_viewer(&state, user, move |conn, viewer| {
+        services::ballots::my_candidates(conn, viewer, id)
+    })
+    .await?;
     Ok(HttpResponse::Ok().json(
         list.into_iter()
             .map(CandidateView::from)
@@ -411,20 +417,18 @@ pub async fn vote(
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
     let b = body.0;
-    state
-        .db(move |conn, _| {
-            let viewer = load_viewer(conn, user)?;
-            services::ballots::vote(
-                conn,
-                &viewer,
-                id,
-                b.candidate_id,
-                &b.scores,
-                b.comment.as_deref(),
-                crate::db::now_utc(),
-            )
-        })
-        .await?;
+    as_viewer(&state, user, move |conn, viewer| {
+        services::ballots::vote(
+            conn,
+            viewer,
+            id,
+            b.candidate_id,
+            &b.scores,
+            b.comment.as_deref(),
+            crate::db::now_utc(),
+        )
+    })
+    .await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -448,13 +452,11 @@ pub async fn close_campaign(
     id: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
-    let c = state
-        .db(move |conn, _| {
-            let viewer = load_viewer(conn, user)?;
-            services::ballots::close_campaign(conn, Some(&viewer), id, crate::db::now_utc())?;
-            services::ballots::get_campaign(conn, &viewer, id)
-        })
-        .await?;
+    let c = as_viewer(&state, user, move |conn, viewer| {
+        services::ballots::close_campaign(conn, Some(viewer), id, crate::db::now_utc())?;
+        services::ballots::get_campaign(conn, viewer, id)
+    })
+    .await?;
     Ok(HttpResponse::Ok().json(CampaignView::from(c)))
 }
 
@@ -552,12 +554,10 @@ pub async fn results(
     id: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
-    let r = state
-        .db(move |conn, _| {
-            let viewer = load_viewer(conn, user)?;
-            services::ballots::results(conn, &viewer, id)
-        })
-        .await?;
+    let r = as_viewer(&state, user, move |conn, viewer| {
+        services::ballots::results(conn, viewer, id)
+    })
+    .await?;
     Ok(HttpResponse::Ok().json(CampaignResultsView::from(r)))
 }
 
@@ -642,12 +642,10 @@ pub async fn open_round_ballot(
     id: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
-    let b = state
-        .db(move |conn, _| {
-            let viewer = load_viewer(conn, user)?;
-            services::ballots::open_round_ballot(conn, &viewer, id, crate::db::now_utc())
-        })
-        .await?;
+    let b = as_viewer(&state, user, move |conn, viewer| {
+        services::ballots::open_round_ballot(conn, viewer, id, crate::db::now_utc())
+    })
+    .await?;
     Ok(HttpResponse::Created().json(RoundBallotView::from(b)))
 }
 
@@ -668,12 +666,10 @@ pub async fn get_round_ballot(
     id: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
-    let b = state
-        .db(move |conn, _| {
-            let viewer = load_viewer(conn, user)?;
-            services::ballots::get_round_ballot(conn, &viewer, id)
-        })
-        .await?;
+    let b = as_viewer(&state, user, move |conn, viewer| {
+        services::ballots::get_round_ballot(conn, viewer, id)
+    })
+    .await?;
     Ok(HttpResponse::Ok().json(RoundBallotView::from(b)))
 }
 
@@ -709,12 +705,10 @@ pub async fn vote_round_ballot(
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
     let b = body.0;
-    state
-        .db(move |conn, _| {
-            let viewer = load_viewer(conn, user)?;
-            services::ballots::vote_round(conn, &viewer, id, &b.choices)
-        })
-        .await?;
+    as_viewer(&state, user, move |conn, viewer| {
+        services::ballots::vote_round(conn, viewer, id, &b.choices)
+    })
+    .await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -740,11 +734,9 @@ pub async fn close_round_ballot(
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
     let today = local_today(&state);
-    let b = state
-        .db(move |conn, _| {
-            let viewer = load_viewer(conn, user)?;
-            services::ballots::close_round_ballot(conn, &viewer, id, today, crate::db::now_utc())
-        })
-        .await?;
+    let b = as_viewer(&state, user, move |conn, viewer| {
+        services::ballots::close_round_ballot(conn, viewer, id, today, crate::db::now_utc())
+    })
+    .await?;
     Ok(HttpResponse::Ok().json(RoundBallotView::from(b)))
 }

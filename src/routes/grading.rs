@@ -692,8 +692,7 @@ pub struct ExplainView {
     pub policy: PolicyRef,
     /// Recorded inputs: calendar (working days, holidays), contracts, credited groups (minutes,
     /// converted minutes, rework, task delays), tasks, the KPI breakdown, weights, unit average.
-    #[schema(value_type = Object)]
-    pub inputs: serde_json::Value,
+    pub inputs: services::grading::GradeInputs,
     /// Appeals and reserved opinions.
     pub appeals: Vec<AppealView>,
 }
@@ -761,7 +760,9 @@ pub async fn explain_grade(
                 .map(|s| s.full_name)
                 .unwrap_or_default();
             let mut inputs: serde_json::Value =
-                serde_json::from_str(&grade.inputs).unwrap_or(serde_json::Value::Null);
+                serde_json::from_str(&grade.inputs).map_err(|e| {
+                    AppError::Internal(anyhow::anyhow!("grade {} inputs: {e}", grade.id))
+                })?;
             // Rounds computed before timestamps carried an offset stored `computed_at` as a bare
             // UTC time: give it its `Z` (RFC 3339 everywhere).
             if let Some(serde_json::Value::String(t)) = inputs.get_mut("computed_at") {
@@ -773,6 +774,10 @@ pub async fn explain_grade(
                     }
                 }
             }
+            let inputs: services::grading::GradeInputs =
+                serde_json::from_value(inputs).map_err(|e| {
+                    AppError::Internal(anyhow::anyhow!("grade {} inputs: {e}", grade.id))
+                })?;
             Ok(ExplainView {
                 grade: GradeRowView::new(grade, name),
                 round_id: round.id,

@@ -471,6 +471,11 @@ pub async fn update_staff(
     ))
 }
 
+/// A CSV file as uploaded (UTF-8 bytes).
+#[derive(Debug, ToSchema)]
+#[schema(value_type = String, format = Binary)]
+pub struct CsvUpload(pub Vec<u8>);
+
 /// What an import did.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ImportResult {
@@ -491,9 +496,20 @@ pub struct ImportResult {
 /// is_leader, weekly_hours, contract_from, email, position, joined_on, left_on, password`.
 /// Existing codes/usernames are updated. Any error rejects the whole file with 422 and one entry
 /// per problem, named `line N: column`.
+///
+/// The body is the file itself, UTF-8: send it as `text/csv` (curl `--data-binary @staff.csv
+/// -H 'Content-Type: text/csv'`) or as `application/octet-stream` (what generated clients send
+/// for a file); the content type is not checked.
 #[utoipa::path(
     tag = "organisation",
-    request_body(content = String, content_type = "text/csv", example = "kind,code,name,level,parent_code,username,full_name,unit_code,roles,supervisor_username,password\nunit,P1,Phường 1,ward,,,,,,,\nstaff,,,,,tran.b,Trần Văn B,P1,\"staff,head\",,Mat-khau-123\n"),
+    // Documented as a file (`application/octet-stream`): generators keep an operation with a
+    // binary body and skip one whose only body type is `text/csv`.
+    request_body(
+        description = "The CSV file (UTF-8), e.g. `kind,code,name,level,parent_code,username,full_name,unit_code,roles,supervisor_username,password` / `unit,P1,Phường 1,ward,,,,,,,` / `staff,,,,,tran.b,Trần Văn B,P1,\"staff,head\",,Mat-khau-123`; sent as `text/csv` or `application/octet-stream`",
+        content(
+            (CsvUpload = "application/octet-stream"),
+        ),
+    ),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Applied", body = ImportResult),

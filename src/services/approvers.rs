@@ -2,9 +2,12 @@
 //! direct supervisor, unit head, parent unit's head) from the database and applies delegations.
 //! The rules themselves live in `domain::diary`.
 
+use std::collections::{BTreeMap, HashMap};
+
 use chrono::NaiveDate;
 
 use crate::db::staff::Staff;
+use crate::db::units::Unit;
 use crate::db::{self, DbConnection};
 use crate::domain::diary::{may_decide, resolve_approver, ApproverFacts, Delegation};
 use crate::domain::roles::{Role, RoleSet};
@@ -18,71 +21,134 @@ pub fn approver_for(
     owner: &Staff,
     task_assigner_id: Option<i64>,
 ) -> AppResult<Option<i64>> {
-    let (unit_head_id, parent_unit_head_id) = match owner.unit_id {
-        Some(unit_id) => match db::units::find(conn, unit_id)? {
-            Some(unit) => {
-                let parent_head = match unit.parent_id {
-                    Some(p) => db::units::find(conn, p)?.and_then(|p| p.head_id),
-                    None => None,
-                };
-                (
-                    acting_head(conn, unit.head_id)?,
-                    acting_head(conn, parent_head)?,
-                )
-            }
-            None => (None, None),
-        },
-        None => (None, None),
-    };
-    // An inactive supervisor cannot approve: skip to the unit head.
-    let supervisor_id = match owner.supervisor_id {
-        Some(s) => db::staff::find(conn, s)?.filter(|p| p.active).map(|p| p.id),
-        None => None,
-    };
-    Ok(resolve_approver(&ApproverFacts {
-        owner_id: owner.id,
-        task_assigner_id,
-        supervisor_id,
-        unit_head_id,
-        parent_unit_head_id,
-    }))
+    let people = People::load(conn, std::slice::from_ref(owner))?;
+    Ok(people.approver_for(owner, task_assigner_id))
 }
 
-/// A unit's `head_id` counts only while that person is active and holds the `head` role (roles
-/// and headship must agree; neither alone gives head powers).
-fn acting_head(conn: &mut DbConnection, head_id: Option<i64>) -> AppResult<Option<i64>> {
-    let Some(id) = head_id else {
-        return Ok(None);
-    };
-    Ok(db::staff::find(conn, id)?
-        .filter(|s| {
-            s.active
-                && RoleSet::parse(&s.roles)
-                    .unwrap_or_default()
-                    .contains(Role::Head)
+/// Everything the approver chain reads about some owners, loaded in a fixed number of queries:
+/// their units and those units' parents, and the supervisors and heads involved.
+struct People {
+    units: HashMap<i64, Unit>,
+    staff: HashMap<i64, Staff>,
+}
+
+impl People {
+    fn load(conn: &mut DbConnection, owners: &[Staff]) -> AppResult<People> {
+        let unit_ids: Vec<i64> = owners.iter().filter_map(|o| o.unit_id).collect();
+        let mut units: HashMap<i64, Unit> = HashMap::new();
+        if !unit_ids.is_empty() {
+            units.extend(
+                db::units::find_many(conn, &unit_ids)?
+                    .into_iter()
+                    .map(|u| (u.id, u)),
+            );
+        }
+        let parent_ids: Vec<i64> = units
+            .values()
+            .filter_map(|u| u.parent_id)
+            .filter(|p| !units.contains_key(p))
+            .collect();
+        if !parent_ids.is_empty() {
+            units.extend(
+                db::units::find_many(conn, &parent_ids)?
+                    .into_iter()
+                    .map(|u| (u.id, u)),
+            );
+        }
+        let mut person_ids: Vec<i64> = owners
+            .iter()
+            .filter_map(|o| o.supervisor_id)
+            .chain(units.values().filter_map(|u| u.head_id))
+            .collect();
+        person_ids.sort_unstable();
+        person_ids.dedup();
+        let staff = db::staff::find_many(conn, &person_ids)?
+            .into_iter()
+            .map(|s| (s.id, s))
+            .collect();
+        Ok(People { units, staff })
+    }
+
+    /// The rulebook's chain for one owner, from what was loaded.
+    fn approver_for(&self, owner: &Staff, task_assigner_id: Option<i64>) -> Option<i64> {
+        let unit = owner.unit_id.and_then(|id| self.units.get(&id));
+        let parent = unit
+            .and_then(|u| u.parent_id)
+            .and_then(|id| self.units.get(&id));
+        // An inactive supervisor cannot approve: skip to the unit head.
+        let supervisor_id = owner
+            .supervisor_id
+            .and_then(|s| self.staff.get(&s))
+            .filter(|p| p.active)
+            .map(|p| p.id);
+        resolve_approver(&ApproverFacts {
+            owner_id: owner.id,
+            task_assigner_id,
+            supervisor_id,
+            unit_head_id: self.acting_head(unit.and_then(|u| u.head_id)),
+            parent_unit_head_id: self.acting_head(parent.and_then(|u| u.head_id)),
         })
-        .map(|s| s.id))
+    }
+
+    /// A unit's `head_id` counts only while that person is active and holds the `head` role
+    /// (roles and headship must agree; neither alone gives head powers).
+    fn acting_head(&self, head_id: Option<i64>) -> Option<i64> {
+        head_id
+            .and_then(|id| self.staff.get(&id))
+            .filter(|s| {
+                s.active
+                    && RoleSet::parse(&s.roles)
+                        .unwrap_or_default()
+                        .contains(Role::Head)
+            })
+            .map(|s| s.id)
+    }
 }
 
 /// Re-resolves the approver of every submitted entry waiting for `former` (whose headship, head
 /// role or account just ended), so that their powers do not outlive the role through entries
 /// submitted before. Returns how many entries moved.
+///
+/// Batched: one query for the waiting entries, one for their owners, one for the tasks, the
+/// owners' units and their parents, the supervisors and heads; then one update per new approver.
 pub fn reassign_pending(conn: &mut DbConnection, former: i64) -> AppResult<usize> {
     let pending = db::entries::submitted_for_approver(conn, former)?;
-    let mut moved = 0;
+    if pending.is_empty() {
+        return Ok(0);
+    }
+    let mut owner_ids: Vec<i64> = pending.iter().map(|(_, owner, _)| *owner).collect();
+    owner_ids.sort_unstable();
+    owner_ids.dedup();
+    let owners: HashMap<i64, Staff> = db::staff::find_many(conn, &owner_ids)?
+        .into_iter()
+        .map(|s| (s.id, s))
+        .collect();
+    let task_ids: Vec<i64> = pending.iter().filter_map(|(_, _, t)| *t).collect();
+    let assigners: HashMap<i64, i64> = if task_ids.is_empty() {
+        HashMap::new()
+    } else {
+        db::tasks::find_many(conn, &task_ids)?
+            .into_iter()
+            .map(|t| (t.id, t.assigner_id))
+            .collect()
+    };
+    let owner_rows: Vec<Staff> = owners.values().cloned().collect();
+    let people = People::load(conn, &owner_rows)?;
+    // New approver → the entries that move to it (BTreeMap: a stable order of updates).
+    let mut moves: BTreeMap<Option<i64>, Vec<i64>> = BTreeMap::new();
     for (entry_id, owner_id, task_id) in pending {
-        let Some(owner) = db::staff::find(conn, owner_id)? else {
+        let Some(owner) = owners.get(&owner_id) else {
             continue;
         };
-        let assigner = match task_id {
-            Some(t) => db::tasks::find(conn, t)?.map(|t| t.assigner_id),
-            None => None,
-        };
-        let approver = approver_for(conn, &owner, assigner)?;
+        let assigner = task_id.and_then(|t| assigners.get(&t).copied());
+        let approver = people.approver_for(owner, assigner);
         if approver != Some(former) {
-            db::entries::set_approver(conn, entry_id, approver)?;
-            moved += 1;
+            moves.entry(approver).or_default().push(entry_id);
         }
+    }
+    let mut moved = 0;
+    for (approver, ids) in moves {
+        moved += db::entries::set_approver_many(conn, &ids, approver)?;
     }
     Ok(moved)
 }

@@ -8,7 +8,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use chrono::{NaiveDate, NaiveDateTime};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::db::ballots::{self as q, CampaignRow, RoundBallotRow};
 use crate::db::{self, DbConnection};
@@ -600,34 +600,75 @@ pub fn results(conn: &mut DbConnection, viewer: &Viewer, id: i64) -> AppResult<C
 pub fn leader_ratings_of_year(
     conn: &mut DbConnection,
     year: i32,
-) -> AppResult<HashMap<i64, Vec<serde_json::Value>>> {
+) -> AppResult<HashMap<i64, Vec<LeaderRating>>> {
     let (Some(from), Some(to)) = (
         NaiveDate::from_ymd_opt(year, 1, 1),
         NaiveDate::from_ymd_opt(year, 12, 31),
     ) else {
         return Ok(HashMap::new());
     };
-    let mut out: HashMap<i64, Vec<serde_json::Value>> = HashMap::new();
+    let mut out: HashMap<i64, Vec<LeaderRating>> = HashMap::new();
     for c in q::closed_campaigns_ending_within(conn, from, to)? {
         let set = parse_set(q::criteria_set(conn, c.criteria_set_id)?.ok_or(AppError::NotFound)?)?;
         for (candidate, (ballots, _)) in tallies(conn, c.id)? {
             if let Some(r) = tally(&set.body, &ballots, None) {
                 let overall = r.iter().map(|x| x.average).sum::<f64>() / r.len().max(1) as f64;
-                out.entry(candidate).or_default().push(serde_json::json!({
-                    "campaign_id": c.id,
-                    "title": c.title,
-                    "period_start": c.period_start,
-                    "period_end": c.period_end,
-                    "criteria_set": {"code": set.code, "version": set.version},
-                    "scale": set.body.scale,
-                    "voters": ballots.len(),
-                    "averages": r.iter().map(|x| serde_json::json!({"code": x.code, "average": x.average})).collect::<Vec<_>>(),
-                    "overall_average": (overall * 100.0).round() / 100.0,
-                }));
+                out.entry(candidate).or_default().push(LeaderRating {
+                    campaign_id: c.id,
+                    title: c.title.clone(),
+                    period_start: c.period_start,
+                    period_end: c.period_end,
+                    criteria_set: CriteriaSetRef {
+                        code: set.code.clone(),
+                        version: set.version,
+                    },
+                    scale: set.body.scale,
+                    voters: ballots.len() as i64,
+                    averages: r
+                        .iter()
+                        .map(|x| CriterionAverage {
+                            code: x.code.clone(),
+                            average: x.average,
+                        })
+                        .collect(),
+                    overall_average: (overall * 100.0).round() / 100.0,
+                });
             }
         }
     }
     Ok(out)
+}
+
+/// One closed rating campaign's result for a leader, recorded with the leader's year grade.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct LeaderRating {
+    pub campaign_id: i64,
+    pub title: String,
+    pub period_start: NaiveDate,
+    pub period_end: NaiveDate,
+    /// The criteria set version voted on.
+    pub criteria_set: CriteriaSetRef,
+    pub scale: crate::domain::ballots::Scale,
+    /// Ballots cast.
+    pub voters: i64,
+    /// Average score per criterion.
+    pub averages: Vec<CriterionAverage>,
+    /// Mean of the criterion averages, rounded to 2 decimals.
+    pub overall_average: f64,
+}
+
+/// A criteria set version.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct CriteriaSetRef {
+    pub code: String,
+    pub version: i32,
+}
+
+/// The average score of one criterion.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct CriterionAverage {
+    pub code: String,
+    pub average: f64,
 }
 
 // --- excellent-selection ballot ------------------------------------------------------------

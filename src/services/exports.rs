@@ -586,8 +586,17 @@ pub fn grading_table(s: &RoundSheet) -> Table {
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct RewardPolicy {
+    /// The reward of an excellent grade; left out, `{"multiple_of_base": 0.5}`.
+    // The defaults are in the descriptions: an object-valued schema default is not valid for
+    // every generator.
+    #[schema(default)]
     pub excellent: Option<RewardRule>,
+    /// The reward of a good grade; left out, none.
+    #[schema(default)]
     pub good: Option<RewardRule>,
+    /// The reward of an initiative (a bonus above 0 in the round); left out,
+    /// `{"multiple_of_base": 1.0}`.
+    #[schema(default)]
     pub initiative: Option<RewardRule>,
 }
 

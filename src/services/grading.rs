@@ -15,12 +15,13 @@ use crate::db::{self, DbConnection};
 use crate::domain::grading::{
     grade_unit, presets, Candidate, Grade, PeriodKind, PolicyPreset, Reason, DEFAULT_PRESET_CODE,
 };
-use crate::domain::kpi::{Combine, KpiPolicy};
+use crate::domain::kpi::{Combine, CreditMode, CreditedGroup, KpiBreakdown, KpiPolicy, KpiWeights};
 use crate::domain::period::Period;
 use crate::domain::scope::Viewer;
 use crate::error::{AppError, AppResult, FieldIssue};
 use crate::i18n::Text;
-use crate::services::kpi::{compute_with_leaders, CommonInput, KpiRun};
+use crate::services::ballots::LeaderRating;
+use crate::services::kpi::{compute_with_leaders, CommonInput, KpiRun, TaskDelay};
 use crate::services::{audit, calendar};
 
 /// What a policy version holds: the grading preset and the KPI settings.
@@ -440,34 +441,43 @@ fn compute(
         };
         keep.push(m.id);
         let b = &k.breakdown;
-        let inputs = serde_json::json!({
-            "period": round.period,
-            "period_first_day": period.first_day(),
-            "period_last_day": period.last_day(),
-            "policy": {"id": policy.id, "code": policy.code, "version": policy.version},
-            "credit_mode": kpi_policy.credit_mode.as_str(),
-            "combine": kpi_policy.combine.as_str(),
-            "weights": {"quantity": kpi_policy.weights.quantity, "quality": kpi_policy.weights.quality, "progress": kpi_policy.weights.progress},
-            "leader_unit_weight": kpi_policy.leader_unit_weight,
-            "holidays": holiday_days,
-            "working_days": k.period_working_days,
-            "worked_days": k.worked_days,
-            "contracts": contracts.iter().filter(|c| c.staff_id == m.id).map(|c| serde_json::json!({"effective_from": c.effective_from, "weekly_minutes": c.weekly_minutes})).collect::<Vec<_>>(),
-            "joined_on": m.joined_on,
-            "left_on": m.left_on,
-            "approved_entries": k.approved_entries,
-            "credited_groups": k.groups.iter().map(|g| serde_json::json!({"minutes": g.minutes, "norm_minutes": g.norm_minutes, "rework_count": g.rework_count, "delays": g.delays})).collect::<Vec<_>>(),
-            "tasks": k.tasks,
-            "kpi": b,
-            "unit_average_quantity": unit_avg_quantity,
-            "year_from_periods": year_totals.get(&m.id),
-            "is_head": unit.head_id == Some(m.id),
-            "computed_at": now.and_utc(),
-        });
-        let mut inputs = inputs;
-        if let Some(r) = leader_ratings.get(&m.id) {
-            inputs["leader_ratings"] = serde_json::json!(r);
-        }
+        let inputs = GradeInputs {
+            period: round.period.clone(),
+            period_first_day: period.first_day(),
+            period_last_day: period.last_day(),
+            policy: InputsPolicy {
+                id: policy.id,
+                code: policy.code.clone(),
+                version: policy.version,
+            },
+            credit_mode: kpi_policy.credit_mode,
+            combine: Some(kpi_policy.combine),
+            weights: kpi_policy.weights,
+            leader_unit_weight: kpi_policy.leader_unit_weight,
+            holidays: holiday_days.clone(),
+            working_days: k.period_working_days,
+            worked_days: k.worked_days,
+            contracts: contracts
+                .iter()
+                .filter(|c| c.staff_id == m.id)
+                .map(|c| ContractInput {
+                    effective_from: c.effective_from,
+                    weekly_minutes: c.weekly_minutes,
+                })
+                .collect(),
+            joined_on: m.joined_on,
+            left_on: m.left_on,
+            approved_entries: k.approved_entries,
+            credited_groups: k.groups.clone(),
+            tasks: k.tasks.clone(),
+            kpi: b.clone(),
+            unit_average_quantity: unit_avg_quantity,
+            year_from_periods: year_totals.get(&m.id).cloned(),
+            is_head: unit.head_id == Some(m.id),
+            computed_at: now.and_utc(),
+            leader_ratings: leader_ratings.get(&m.id).cloned(),
+        };
+        let inputs = serde_json::to_string(&inputs).map_err(|e| AppError::Internal(e.into()))?;
         db::grading::upsert_computed(
             conn,
             &GradeValues {
@@ -492,7 +502,7 @@ fn compute(
                 proposed_grade: d.grade.as_str().to_string(),
                 reasons: serde_json::to_string(&d.reasons)
                     .map_err(|e| AppError::Internal(e.into()))?,
-                inputs: inputs.to_string(),
+                inputs,
                 updated_at: now,
             },
         )?;
@@ -502,11 +512,89 @@ fn compute(
 }
 
 /// A person's year total built from the year's period totals.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct YearTotal {
+    /// Σ total × days worked / Σ days worked of the periods used.
     pub total: f64,
-    /// (period, total, days worked) of each period used.
+    /// (period, total, days worked) of each period used, e.g. `["2026-03", 81.5, 22]`.
+    #[schema(value_type = Vec<Vec<YearPeriodCell>>)]
     pub periods: Vec<(String, f64, i64)>,
+}
+
+/// A cell of a `[period, total, days worked]` row of [`YearTotal::periods`] (schema only: the
+/// rows are stored as arrays, and not every generator reads a tuple schema).
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(untagged)]
+pub enum YearPeriodCell {
+    /// The period (`2026-03`, `2026-Q1`).
+    Period(String),
+    /// The period's total, or the days worked in it.
+    Number(f64),
+}
+
+/// The inputs recorded with a grade when its round was computed: everything that explains it
+/// (`GET /grades/{id}/explain`). Written once per computation, read back as is.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct GradeInputs {
+    /// The round's period (`2026-10`, `2026-Q4`, `2026`).
+    pub period: String,
+    pub period_first_day: NaiveDate,
+    pub period_last_day: NaiveDate,
+    /// The policy version used.
+    pub policy: InputsPolicy,
+    pub credit_mode: CreditMode,
+    /// How the own task result was combined; absent in grades computed before products were
+    /// combined (those used `weighted_legacy`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub combine: Option<Combine>,
+    pub weights: KpiWeights,
+    /// Weight of the unit factor in a leader's task score.
+    pub leader_unit_weight: f64,
+    /// Public holidays within the period.
+    pub holidays: Vec<NaiveDate>,
+    /// Working days of the period (organisation calendar).
+    pub working_days: i64,
+    /// Working days on which the person was expected to work.
+    pub worked_days: i64,
+    /// The person's contracts (weekly minutes from a date).
+    pub contracts: Vec<ContractInput>,
+    pub joined_on: Option<NaiveDate>,
+    pub left_on: Option<NaiveDate>,
+    /// Approved entries counted.
+    pub approved_entries: i64,
+    /// Approved minutes grouped by rework count and task delays.
+    pub credited_groups: Vec<CreditedGroup>,
+    /// The tasks behind the credited minutes with their delays.
+    pub tasks: Vec<TaskDelay>,
+    /// The KPI with every intermediate figure.
+    pub kpi: KpiBreakdown,
+    /// Average quantity of the unit's graded members.
+    pub unit_average_quantity: f64,
+    /// A year round: the year total from the decided period rounds (null otherwise, or when the
+    /// unit has none).
+    pub year_from_periods: Option<YearTotal>,
+    /// Head of the round's unit.
+    pub is_head: bool,
+    /// When the round was computed (UTC).
+    pub computed_at: chrono::DateTime<chrono::Utc>,
+    /// A leader's year round: the ratings of the year's closed rating campaigns.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub leader_ratings: Option<Vec<LeaderRating>>,
+}
+
+/// The policy version recorded with a grade's inputs.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct InputsPolicy {
+    pub id: i64,
+    pub code: String,
+    pub version: i32,
+}
+
+/// A contract recorded with a grade's inputs.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct ContractInput {
+    pub effective_from: NaiveDate,
+    pub weekly_minutes: i32,
 }
 
 /// Year totals of a unit's members from its decided month rounds of the year (quarter rounds

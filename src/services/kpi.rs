@@ -24,7 +24,7 @@ pub struct CommonInput {
 }
 
 /// A task behind some credited minutes, with its delays as counted for the period.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct TaskDelay {
     pub task_id: i64,
     pub due_date: NaiveDate,

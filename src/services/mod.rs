@@ -22,6 +22,7 @@ pub mod kpi;
 pub mod leaves;
 pub mod ops;
 pub mod pdf;
+pub mod print;
 pub mod products;
 pub mod reminders;
 pub mod reports;

@@ -3,13 +3,13 @@
 //! every PDF, so Vietnamese letters print the same everywhere. Lines are wrapped by measuring
 //! each glyph's advance in the font itself.
 
-use chrono::{Datelike, NaiveDate};
+use chrono::NaiveDate;
 use printpdf::{
     IndirectFontRef, Line, Mm, PdfDocument, PdfDocumentReference, PdfLayerReference, Point,
 };
 
 use super::exports::RoundSheet;
-use crate::domain::grading::{Grade, Reason};
+use super::print::{self, grade_label, reasons_text, Signature};
 use crate::error::{AppError, AppResult};
 use crate::i18n::Lang;
 
@@ -21,6 +21,10 @@ const PAGE_W: f32 = 297.0;
 const PAGE_H: f32 = 210.0;
 const MARGIN: f32 = 12.0;
 const PT_TO_MM: f32 = 0.352_778;
+/// Centres of the left (unit, first signature) and right (national heading, date line, second
+/// signature) blocks.
+const LEFT_CENTRE: f32 = MARGIN + 45.0;
+const RIGHT_CENTRE: f32 = PAGE_W - MARGIN - 60.0;
 
 fn err(e: impl std::fmt::Display) -> AppError {
     AppError::Internal(anyhow::anyhow!("pdf export: {e}"))
@@ -217,35 +221,74 @@ impl Writer {
         Ok(())
     }
 
-    fn finish(self, footer: impl Fn(usize, usize) -> String) -> AppResult<Vec<u8>> {
+    /// The heading of a printed document: the unit's name (and code) centred on the left, the
+    /// national heading with its underlined motto on the right, the title centred below. Leaves
+    /// the cursor under the title.
+    fn heading(&mut self, unit_name: &str, unit_code: Option<&str>, title: &str) -> AppResult<()> {
+        let top = self.y;
+        self.text(
+            &unit_name.to_uppercase(),
+            10.0,
+            LEFT_CENTRE,
+            top - 4.0,
+            true,
+            Align::Center,
+        )?;
+        if let Some(code) = unit_code {
+            self.text(code, 9.0, LEFT_CENTRE, top - 9.0, false, Align::Center)?;
+        }
+        self.text(
+            print::NATIONAL_NAME,
+            10.0,
+            RIGHT_CENTRE,
+            top - 4.0,
+            true,
+            Align::Center,
+        )?;
+        self.text(
+            print::MOTTO,
+            10.0,
+            RIGHT_CENTRE,
+            top - 9.0,
+            true,
+            Align::Center,
+        )?;
+        let half = self.bold.width(print::MOTTO, 10.0) / 2.0;
+        self.line(
+            RIGHT_CENTRE - half,
+            top - 10.2,
+            RIGHT_CENTRE + half,
+            top - 10.2,
+        )?;
+        self.text(title, 13.0, PAGE_W / 2.0, top - 20.0, true, Align::Center)?;
+        self.y = top - 21.0;
+        Ok(())
+    }
+
+    /// The place-and-date line and two signature blocks (on a new page when they do not fit).
+    fn signatures(&mut self, date_line: &str, signatures: [Signature; 2]) -> AppResult<()> {
+        if self.y - 40.0 < MARGIN {
+            self.new_page();
+        }
+        let y = self.y - 8.0;
+        self.text(date_line, 10.0, RIGHT_CENTRE, y, false, Align::Center)?;
+        for (sig, x) in signatures.iter().zip([LEFT_CENTRE, RIGHT_CENTRE]) {
+            self.text(sig.role, 10.0, x, y - 6.0, true, Align::Center)?;
+            self.text(sig.hint, 9.0, x, y - 11.0, false, Align::Center)?;
+        }
+        Ok(())
+    }
+
+    /// The document with the page numbers at the foot of every page.
+    fn finish(self, lang: Lang) -> AppResult<Vec<u8>> {
         let n = self.pages.len();
         for (i, layer) in self.pages.iter().enumerate() {
-            let text = footer(i + 1, n);
+            let text = print::page_number(i + 1, n, lang);
             let x = PAGE_W / 2.0 - self.regular.width(&text, 8.0) / 2.0;
             layer.use_text(text, 8.0, Mm(x), Mm(MARGIN / 2.0), &self.regular.pdf);
         }
         self.doc.save_to_bytes().map_err(err)
     }
-}
-
-fn grade_label(code: &str, lang: Lang) -> String {
-    let g = Grade::parse(code).unwrap_or(Grade::NotGraded);
-    match lang {
-        Lang::Vi => g.label_vi().to_owned(),
-        Lang::En => g.label_en().to_owned(),
-    }
-}
-
-fn reasons_text(json: &str, lang: Lang) -> String {
-    let reasons: Vec<Reason> = serde_json::from_str(json).unwrap_or_default();
-    reasons
-        .iter()
-        .map(|r| match lang {
-            Lang::Vi => r.message_vi(),
-            Lang::En => r.message_en(),
-        })
-        .collect::<Vec<_>>()
-        .join("; ")
 }
 
 /// Column widths (mm) of the PDF grading sheet: 273 mm between the margins.
@@ -258,78 +301,23 @@ const WIDTHS: [f32; 12] = [
 /// blocks, page numbers).
 pub fn grading_sheet_pdf(s: &RoundSheet, lang: Lang, today: NaiveDate) -> AppResult<Vec<u8>> {
     let vi = lang == Lang::Vi;
-    let title = if vi {
-        "BẢNG TỔNG HỢP ĐÁNH GIÁ, XẾP LOẠI CHẤT LƯỢNG"
-    } else {
-        "SUMMARY OF QUALITY ASSESSMENT AND GRADING"
-    };
+    let title = print::grading_sheet_title(lang);
     let mut w = Writer::new(title)?;
-    let left_c = MARGIN + 45.0;
-    let right_c = PAGE_W - MARGIN - 60.0;
-    let top = w.y;
-    w.text(
-        &s.unit.name.to_uppercase(),
-        10.0,
-        left_c,
-        top - 4.0,
-        true,
-        Align::Center,
+    w.heading(
+        &s.unit.name,
+        Some(&print::unit_code_line(&s.unit.code, lang)),
+        title,
     )?;
-    w.text(
-        &format!(
-            "{}: {}",
-            if vi { "Mã đơn vị" } else { "Unit code" },
-            s.unit.code
-        ),
-        9.0,
-        left_c,
-        top - 9.0,
-        false,
-        Align::Center,
-    )?;
-    w.text(
-        "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
-        10.0,
-        right_c,
-        top - 4.0,
-        true,
-        Align::Center,
-    )?;
-    let motto = "Độc lập - Tự do - Hạnh phúc";
-    w.text(motto, 10.0, right_c, top - 9.0, true, Align::Center)?;
-    let half = w.bold.width(motto, 10.0) / 2.0;
-    w.line(right_c - half, top - 10.2, right_c + half, top - 10.2)?;
-
-    w.text(title, 13.0, PAGE_W / 2.0, top - 20.0, true, Align::Center)?;
-    let state = match (s.round.state.as_str(), vi) {
-        ("open", true) => "Đang đánh giá",
-        ("decided", true) => "Đã quyết định",
-        ("published", true) => "Đã công bố",
-        ("open", false) => "Open",
-        ("decided", false) => "Decided",
-        ("published", false) => "Published",
-        (other, _) => other,
-    };
-    let subtitle = if vi {
-        format!(
-            "Kỳ đánh giá: {} · Chính sách: {}, phiên bản {} · Trạng thái: {}",
-            s.round.period, s.policy.code, s.policy.version, state
-        )
-    } else {
-        format!(
-            "Period: {} · Policy: {}, version {} · State: {}",
-            s.round.period, s.policy.code, s.policy.version, state
-        )
-    };
+    let subtitle = print::round_subtitle(s, lang);
     w.text(
         &subtitle,
         9.0,
         PAGE_W / 2.0,
-        top - 26.0,
+        w.y - 5.0,
         false,
         Align::Center,
     )?;
-    w.y = top - 32.0;
+    w.y -= 11.0;
 
     let headers: Vec<(String, Align)> = if vi {
         crate::services::sheets::HEADERS_VI[..12].to_vec()
@@ -375,48 +363,11 @@ pub fn grading_sheet_pdf(s: &RoundSheet, lang: Lang, today: NaiveDate) -> AppRes
         w.row(&cells, &WIDTHS, 8.0, false, Some(&header_row))?;
     }
 
-    // Place and date, signatures (on a new page when they do not fit).
-    if w.y - 40.0 < MARGIN {
-        w.new_page();
-    }
-    let y = w.y - 8.0;
-    let date_line = if vi {
-        format!(
-            "..............., ngày {:02} tháng {:02} năm {}",
-            today.day(),
-            today.month(),
-            today.year()
-        )
-    } else {
-        format!("..............., {}", today.format("%d %B %Y"))
-    };
-    w.text(&date_line, 10.0, right_c, y, false, Align::Center)?;
-    let (l, r, ls, rs) = if vi {
-        (
-            "NGƯỜI LẬP BIỂU",
-            "THỦ TRƯỞNG ĐƠN VỊ",
-            "(Ký, ghi rõ họ tên)",
-            "(Ký, ghi rõ họ tên, đóng dấu)",
-        )
-    } else {
-        (
-            "PREPARED BY",
-            "HEAD OF UNIT",
-            "(Signature and full name)",
-            "(Signature, full name and seal)",
-        )
-    };
-    w.text(l, 10.0, left_c, y - 6.0, true, Align::Center)?;
-    w.text(r, 10.0, right_c, y - 6.0, true, Align::Center)?;
-    w.text(ls, 9.0, left_c, y - 11.0, false, Align::Center)?;
-    w.text(rs, 9.0, right_c, y - 11.0, false, Align::Center)?;
-    w.finish(|i, n| {
-        if vi {
-            format!("Trang {i}/{n}")
-        } else {
-            format!("Page {i} of {n}")
-        }
-    })
+    w.signatures(
+        &print::date_line(today, lang),
+        print::sheet_signatures(lang),
+    )?;
+    w.finish(lang)
 }
 
 /// One person's explained grade as a PDF: who, which round and policy, every score and figure
@@ -437,31 +388,8 @@ pub fn explained_grade_pdf(
         "EXPLANATION OF A GRADE"
     };
     let mut w = Writer::new(title)?;
-    let left_c = MARGIN + 45.0;
-    let right_c = PAGE_W - MARGIN - 60.0;
-    let top = w.y;
-    w.text(
-        &unit.name.to_uppercase(),
-        10.0,
-        left_c,
-        top - 4.0,
-        true,
-        Align::Center,
-    )?;
-    w.text(
-        "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
-        10.0,
-        right_c,
-        top - 4.0,
-        true,
-        Align::Center,
-    )?;
-    let motto = "Độc lập - Tự do - Hạnh phúc";
-    w.text(motto, 10.0, right_c, top - 9.0, true, Align::Center)?;
-    let half = w.bold.width(motto, 10.0) / 2.0;
-    w.line(right_c - half, top - 10.2, right_c + half, top - 10.2)?;
-    w.text(title, 13.0, PAGE_W / 2.0, top - 20.0, true, Align::Center)?;
-    w.y = top - 27.0;
+    w.heading(&unit.name, None, title)?;
+    w.y -= 6.0;
 
     let pct = |v: f64| format!("{:.1}%", v * 100.0);
     let hours = |m: i64| format!("{:.2} h ({m} min)", m as f64 / 60.0);
@@ -471,13 +399,9 @@ pub fn explained_grade_pdf(
         .as_deref()
         .map(|f| grade_label(f, lang))
         .unwrap_or_else(|| l("Chưa quyết định", "Not decided").to_owned());
-    let reasons: Vec<Reason> = serde_json::from_str(&g.reasons).unwrap_or_default();
-    let reasons = reasons
+    let reasons = print::reasons(&g.reasons, lang)
         .iter()
-        .map(|r| match lang {
-            Lang::Vi => format!("- {}", r.message_vi()),
-            Lang::En => format!("- {}", r.message_en()),
-        })
+        .map(|r| format!("- {r}"))
         .collect::<Vec<_>>()
         .join("\n");
     let rows: Vec<(&str, String)> = vec![
@@ -543,60 +467,11 @@ pub fn explained_grade_pdf(
             None,
         )?;
     }
-    if w.y - 40.0 < MARGIN {
-        w.new_page();
-    }
-    let y = w.y - 8.0;
-    let date_line = if vi {
-        format!(
-            "..............., ngày {:02} tháng {:02} năm {}",
-            today.day(),
-            today.month(),
-            today.year()
-        )
-    } else {
-        format!("..............., {}", today.format("%d %B %Y"))
-    };
-    w.text(&date_line, 10.0, right_c, y, false, Align::Center)?;
-    w.text(
-        l("NGƯỜI ĐƯỢC ĐÁNH GIÁ", "ASSESSED PERSON"),
-        10.0,
-        left_c,
-        y - 6.0,
-        true,
-        Align::Center,
+    w.signatures(
+        &print::date_line(today, lang),
+        print::explanation_signatures(lang),
     )?;
-    w.text(
-        l("THỦ TRƯỞNG ĐƠN VỊ", "HEAD OF UNIT"),
-        10.0,
-        right_c,
-        y - 6.0,
-        true,
-        Align::Center,
-    )?;
-    w.text(
-        l("(Ký, ghi rõ họ tên)", "(Signature and full name)"),
-        9.0,
-        left_c,
-        y - 11.0,
-        false,
-        Align::Center,
-    )?;
-    w.text(
-        l("(Ký, ghi rõ họ tên)", "(Signature and full name)"),
-        9.0,
-        right_c,
-        y - 11.0,
-        false,
-        Align::Center,
-    )?;
-    w.finish(|i, n| {
-        if vi {
-            format!("Trang {i}/{n}")
-        } else {
-            format!("Page {i} of {n}")
-        }
-    })
+    w.finish(lang)
 }
 
 #[cfg(test)]

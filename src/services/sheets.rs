@@ -8,7 +8,7 @@ use chrono::{Datelike, NaiveDate};
 use rust_xlsxwriter::{ExcelDateTime, Format, FormatAlign, FormatBorder, Workbook};
 
 use super::exports::RoundSheet;
-use crate::domain::grading::{Grade, Reason};
+use super::print::{self, grade_label, reasons_text};
 use crate::error::{AppError, AppResult};
 use crate::i18n::Lang;
 
@@ -39,6 +39,34 @@ const WIDTHS: [f64; 13] = [
 
 const LAST_COL: u16 = 12;
 
+/// Height (points) of one line of 11-point Times New Roman in a table row.
+const LINE_HEIGHT: f64 = 15.0;
+
+/// Lines `text` takes when wrapped in a column `width` units wide, word by word. A width unit
+/// is the width of a digit of the default font; 11-point Times New Roman fits about 1.45
+/// characters of Vietnamese text in one (measured on LibreOffice's rendering), counted here
+/// as 1.35 less one for the cell's padding, erring on the side of room.
+fn wrapped_lines(text: &str, width: f64) -> u32 {
+    let room = (width * 1.35 - 1.0).max(1.0);
+    let mut lines = 1u32;
+    let mut used = 0.0f64;
+    for word in text.split_whitespace() {
+        let len = word.chars().count() as f64;
+        let need = if used == 0.0 { len } else { used + 1.0 + len };
+        if need <= room || used == 0.0 {
+            used = need;
+        } else {
+            lines += 1;
+            used = len;
+        }
+        while used > room {
+            lines += 1;
+            used -= room;
+        }
+    }
+    lines
+}
+
 /// The first row of the table's header (0-based), for tests and readers.
 pub const HEADER_ROW: u32 = 7;
 
@@ -53,38 +81,6 @@ fn excel_date(d: NaiveDate) -> AppResult<ExcelDateTime> {
         u8::try_from(d.day()).map_err(|e| AppError::Internal(e.into()))?,
     )
     .map_err(err)
-}
-
-fn grade_label(code: &str, lang: Lang) -> String {
-    let g = Grade::parse(code).unwrap_or(Grade::NotGraded);
-    match lang {
-        Lang::Vi => g.label_vi().to_owned(),
-        Lang::En => g.label_en().to_owned(),
-    }
-}
-
-fn reasons_text(json: &str, lang: Lang) -> String {
-    let reasons: Vec<Reason> = serde_json::from_str(json).unwrap_or_default();
-    reasons
-        .iter()
-        .map(|r| match lang {
-            Lang::Vi => r.message_vi(),
-            Lang::En => r.message_en(),
-        })
-        .collect::<Vec<_>>()
-        .join("; ")
-}
-
-fn state_label(state: &str, lang: Lang) -> &str {
-    match (state, lang) {
-        ("open", Lang::Vi) => "Đang đánh giá",
-        ("decided", Lang::Vi) => "Đã quyết định",
-        ("published", Lang::Vi) => "Đã công bố",
-        ("open", Lang::En) => "Open",
-        ("decided", Lang::En) => "Decided",
-        ("published", Lang::En) => "Published",
-        (other, _) => other,
-    }
 }
 
 /// The printable grading sheet. `today` is the organisation's local date (the date line).
@@ -138,57 +134,31 @@ pub fn grading_sheet_xlsx(s: &RoundSheet, lang: Lang, today: NaiveDate) -> AppRe
             0,
             1,
             4,
-            &format!(
-                "{}: {}",
-                if vi { "Mã đơn vị" } else { "Unit code" },
-                s.unit.code
-            ),
+            &print::unit_code_line(&s.unit.code, lang),
             &center,
         )
         .map_err(err)?;
     sheet
-        .merge_range(
-            0,
-            7,
-            0,
-            LAST_COL,
-            "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
-            &center_bold,
-        )
+        .merge_range(0, 7, 0, LAST_COL, print::NATIONAL_NAME, &center_bold)
         .map_err(err)?;
     sheet
-        .merge_range(1, 7, 1, LAST_COL, "Độc lập - Tự do - Hạnh phúc", &motto)
+        .merge_range(1, 7, 1, LAST_COL, print::MOTTO, &motto)
         .map_err(err)?;
 
     // Title, period and policy.
-    let title_text = if vi {
-        "BẢNG TỔNG HỢP ĐÁNH GIÁ, XẾP LOẠI CHẤT LƯỢNG"
-    } else {
-        "SUMMARY OF QUALITY ASSESSMENT AND GRADING"
-    };
     sheet.set_row_height(3, 22).map_err(err)?;
     sheet
-        .merge_range(3, 0, 3, LAST_COL, title_text, &title)
+        .merge_range(3, 0, 3, LAST_COL, print::grading_sheet_title(lang), &title)
         .map_err(err)?;
-    let subtitle = if vi {
-        format!(
-            "Kỳ đánh giá: {} · Chính sách: {}, phiên bản {} · Trạng thái: {}",
-            s.round.period,
-            s.policy.code,
-            s.policy.version,
-            state_label(&s.round.state, lang)
-        )
-    } else {
-        format!(
-            "Period: {} · Policy: {}, version {} · State: {}",
-            s.round.period,
-            s.policy.code,
-            s.policy.version,
-            state_label(&s.round.state, lang)
-        )
-    };
     sheet
-        .merge_range(4, 0, 4, LAST_COL, &subtitle, &italic_center)
+        .merge_range(
+            4,
+            0,
+            4,
+            LAST_COL,
+            &print::round_subtitle(s, lang),
+            &italic_center,
+        )
         .map_err(err)?;
     // Real date cells: when the sheet was made, and the round's decision and publication.
     let mut col = 0u16;
@@ -260,73 +230,60 @@ pub fn grading_sheet_xlsx(s: &RoundSheet, lang: Lang, today: NaiveDate) -> AppRe
                 .write_number_with_format(row, col, v, &ratio)
                 .map_err(err)?;
         }
-        sheet
-            .write_string_with_format(row, 9, grade_label(&g.proposed_grade, lang), &text)
-            .map_err(err)?;
         let decided = g
             .final_grade
             .as_deref()
             .map(|f| grade_label(f, lang))
             .unwrap_or_default();
-        sheet
-            .write_string_with_format(row, 10, decided, &text)
-            .map_err(err)?;
-        sheet
-            .write_string_with_format(row, 11, reasons_text(&g.reasons, lang), &text)
-            .map_err(err)?;
-        sheet
-            .write_string_with_format(
-                row,
-                12,
-                g.override_reason.clone().unwrap_or_default(),
-                &text,
-            )
-            .map_err(err)?;
+        let texts = [
+            (9, grade_label(&g.proposed_grade, lang)),
+            (10, decided),
+            (11, reasons_text(&g.reasons, lang)),
+            (12, g.override_reason.clone().unwrap_or_default()),
+        ];
+        for (col, value) in &texts {
+            sheet
+                .write_string_with_format(row, *col, value, &text)
+                .map_err(err)?;
+        }
+        // LibreOffice does not grow a row for wrapped text on opening a workbook (the text of a
+        // long reason then overlaps the rows around it): the height is set from the lines.
+        let lines = std::iter::once((1u16, name.as_str()))
+            .chain(texts.iter().map(|(c, v)| (*c, v.as_str())))
+            .map(|(c, v)| wrapped_lines(v, WIDTHS[usize::from(c)]))
+            .max()
+            .unwrap_or(1);
+        if lines > 1 {
+            sheet
+                .set_row_height(row, LINE_HEIGHT * f64::from(lines))
+                .map_err(err)?;
+        }
     }
     let last_table_row = row;
 
     // Place and date, then the signatures.
-    let date_line = if vi {
-        format!(
-            "..............., ngày {:02} tháng {:02} năm {}",
-            today.day(),
-            today.month(),
-            today.year()
-        )
-    } else {
-        format!("..............., {}", today.format("%d %B %Y"))
-    };
     let r = last_table_row + 2;
     sheet
-        .merge_range(r, 7, r, LAST_COL, &date_line, &italic_center)
-        .map_err(err)?;
-    let (left, right, sign_left, sign_right) = if vi {
-        (
-            "NGƯỜI LẬP BIỂU",
-            "THỦ TRƯỞNG ĐƠN VỊ",
-            "(Ký, ghi rõ họ tên)",
-            "(Ký, ghi rõ họ tên, đóng dấu)",
+        .merge_range(
+            r,
+            7,
+            r,
+            LAST_COL,
+            &print::date_line(today, lang),
+            &italic_center,
         )
-    } else {
-        (
-            "PREPARED BY",
-            "HEAD OF UNIT",
-            "(Signature and full name)",
-            "(Signature, full name and seal)",
-        )
-    };
-    sheet
-        .merge_range(r + 1, 0, r + 1, 4, left, &center_bold)
         .map_err(err)?;
-    sheet
-        .merge_range(r + 1, 7, r + 1, LAST_COL, right, &center_bold)
-        .map_err(err)?;
-    sheet
-        .merge_range(r + 2, 0, r + 2, 4, sign_left, &italic_center)
-        .map_err(err)?;
-    sheet
-        .merge_range(r + 2, 7, r + 2, LAST_COL, sign_right, &italic_center)
-        .map_err(err)?;
+    for (sig, (first, last)) in print::sheet_signatures(lang)
+        .iter()
+        .zip([(0, 4), (7, LAST_COL)])
+    {
+        sheet
+            .merge_range(r + 1, first, r + 1, last, sig.role, &center_bold)
+            .map_err(err)?;
+        sheet
+            .merge_range(r + 2, first, r + 2, last, sig.hint, &italic_center)
+            .map_err(err)?;
+    }
     // Room to sign.
     let last_row = r + 7;
     sheet.write_blank(last_row, 0, &plain).map_err(err)?;
@@ -348,4 +305,28 @@ pub fn grading_sheet_xlsx(s: &RoundSheet, lang: Lang, today: NaiveDate) -> AppRe
     });
     sheet.set_freeze_panes(HEADER_ROW + 1, 0).map_err(err)?;
     workbook.save_to_buffer().map_err(err)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::wrapped_lines;
+
+    #[test]
+    fn wrapped_lines_count_words_that_do_not_fit() {
+        assert_eq!(wrapped_lines("", 10.0), 1);
+        // The grade labels: the short one fits its column (16), the long one takes two lines.
+        assert_eq!(wrapped_lines("Hoàn thành nhiệm vụ", 16.0), 1);
+        assert_eq!(wrapped_lines("Không hoàn thành nhiệm vụ", 16.0), 2);
+        // 8.45 characters of room: "Hoàn" and "thành" do not fit together.
+        assert_eq!(wrapped_lines("Hoàn thành", 7.0), 2);
+        // A word longer than the column takes as many lines as it needs.
+        assert_eq!(wrapped_lines(&"x".repeat(25), 8.0), 3);
+        // The reasons column (42).
+        assert_eq!(
+            wrapped_lines("Tổng điểm 58,10 đạt mức \"Hoàn thành nhiệm vụ\"", 42.0),
+            1
+        );
+        let reason = "Tổng điểm 60,57 đạt mức \"Hoàn thành nhiệm vụ\"; Người đứng đầu: đơn vị có người không hoàn thành nhiệm vụ";
+        assert_eq!(wrapped_lines(reason, 42.0), 2);
+    }
 }

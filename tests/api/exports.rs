@@ -256,6 +256,26 @@ async fn heads_export_the_grading_sheet_as_csv_and_xlsx_with_vietnamese_headers(
         "place and date line"
     );
 
+    // Printing: the header row (the 8th) repeats on every printed page and the print area is
+    // the sheet from A1 to column M (the page setup Excel and LibreOffice print from).
+    let res = app.get(&path, &g.d.h1).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let bytes = res.bytes().await.expect("body").to_vec();
+    let book: Xlsx<_> = open_workbook_from_rs(Cursor::new(bytes)).expect("xlsx");
+    let names = book.defined_names();
+    assert!(
+        names
+            .iter()
+            .any(|(n, f)| n == "_xlnm.Print_Titles" && f.ends_with("!$8:$8")),
+        "repeated header row: {names:?}"
+    );
+    assert!(
+        names
+            .iter()
+            .any(|(n, f)| n == "_xlnm.Print_Area" && f.contains("!$A$1:$M$")),
+        "print area: {names:?}"
+    );
+
     // English headers and labels with Accept-Language: en.
     let res = app
         .client

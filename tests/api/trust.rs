@@ -178,6 +178,77 @@ async fn removing_the_head_role_is_refused_while_heading_and_then_ends_every_pow
     assert_ne!(entry["approver_id"], json!(d.org.h1), "{entry}");
 }
 
+/// Ending a headship moves every line waiting for the former head at once, each to the approver
+/// its owner has now: a supervised member's line stays with the supervisor (the same person), an
+/// unsupervised member's lines go up to the parent unit's head, and a line from a headless unit
+/// below (it went up to the former head) goes to the organisation department (no approver).
+#[tokio::test]
+async fn ending_a_headship_moves_each_waiting_line_to_its_owners_approver_now() {
+    let app = crate::helpers::spawn_app().await;
+    let d = diary_setup(&app).await;
+    let admin = d.org.admin.clone();
+    let ph = app
+        .create_staff(&admin, json!({"unit_id": d.org.province, "username": "ph", "password": PASSWORD, "full_name": "Võ Văn Phúc", "roles": ["staff", "head"]}))
+        .await;
+    app.set_head(&admin, d.org.province, ph).await;
+    app.create_staff(&admin, json!({"unit_id": d.org.w1, "username": "s3", "password": PASSWORD, "full_name": "Phạm Thị Cúc"}))
+        .await;
+    let team = app
+        .create_unit(&admin, "W1-T", "Tổ một cửa", "office", Some(d.org.w1))
+        .await;
+    app.create_staff(&admin, json!({"unit_id": team, "username": "c1", "password": PASSWORD, "full_name": "Đỗ Văn Chiến"}))
+        .await;
+    let s3 = app.login_as("s3", PASSWORD).await;
+    let c1 = app.login_as("c1", PASSWORD).await;
+    let mut waiting = Vec::new();
+    for (token, minutes) in [(&d.s1, 60), (&s3, 90), (&s3, 30), (&c1, 45)] {
+        let id = log(&app, token, line(&d, today(), minutes)).await["id"]
+            .as_i64()
+            .expect("id");
+        let res = act(&app, token, id, "submit").await;
+        assert_eq!(res.status(), StatusCode::OK);
+        let entry: Value = res.json().await.expect("json");
+        assert_eq!(entry["approver_id"], json!(d.org.h1), "{entry}");
+        waiting.push(id);
+    }
+
+    let res = patch_unit(&app, &admin, d.org.w1, json!({"head_id": null})).await;
+    assert_eq!(res.status(), StatusCode::OK);
+
+    let mut approvers = Vec::new();
+    for id in &waiting {
+        let entry: Value = app
+            .get(&format!("/api/v1/entries/{id}"), &admin)
+            .await
+            .json()
+            .await
+            .expect("json");
+        assert_eq!(entry["state"], "submitted", "{entry}");
+        approvers.push(entry["approver_id"].clone());
+    }
+    assert_eq!(
+        approvers,
+        [json!(d.org.h1), json!(ph), json!(ph), Value::Null],
+        "s1 (supervised by h1), s3 twice (no supervisor: the province's head), c1 (no head above)"
+    );
+    // The province's head now has s3's lines in the queue, and nothing of s1's or c1's.
+    let ph_token = app.login_as("ph", PASSWORD).await;
+    let queue: Value = app
+        .get("/api/v1/approvals/queue", &ph_token)
+        .await
+        .json()
+        .await
+        .expect("json");
+    let mut queued: Vec<i64> = queue["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter_map(|i| i["entry"]["id"].as_i64())
+        .collect();
+    queued.sort_unstable();
+    assert_eq!(queued, [waiting[1], waiting[2]], "{queue}");
+}
+
 #[tokio::test]
 async fn headship_needs_the_head_role_and_one_without_the_other_heads_nothing() {
     let app = crate::helpers::spawn_app().await;

@@ -1368,6 +1368,10 @@ export interface paths {
          *     is_leader, weekly_hours, contract_from, email, position, joined_on, left_on, password`.
          *     Existing codes/usernames are updated. Any error rejects the whole file with 422 and one entry
          *     per problem, named `line N: column`.
+         *
+         *     The body is the file itself, UTF-8: send it as `text/csv` (curl `--data-binary @staff.csv
+         *     -H 'Content-Type: text/csv'`) or as `application/octet-stream` (what generated clients send
+         *     for a file); the content type is not checked.
          */
         post: operations["import_staff"];
         delete?: never;
@@ -2232,6 +2236,13 @@ export interface components {
              */
             weekly_hours: number;
         };
+        /** @description A contract recorded with a grade's inputs. */
+        ContractInput: {
+            /** Format: date */
+            effective_from: string;
+            /** Format: int32 */
+            weekly_minutes: number;
+        };
         /** @description A weekly contract from a date. */
         ContractView: {
             /**
@@ -2493,6 +2504,29 @@ export interface components {
          * @enum {string}
          */
         CreditMode: "hours" | "norm";
+        /** @description Approved entries with the same rework count and task delays, aggregated (SQL GROUP BY gives these). */
+        CreditedGroup: {
+            /**
+             * Format: int32
+             * @description Missed due dates of these entries' task (0 for entries without a task), see [`delays`].
+             */
+            delays: number;
+            /**
+             * Format: int64
+             * @description Sum of the logged minutes (credited in [`CreditMode::Hours`]).
+             */
+            minutes: number;
+            /**
+             * Format: int64
+             * @description Sum of quantity × standard minutes of the product type (credited in [`CreditMode::Norm`]).
+             */
+            norm_minutes: number;
+            /**
+             * Format: int32
+             * @description Send-backs for quality of these entries.
+             */
+            rework_count: number;
+        };
         /** @description One group of the common criteria (the 30 points that are not task results). */
         CriteriaGroup: {
             code: string;
@@ -2503,6 +2537,12 @@ export interface components {
             max: number;
             name_en: string;
             name_vi: string;
+        };
+        /** @description A criteria set version. */
+        CriteriaSetRef: {
+            code: string;
+            /** Format: int32 */
+            version: number;
         };
         /** @description A versioned criteria set. */
         CriteriaSetView: {
@@ -2537,6 +2577,12 @@ export interface components {
              * @example Tính gương mẫu
              */
             name_vi: string;
+        };
+        /** @description The average score of one criterion. */
+        CriterionAverage: {
+            /** Format: double */
+            average: number;
+            code: string;
         };
         /** @description Results of one criterion for one candidate. */
         CriterionResult: {
@@ -2574,6 +2620,11 @@ export interface components {
          *     ...
          */
         CsvFile: string;
+        /**
+         * Format: binary
+         * @description A CSV file as uploaded (UTF-8 bytes).
+         */
+        CsvUpload: string;
         /** @description Everything the organisation department looks at for a subtree and period. */
         Dashboard: {
             /** @description Anomalies per kind and per unit. */
@@ -2769,7 +2820,7 @@ export interface components {
              * @description Recorded inputs: calendar (working days, holidays), contracts, credited groups (minutes,
              *     converted minutes, rework, task delays), tasks, the KPI breakdown, weights, unit average.
              */
-            inputs: Record<string, never>;
+            inputs: components["schemas"]["GradeInputs"];
             /** @description The period. */
             period: string;
             /** @description The policy version used. */
@@ -2857,6 +2908,72 @@ export interface components {
              */
             period: string;
             root?: null | components["schemas"]["UnitRef"];
+        };
+        /**
+         * @description The inputs recorded with a grade when its round was computed: everything that explains it
+         *     (`GET /grades/{id}/explain`). Written once per computation, read back as is.
+         */
+        GradeInputs: {
+            /**
+             * Format: int64
+             * @description Approved entries counted.
+             */
+            approved_entries: number;
+            combine?: null | components["schemas"]["Combine"];
+            /**
+             * Format: date-time
+             * @description When the round was computed (UTC).
+             */
+            computed_at: string;
+            /** @description The person's contracts (weekly minutes from a date). */
+            contracts: components["schemas"]["ContractInput"][];
+            credit_mode: components["schemas"]["CreditMode"];
+            /** @description Approved minutes grouped by rework count and task delays. */
+            credited_groups: components["schemas"]["CreditedGroup"][];
+            /** @description Public holidays within the period. */
+            holidays: string[];
+            /** @description Head of the round's unit. */
+            is_head: boolean;
+            /** Format: date */
+            joined_on?: string | null;
+            /** @description The KPI with every intermediate figure. */
+            kpi: components["schemas"]["KpiBreakdown"];
+            /** @description A leader's year round: the ratings of the year's closed rating campaigns. */
+            leader_ratings?: components["schemas"]["LeaderRating"][] | null;
+            /**
+             * Format: double
+             * @description Weight of the unit factor in a leader's task score.
+             */
+            leader_unit_weight: number;
+            /** Format: date */
+            left_on?: string | null;
+            /** @description The round's period (`2026-10`, `2026-Q4`, `2026`). */
+            period: string;
+            /** Format: date */
+            period_first_day: string;
+            /** Format: date */
+            period_last_day: string;
+            /** @description The policy version used. */
+            policy: components["schemas"]["InputsPolicy"];
+            /** @description The tasks behind the credited minutes with their delays. */
+            tasks: components["schemas"]["TaskDelay"][];
+            /**
+             * Format: double
+             * @description Average quantity of the unit's graded members.
+             */
+            unit_average_quantity: number;
+            weights: components["schemas"]["KpiWeights"];
+            /**
+             * Format: int64
+             * @description Working days on which the person was expected to work.
+             */
+            worked_days: number;
+            /**
+             * Format: int64
+             * @description Working days of the period (organisation calendar).
+             */
+            working_days: number;
+            year_from_periods?: null | components["schemas"]["YearTotal"];
         };
         /** @description One person's grade in a round. */
         GradeRowView: {
@@ -3058,6 +3175,76 @@ export interface components {
                 [key: string]: number;
             };
         };
+        /** @description The policy version recorded with a grade's inputs. */
+        InputsPolicy: {
+            code: string;
+            /** Format: int64 */
+            id: number;
+            /** Format: int32 */
+            version: number;
+        };
+        /** @description The graded result with every intermediate figure, for display and audit. */
+        KpiBreakdown: {
+            /**
+             * Format: double
+             * @description Rounded to 2 decimals.
+             */
+            bonus: number;
+            /** @description True when the evaluator has not scored the common criteria (counted as 0). */
+            common_missing: boolean;
+            /**
+             * Format: double
+             * @description Rounded to 2 decimals.
+             */
+            common_score: number;
+            /**
+             * Format: int64
+             * @description Credited minutes under the policy's credit mode.
+             */
+            credited: number;
+            /**
+             * Format: int64
+             * @description Expected minutes (negative input counts as 0).
+             */
+            expected: number;
+            /** @description True when nothing was expected of the person in the period (expected = 0). */
+            not_graded: boolean;
+            /**
+             * Format: double
+             * @description The own task result under the policy's [`Combine`], in `[0, 1]`, unrounded.
+             */
+            own_score: number;
+            /**
+             * Format: double
+             * @description In `[0, 1]`, unrounded.
+             */
+            progress: number;
+            /**
+             * Format: double
+             * @description In `[0, 1]`, unrounded.
+             */
+            quality: number;
+            /**
+             * Format: double
+             * @description In `[0, 1]`, unrounded.
+             */
+            quantity: number;
+            /**
+             * Format: double
+             * @description Rounded to 2 decimals.
+             */
+            task_score: number;
+            /**
+             * Format: double
+             * @description min(100, common + task + bonus) of the UNROUNDED components, then rounded to 2 decimals.
+             */
+            total: number;
+            /**
+             * Format: double
+             * @description The unit factor blended into a leader's task score; `None` when no blend was applied.
+             */
+            unit_factor?: number | null;
+        };
         /** @description The grading policy of an organisation (or preset). */
         KpiPolicy: {
             /** @default product */
@@ -3076,14 +3263,7 @@ export interface components {
              * @default 0
              */
             max_bonus: number;
-            /**
-             * @default {
-             *       "progress": 0.3333333333333333,
-             *       "quality": 0.3333333333333333,
-             *       "quantity": 0.3333333333333333
-             *     }
-             */
-            weights: components["schemas"]["KpiWeights"];
+            weights?: components["schemas"]["KpiWeights"];
         };
         /** @description One person's KPI in the ranking. */
         KpiRankRow: {
@@ -3311,6 +3491,31 @@ export interface components {
              * @default 0.3333333333333333
              */
             quantity: number;
+        };
+        /** @description One closed rating campaign's result for a leader, recorded with the leader's year grade. */
+        LeaderRating: {
+            /** @description Average score per criterion. */
+            averages: components["schemas"]["CriterionAverage"][];
+            /** Format: int64 */
+            campaign_id: number;
+            /** @description The criteria set version voted on. */
+            criteria_set: components["schemas"]["CriteriaSetRef"];
+            /**
+             * Format: double
+             * @description Mean of the criterion averages, rounded to 2 decimals.
+             */
+            overall_average: number;
+            /** Format: date */
+            period_end: string;
+            /** Format: date */
+            period_start: string;
+            scale: components["schemas"]["Scale"];
+            title: string;
+            /**
+             * Format: int64
+             * @description Ballots cast.
+             */
+            voters: number;
         };
         /**
          * @description An approval or rejection, with an optional reason (kept in the audit trail).
@@ -4537,20 +4742,9 @@ export interface components {
          *     initiative (bonus > 0 in the round) → 1 × base salary; other grades are never rewarded.
          */
         RewardPolicy: {
-            /**
-             * @default {
-             *       "multiple_of_base": 0.5
-             *     }
-             */
-            excellent: null | components["schemas"]["RewardRule"];
-            /** @default null */
-            good: null | components["schemas"]["RewardRule"];
-            /**
-             * @default {
-             *       "multiple_of_base": 1
-             *     }
-             */
-            initiative: null | components["schemas"]["RewardRule"];
+            excellent?: null | components["schemas"]["RewardRule"];
+            good?: null | components["schemas"]["RewardRule"];
+            initiative?: null | components["schemas"]["RewardRule"];
         };
         /** @description How a reward is valued. */
         RewardRule: {
@@ -4987,6 +5181,17 @@ export interface components {
         SubmittedDay: {
             /** @description The submitted entries. */
             items: components["schemas"]["EntryView"][];
+        };
+        /** @description A task behind some credited minutes, with its delays as counted for the period. */
+        TaskDelay: {
+            /** Format: date */
+            completed_on?: string | null;
+            /** Format: int32 */
+            delays: number;
+            /** Format: date */
+            due_date: string;
+            /** Format: int64 */
+            task_id: number;
         };
         /**
          * @description Planned work (from a work plan) or an ad-hoc assignment.
@@ -5734,6 +5939,21 @@ export interface components {
          * @description An XLSX workbook (binary).
          */
         XlsxFile: string;
+        /**
+         * @description A cell of a `[period, total, days worked]` row of [`YearTotal::periods`] (schema only: the
+         *     rows are stored as arrays, and not every generator reads a tuple schema).
+         */
+        YearPeriodCell: string | number;
+        /** @description A person's year total built from the year's period totals. */
+        YearTotal: {
+            /** @description (period, total, days worked) of each period used, e.g. `["2026-03", 81.5, 22]`. */
+            periods: components["schemas"]["YearPeriodCell"][][];
+            /**
+             * Format: double
+             * @description Σ total × days worked / Σ days worked of the periods used.
+             */
+            total: number;
+        };
     };
     responses: {
         /** @description Malformed JSON body or query string (problem+json) */
@@ -10535,14 +10755,10 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
+        /** @description The CSV file (UTF-8), e.g. `kind,code,name,level,parent_code,username,full_name,unit_code,roles,supervisor_username,password` / `unit,P1,Phường 1,ward,,,,,,,` / `staff,,,,,tran.b,Trần Văn B,P1,"staff,head",,Mat-khau-123`; sent as `text/csv` or `application/octet-stream` */
         requestBody: {
             content: {
-                /**
-                 * @example kind,code,name,level,parent_code,username,full_name,unit_code,roles,supervisor_username,password
-                 *     unit,P1,Phường 1,ward,,,,,,,
-                 *     staff,,,,,tran.b,Trần Văn B,P1,"staff,head",,Mat-khau-123
-                 */
-                "text/csv": string;
+                "application/octet-stream": components["schemas"]["CsvUpload"];
             };
         };
         responses: {
