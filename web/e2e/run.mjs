@@ -8,7 +8,8 @@
 // unit sees none of it. Screenshots of each main screen at 360 px and 1280 px go to
 // e2e/screenshots/. Then the first load is measured with CPU ×4 and slow 4G (e2e/perf.mjs).
 //
-// Environment: WORKLOG_BIN (default ../target/debug/worklog-kpi), CHROMIUM (/usr/bin/chromium).
+// Environment: WORKLOG_BIN (default ../target/debug/worklog-kpi), CHROMIUM (/usr/bin/chromium),
+// E2E_PORT (default: a free port).
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -82,7 +83,7 @@ function workingDays(period) {
 
 async function main() {
   const dir = mkdtempSync(join(tmpdir(), 'worklog-e2e-'));
-  const port = await freePort();
+  const port = process.env.E2E_PORT ? Number(process.env.E2E_PORT) : await freePort();
   const base = `http://127.0.0.1:${port}`;
   step(`server ${bin} on ${base}, database in ${dir}`);
   const server = spawn(bin, ['serve'], {
@@ -251,6 +252,7 @@ async function shoot(page, name) {
   const original = page.viewportSize();
   for (const width of [360, 1280]) {
     await page.setViewportSize({ width, height: 800 });
+    await page.evaluate(() => window.scrollTo(0, 0)); // the sticky header at the top of a full-page shot
     await page.waitForTimeout(150);
     await page.screenshot({ path: join(shots, `${name}-${width}.png`), fullPage: true });
   }
@@ -453,6 +455,11 @@ async function story(base, browser) {
   await shoot(other.page, 'diary-english');
 }
 
+async function top(page) {
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await page.waitForTimeout(150);
+}
+
 /** Leader rating on a phone, published results, the inbox's unread count. */
 async function ballotsAndInbox(base, browser, world, { staff, org }) {
   const { api, must, login, ids } = world;
@@ -506,9 +513,11 @@ async function ballotsAndInbox(base, browser, world, { staff, org }) {
   await voter.page.getByLabel('Ý kiến (không bắt buộc)').fill('Sâu sát cơ sở, cần giải quyết hồ sơ nhanh hơn');
   const width = await voter.page.evaluate(() => document.documentElement.scrollWidth);
   check(width <= 360, `the ballot fits a 360 px screen (${width} px)`);
+  await top(voter.page);
   await voter.page.screenshot({ path: join(shots, 'ballot-vote-360.png'), fullPage: true });
   await voter.page.getByTestId('cast-vote').click();
   await voter.page.getByTestId('all-voted').waitFor();
+  await top(voter.page);
   await voter.page.screenshot({ path: join(shots, 'ballot-voted-360.png'), fullPage: true });
   const twice = await api('POST', `/api/v1/ballots/campaigns/${campaignId}/votes`, await login('nv.cuong'), {
     candidate_id: h3,
@@ -531,7 +540,7 @@ async function ballotsAndInbox(base, browser, world, { staff, org }) {
   check(!published.candidates.find((c) => c.staff_id === ids.h1).shown, 'hidden under 3 voters');
   const hung = org.page.getByTestId('result').filter({ hasText: 'Lê Văn Hưng' });
   await hung.getByText(/Chưa đủ 3 người bỏ phiếu/).waitFor();
-  await org.page.waitForTimeout(200);
+  await top(org.page);
   await org.page.screenshot({ path: join(shots, 'ballot-results-1280.png'), fullPage: true });
 
   step('a voter sees the published results on the phone');
@@ -540,6 +549,7 @@ async function ballotsAndInbox(base, browser, world, { staff, org }) {
   const comments = voter.page.getByTestId('result').filter({ hasText: 'Phạm Minh Tuấn' }).getByText('1 ý kiến');
   await comments.click();
   await voter.page.getByText('Sâu sát cơ sở, cần giải quyết hồ sơ nhanh hơn').waitFor();
+  await top(voter.page);
   await voter.page.screenshot({ path: join(shots, 'ballot-results-360.png'), fullPage: true });
 
   step('the inbox: the unread count drops when a note is read');
@@ -552,6 +562,7 @@ async function ballotsAndInbox(base, browser, world, { staff, org }) {
   await staff.page.getByRole('link', { name: `Hộp thư: ${unreadBefore} chưa đọc` }).click();
   const returnedNote = staff.page.getByTestId('note').filter({ hasText: 'Thiếu số, ký hiệu văn bản' });
   await returnedNote.waitFor();
+  await top(staff.page);
   await staff.page.screenshot({ path: join(shots, 'inbox-360.png'), fullPage: true });
   await returnedNote.getByTestId('read-note').click();
   await returnedNote.getByTestId('read-note').waitFor({ state: 'detached' });
@@ -568,6 +579,7 @@ async function ballotsAndInbox(base, browser, world, { staff, org }) {
   }
   await staff.page.getByText('Đã đọc hết.').waitFor();
   await staff.page.setViewportSize({ width: 1280, height: 800 });
+  await top(staff.page);
   await staff.page.screenshot({ path: join(shots, 'inbox-read-1280.png'), fullPage: true });
   await staff.page.setViewportSize({ width: 360, height: 800 });
 }

@@ -334,11 +334,13 @@ function Results(props: { id: number }) {
                     return (
                       <tr key={r.code}>
                         <th scope="row">{def ? criterionName(def) : r.code}</th>
-                        <td>
+                        <td data-label={t('ballot.average')}>
                           <strong>{formatNumber(r.average)}</strong>
                         </td>
-                        <td class={r.change == null ? 'muted' : r.change < 0 ? 'down' : 'up'}>{changeLabel(r.change, (n) => formatNumber(n))}</td>
-                        <td>
+                        <td data-label={t('ballot.change')} class={r.change == null ? 'muted' : r.change < 0 ? 'down' : 'up'}>
+                          {changeLabel(r.change, (n) => formatNumber(n))}
+                        </td>
+                        <td class="dist-cell">
                           <span class="dist" title={r.distribution.map((n, i) => `${values[i]}: ${n}`).join(', ')}>
                             {parts.map((p, i) => (
                               <span key={i} class={`dist-${i}`} style={{ flexGrow: p, display: p ? undefined : 'none' }}>
