@@ -455,9 +455,15 @@ async function story(base, browser) {
   await shoot(other.page, 'diary-english');
 }
 
-async function top(page) {
+/** A full-page shot with the viewport as tall as the page, so sticky bars sit where they belong. */
+async function fullShot(page, file) {
+  const size = page.viewportSize();
   await page.evaluate(() => window.scrollTo(0, 0));
+  const height = await page.evaluate(() => document.documentElement.scrollHeight);
+  await page.setViewportSize({ width: size.width, height: Math.max(height, size.height) });
   await page.waitForTimeout(150);
+  await page.screenshot({ path: join(shots, file), fullPage: true });
+  await page.setViewportSize(size);
 }
 
 /** Leader rating on a phone, published results, the inbox's unread count. */
@@ -513,12 +519,10 @@ async function ballotsAndInbox(base, browser, world, { staff, org }) {
   await voter.page.getByLabel('Ý kiến (không bắt buộc)').fill('Sâu sát cơ sở, cần giải quyết hồ sơ nhanh hơn');
   const width = await voter.page.evaluate(() => document.documentElement.scrollWidth);
   check(width <= 360, `the ballot fits a 360 px screen (${width} px)`);
-  await top(voter.page);
-  await voter.page.screenshot({ path: join(shots, 'ballot-vote-360.png'), fullPage: true });
+  await fullShot(voter.page, 'ballot-vote-360.png');
   await voter.page.getByTestId('cast-vote').click();
   await voter.page.getByTestId('all-voted').waitFor();
-  await top(voter.page);
-  await voter.page.screenshot({ path: join(shots, 'ballot-voted-360.png'), fullPage: true });
+  await fullShot(voter.page, 'ballot-voted-360.png');
   const twice = await api('POST', `/api/v1/ballots/campaigns/${campaignId}/votes`, await login('nv.cuong'), {
     candidate_id: h3,
     scores: Array(criteria).fill(1),
@@ -540,8 +544,7 @@ async function ballotsAndInbox(base, browser, world, { staff, org }) {
   check(!published.candidates.find((c) => c.staff_id === ids.h1).shown, 'hidden under 3 voters');
   const hung = org.page.getByTestId('result').filter({ hasText: 'Lê Văn Hưng' });
   await hung.getByText(/Chưa đủ 3 người bỏ phiếu/).waitFor();
-  await top(org.page);
-  await org.page.screenshot({ path: join(shots, 'ballot-results-1280.png'), fullPage: true });
+  await fullShot(org.page, 'ballot-results-1280.png');
 
   step('a voter sees the published results on the phone');
   await voter.page.goto(`/ballots/${campaignId}`);
@@ -549,8 +552,7 @@ async function ballotsAndInbox(base, browser, world, { staff, org }) {
   const comments = voter.page.getByTestId('result').filter({ hasText: 'Phạm Minh Tuấn' }).getByText('1 ý kiến');
   await comments.click();
   await voter.page.getByText('Sâu sát cơ sở, cần giải quyết hồ sơ nhanh hơn').waitFor();
-  await top(voter.page);
-  await voter.page.screenshot({ path: join(shots, 'ballot-results-360.png'), fullPage: true });
+  await fullShot(voter.page, 'ballot-results-360.png');
 
   step('the inbox: the unread count drops when a note is read');
   await staff.page.goto('/diary');
@@ -562,8 +564,7 @@ async function ballotsAndInbox(base, browser, world, { staff, org }) {
   await staff.page.getByRole('link', { name: `Hộp thư: ${unreadBefore} chưa đọc` }).click();
   const returnedNote = staff.page.getByTestId('note').filter({ hasText: 'Thiếu số, ký hiệu văn bản' });
   await returnedNote.waitFor();
-  await top(staff.page);
-  await staff.page.screenshot({ path: join(shots, 'inbox-360.png'), fullPage: true });
+  await fullShot(staff.page, 'inbox-360.png');
   await returnedNote.getByTestId('read-note').click();
   await returnedNote.getByTestId('read-note').waitFor({ state: 'detached' });
   const afterOne = unreadBefore - 1;
@@ -579,8 +580,7 @@ async function ballotsAndInbox(base, browser, world, { staff, org }) {
   }
   await staff.page.getByText('Đã đọc hết.').waitFor();
   await staff.page.setViewportSize({ width: 1280, height: 800 });
-  await top(staff.page);
-  await staff.page.screenshot({ path: join(shots, 'inbox-read-1280.png'), fullPage: true });
+  await fullShot(staff.page, 'inbox-read-1280.png');
   await staff.page.setViewportSize({ width: 360, height: 800 });
 }
 
