@@ -88,7 +88,21 @@ fn default_catch_up_weeks() -> u32 {
     4
 }
 
-/// E-mail copies of notes over plain SMTP to a relay (off unless `smtp_host` and `from` are set).
+/// How the connection to the SMTP server is protected.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SmtpTls {
+    /// Plain SMTP, upgraded with STARTTLS; refuses to send when the server does not offer it
+    /// (port 587 usually).
+    #[default]
+    Starttls,
+    /// TLS from the first byte (SMTPS, port 465 usually).
+    Tls,
+    /// No encryption: only for a relay on the same host or a trusted private network.
+    None,
+}
+
+/// E-mail copies of notes over SMTP (off unless `smtp_host` and `from` are set).
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct EmailSettings {
     /// SMTP server; empty: no e-mail.
@@ -96,6 +110,13 @@ pub struct EmailSettings {
     pub smtp_host: String,
     #[serde(default = "default_smtp_port")]
     pub smtp_port: u16,
+    /// `starttls` (default), `tls` or `none`.
+    #[serde(default)]
+    pub tls: SmtpTls,
+    /// A PEM file of a certificate authority to trust besides the public roots (a private CA or
+    /// the relay's self-signed certificate); empty: the public roots only.
+    #[serde(default)]
+    pub ca_file: String,
     #[serde(default)]
     pub username: String,
     #[serde(default)]

@@ -18,6 +18,7 @@ use crate::AppState;
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(inbox)
+        .service(unread)
         .service(read_all)
         .service(read_one)
         .service(get_mutes)
@@ -133,6 +134,39 @@ pub async fn inbox(
         unread: inbox.unread,
         unread_by_kind: inbox.unread_by_kind.into_iter().collect(),
         next_before,
+    }))
+}
+
+/// The caller's unread count, cheap to poll (no note is read or rendered).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UnreadView {
+    #[schema(example = 3)]
+    pub unread: i64,
+    /// Unread notes per kind (every kind listed).
+    #[schema(example = json!({"week_short": 1, "approvals_waiting": 2, "line_returned": 0, "report_due": 0}))]
+    pub unread_by_kind: BTreeMap<String, i64>,
+}
+
+/// How many of the caller's notes are unread (the header's bell).
+#[utoipa::path(
+    tag = "notes",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Unread counts", body = UnreadView),
+        (status = 401, description = "Not logged in", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/me/notes/unread")]
+pub async fn unread(state: web::Data<AppState>, user: AuthUser) -> Result<HttpResponse, AppError> {
+    let by_kind = state
+        .db(move |conn, _| {
+            let viewer = load_viewer(conn, user)?;
+            services::reminders::unread(conn, &viewer)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(UnreadView {
+        unread: by_kind.iter().map(|(_, n)| n).sum(),
+        unread_by_kind: by_kind.into_iter().collect(),
     }))
 }
 

@@ -13,7 +13,7 @@ use chrono::{Datelike, NaiveDate, NaiveDateTime, NaiveTime};
 use serde::Serialize;
 use serde_json::{json, Value};
 
-use crate::config::{EmailSettings, ReminderSettings};
+use crate::config::{EmailSettings, ReminderSettings, SmtpTls};
 use crate::db::notes::{self as q, NewNote, NoteRow};
 use crate::db::{self, DbConnection};
 use crate::domain::calendar::UnderLogBasis;
@@ -199,17 +199,23 @@ pub fn inbox(
     limit: i64,
 ) -> AppResult<Inbox> {
     let rows = q::of_recipient(conn, viewer.staff_id, unread_only, before, limit)?;
-    let counts = q::unread_counts(conn, viewer.staff_id)?;
-    let by_kind: HashMap<String, i64> = counts.into_iter().collect();
-    let unread_by_kind: Vec<(String, i64)> = KINDS
-        .iter()
-        .map(|k| (k.to_string(), by_kind.get(*k).copied().unwrap_or(0)))
-        .collect();
+    let unread_by_kind = unread(conn, viewer)?;
     Ok(Inbox {
         notes: rows.into_iter().map(to_note).collect(),
         unread: unread_by_kind.iter().map(|(_, n)| n).sum(),
         unread_by_kind,
     })
+}
+
+/// The caller's unread notes per kind (every kind listed): what the header's bell polls.
+pub fn unread(conn: &mut DbConnection, viewer: &Viewer) -> AppResult<Vec<(String, i64)>> {
+    let by_kind: HashMap<String, i64> = q::unread_counts(conn, viewer.staff_id)?
+        .into_iter()
+        .collect();
+    Ok(KINDS
+        .iter()
+        .map(|k| (k.to_string(), by_kind.get(*k).copied().unwrap_or(0)))
+        .collect())
 }
 
 /// Marks one of the caller's notes read (someone else's note is 404).
@@ -487,6 +493,46 @@ pub fn run_once(
     Ok(report)
 }
 
+/// The SMTP transport of the settings: STARTTLS (required, never silently plain), TLS from the
+/// first byte, or plain SMTP; certificates checked against the public roots plus `ca_file`.
+pub fn mailer(email: &EmailSettings) -> AppResult<lettre::SmtpTransport> {
+    use lettre::transport::smtp::authentication::Credentials;
+    use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
+    use lettre::SmtpTransport;
+    let internal = |what: &str, e: &dyn std::fmt::Display| {
+        AppError::Internal(anyhow::anyhow!("email.{what}: {e}"))
+    };
+    let tls = match email.tls {
+        SmtpTls::None => Tls::None,
+        mode => {
+            let mut params = TlsParameters::builder(email.smtp_host.trim().to_string());
+            if !email.ca_file.trim().is_empty() {
+                let pem =
+                    std::fs::read(email.ca_file.trim()).map_err(|e| internal("ca_file", &e))?;
+                let ca = Certificate::from_pem(&pem).map_err(|e| internal("ca_file", &e))?;
+                params = params.add_root_certificate(ca);
+            }
+            let params = params.build_rustls().map_err(|e| internal("tls", &e))?;
+            if mode == SmtpTls::Tls {
+                Tls::Wrapper(params)
+            } else {
+                Tls::Required(params)
+            }
+        }
+    };
+    let mut builder = SmtpTransport::builder_dangerous(email.smtp_host.trim())
+        .port(email.smtp_port)
+        .tls(tls)
+        .timeout(Some(Duration::from_secs(10)));
+    if !email.username.is_empty() {
+        builder = builder.credentials(Credentials::new(
+            email.username.clone(),
+            email.password.clone(),
+        ));
+    }
+    Ok(builder.build())
+}
+
 /// Sends e-mail copies of notes of the last 7 days not sent yet, to people with an address.
 /// Each note is claimed first, so two instances never send the same one; a failed send gives
 /// the claim back for the next run.
@@ -500,23 +546,12 @@ pub fn send_emails(
     }
     use lettre::message::header::{ContentTransferEncoding, ContentType};
     use lettre::message::{Body, Mailbox};
-    use lettre::transport::smtp::authentication::Credentials;
-    use lettre::{Message, SmtpTransport, Transport};
+    use lettre::{Message, Transport};
     let from: Mailbox = email
         .from
         .parse()
         .map_err(|e| AppError::Internal(anyhow::anyhow!("email.from: {e}")))?;
-    // Plain SMTP to a relay on the local network (no TLS compiled in: see the README).
-    let mut builder = SmtpTransport::builder_dangerous(&email.smtp_host)
-        .port(email.smtp_port)
-        .timeout(Some(Duration::from_secs(10)));
-    if !email.username.is_empty() {
-        builder = builder.credentials(Credentials::new(
-            email.username.clone(),
-            email.password.clone(),
-        ));
-    }
-    let mailer = builder.build();
+    let mailer = mailer(email)?;
     let mut sent = 0;
     for (row, address) in q::unsent_with_address(conn, now - chrono::Duration::days(7), 500)? {
         let Ok(to) = address.parse::<Mailbox>() else {

@@ -147,6 +147,23 @@ async fn a_returned_line_is_noted_to_its_owner_in_the_same_transaction_and_canno
     assert_eq!(vi["unread"], 1);
     assert_eq!(vi["unread_by_kind"]["line_returned"], 1);
     assert_eq!(vi["unread_by_kind"]["week_short"], 0);
+    // The bell's count: the same numbers without the notes; nobody else's.
+    let count: Value = app
+        .get("/api/v1/me/notes/unread", &d.s1)
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(count["unread"], 1);
+    assert_eq!(count["unread_by_kind"]["line_returned"], 1);
+    assert!(count.get("items").is_none());
+    let other: Value = app
+        .get("/api/v1/me/notes/unread", &d.s2)
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(other["unread"], 0);
     let note = of_kind(&vi, "line_returned")[0].clone();
     assert_eq!(note["params"]["reason"], "Thiếu hồ sơ đính kèm");
     assert!(
@@ -176,6 +193,13 @@ async fn a_returned_line_is_noted_to_its_owner_in_the_same_transaction_and_canno
     assert_eq!(res.status(), StatusCode::OK);
     assert!(res.json::<Value>().await.expect("json")["read_at"].is_string());
     assert_eq!(inbox(&app, &d.s1, "vi").await["unread"], 0);
+    let count: Value = app
+        .get("/api/v1/me/notes/unread", &d.s1)
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(count["unread"], 0);
 
     // Returns cannot be muted; unknown kinds are refused; the others can.
     let token = d.s1.clone();
@@ -402,6 +426,12 @@ impl Drop for SmtpSink {
 }
 
 fn start_smtp() -> Option<SmtpSink> {
+    start_smtp_with(&[])
+}
+
+/// An aiosmtpd sink with extra arguments (`--tlscert`/`--tlskey` for STARTTLS, `--smtpscert`/
+/// `--smtpskey` for TLS from the first byte).
+fn start_smtp_with(extra: &[String]) -> Option<SmtpSink> {
     let available = std::process::Command::new("python3")
         .args(["-c", "import aiosmtpd"])
         .output()
@@ -421,15 +451,9 @@ fn start_smtp() -> Option<SmtpSink> {
     let dir = tempfile::tempdir().expect("dir");
     let maildir = dir.path().join("mail");
     let child = std::process::Command::new("python3")
-        .args([
-            "-m",
-            "aiosmtpd",
-            "-n",
-            "-l",
-            &format!("127.0.0.1:{port}"),
-            "-c",
-            "aiosmtpd.handlers.Mailbox",
-        ])
+        .args(["-m", "aiosmtpd", "-n", "-l", &format!("127.0.0.1:{port}")])
+        .args(extra)
+        .args(["-c", "aiosmtpd.handlers.Mailbox"])
         .arg(&maildir)
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
@@ -480,6 +504,8 @@ async fn notes_are_copied_by_email_to_a_real_smtp_server() {
     assert_eq!(r.emails_sent, 0);
     app.settings.email.smtp_host = "127.0.0.1".into();
     app.settings.email.smtp_port = sink.port;
+    // The sink speaks plain SMTP: a relay on this host.
+    app.settings.email.tls = worklog_kpi::config::SmtpTls::None;
     app.settings.email.from = "Nhật ký công việc <worklog@example.gov.vn>".into();
     // The notes of the run above are now sent, once: four weeks for s1.
     let now = worklog_kpi::db::now_utc();
@@ -529,4 +555,204 @@ fn decode_body(raw: &str) -> String {
     } else {
         body.to_string()
     }
+}
+
+/// A private CA and a server certificate for 127.0.0.1 signed by it, made with the openssl CLI
+/// in `dir`: (ca.pem, server.pem, server.key). None (test skipped, said so) without openssl.
+fn make_certificates(dir: &std::path::Path) -> Option<(String, String, String)> {
+    let openssl = |args: &[&str]| {
+        std::process::Command::new("openssl")
+            .args(args)
+            .current_dir(dir)
+            .output()
+            .map(|o| {
+                assert!(
+                    o.status.success(),
+                    "openssl {args:?}: {}",
+                    String::from_utf8_lossy(&o.stderr)
+                );
+            })
+            .is_ok()
+    };
+    let ec = [
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-256",
+        "-nodes",
+    ];
+    let ca = [
+        &["req", "-x509"][..],
+        &ec,
+        &[
+            "-keyout",
+            "ca.key",
+            "-out",
+            "ca.pem",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=Worklog test CA",
+        ],
+    ]
+    .concat();
+    if !openssl(&ca) {
+        println!("SKIPPED SMTP TLS test: the openssl CLI is not installed");
+        return None;
+    }
+    let csr = [
+        &["req"][..],
+        &ec,
+        &[
+            "-keyout",
+            "server.key",
+            "-out",
+            "server.csr",
+            "-subj",
+            "/CN=127.0.0.1",
+        ],
+    ]
+    .concat();
+    assert!(openssl(&csr));
+    std::fs::write(
+        dir.join("ext.cnf"),
+        "subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n",
+    )
+    .expect("ext");
+    assert!(openssl(&[
+        "x509",
+        "-req",
+        "-in",
+        "server.csr",
+        "-CA",
+        "ca.pem",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-out",
+        "server.pem",
+        "-days",
+        "2",
+        "-extfile",
+        "ext.cnf",
+    ]));
+    let path = |f: &str| dir.join(f).to_string_lossy().into_owned();
+    Some((path("ca.pem"), path("server.pem"), path("server.key")))
+}
+
+async fn wait_for_mails(sink: &SmtpSink, n: usize) -> Vec<String> {
+    let mut mails = Vec::new();
+    for _ in 0..50 {
+        mails = messages(sink);
+        if mails.len() >= n {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    mails
+}
+
+#[tokio::test]
+async fn notes_are_sent_over_starttls_only_to_a_server_whose_certificate_is_trusted() {
+    let certs = tempfile::tempdir().expect("dir");
+    let Some((ca, cert, key)) = make_certificates(certs.path()) else {
+        return;
+    };
+    // aiosmtpd offers STARTTLS and requires it before MAIL FROM.
+    let Some(sink) = start_smtp_with(&["--tlscert".into(), cert, "--tlskey".into(), key]) else {
+        return;
+    };
+    let mut app = crate::helpers::spawn_app().await;
+    let d = november(&app).await;
+    let path = format!("/api/v1/staff/{}", d.org.s1);
+    let etag = etag_of(&app.get(&path, &d.org.admin).await);
+    let res = app
+        .patch(
+            &path,
+            &d.org.admin,
+            Some(&etag),
+            json!({"email": "anh.nguyen@example.gov.vn"}),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    app.settings.email.smtp_host = "127.0.0.1".into();
+    app.settings.email.smtp_port = sink.port;
+    app.settings.email.from = "worklog@example.gov.vn".into();
+    app.settings.email.tls = worklog_kpi::config::SmtpTls::Starttls;
+
+    // The certificate is signed by a CA nobody configured: the handshake fails, nothing is sent
+    // and the notes stay unsent for the next run.
+    let r = run(&app, "a", monday()).await;
+    assert_eq!(r.emails_sent, 0, "{r:?}");
+    assert!(messages(&sink).is_empty());
+
+    // With the CA trusted, the four notes go out over the upgraded connection.
+    app.settings.email.ca_file = ca;
+    let r = run(&app, "a", monday() + chrono::Duration::hours(1)).await;
+    assert_eq!(r.emails_sent, 4, "{r:?}");
+    let mails = wait_for_mails(&sink, 4).await;
+    assert_eq!(mails.len(), 4);
+    assert!(mails
+        .iter()
+        .all(|m| m.contains("anh.nguyen@example.gov.vn")));
+}
+
+#[tokio::test]
+async fn the_tls_modes_send_only_over_the_protection_they_name() {
+    use lettre::Transport;
+    use worklog_kpi::config::{EmailSettings, SmtpTls};
+    let certs = tempfile::tempdir().expect("dir");
+    let Some((ca, cert, key)) = make_certificates(certs.path()) else {
+        return;
+    };
+    let Some(smtps) = start_smtp_with(&["--smtpscert".into(), cert, "--smtpskey".into(), key])
+    else {
+        return;
+    };
+    let Some(plain) = start_smtp() else {
+        return;
+    };
+    let message = || {
+        lettre::Message::builder()
+            .from("worklog@example.gov.vn".parse().expect("from"))
+            .to("anh.nguyen@example.gov.vn".parse().expect("to"))
+            .subject("Thử TLS")
+            .body("TLS".to_string())
+            .expect("message")
+    };
+    let settings = |port: u16, tls: SmtpTls| EmailSettings {
+        smtp_host: "127.0.0.1".into(),
+        smtp_port: port,
+        tls,
+        ca_file: ca.clone(),
+        from: "worklog@example.gov.vn".into(),
+        ..Default::default()
+    };
+    let send = |s: EmailSettings| {
+        tokio::task::spawn_blocking(move || {
+            let mailer = worklog_kpi::services::reminders::mailer(&s).expect("mailer");
+            mailer.send(&message()).map(|_| ())
+        })
+    };
+    // TLS from the first byte (SMTPS).
+    assert!(send(settings(smtps.port, SmtpTls::Tls))
+        .await
+        .expect("join")
+        .is_ok());
+    assert_eq!(wait_for_mails(&smtps, 1).await.len(), 1);
+    // A plain server: `starttls` refuses to send in the clear, `tls` cannot handshake, `none` sends.
+    assert!(send(settings(plain.port, SmtpTls::Starttls))
+        .await
+        .expect("join")
+        .is_err());
+    assert!(send(settings(plain.port, SmtpTls::Tls))
+        .await
+        .expect("join")
+        .is_err());
+    assert!(messages(&plain).is_empty());
+    assert!(send(settings(plain.port, SmtpTls::None))
+        .await
+        .expect("join")
+        .is_ok());
+    assert_eq!(wait_for_mails(&plain, 1).await.len(), 1);
 }

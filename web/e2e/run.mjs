@@ -467,6 +467,8 @@ async function story(base, browser) {
   }
   await shoot(other.page, 'other-unit');
 
+  await ballotsAndInbox(base, browser, world, { staff, org });
+
   step('the English switch');
   await other.page.goto('/diary');
   await other.page.locator('.topbar').getByRole('combobox').selectOption('en');
@@ -612,6 +614,133 @@ async function administration(world, org, head, browser, base) {
   check(columns === 6 + 2, `six weeks, the name and the total (${columns} columns)`);
   check((await grid.getByTestId('cell-under').count()) > 0, 'under-logged weeks are marked');
   await shootElement(head, head.locator('section.card', { has: grid }), 'team-weeks-grid');
+/** A full-page shot with the viewport as tall as the page, so sticky bars sit where they belong. */
+async function fullShot(page, file) {
+  const size = page.viewportSize();
+  await page.evaluate(() => window.scrollTo(0, 0));
+  const height = await page.evaluate(() => document.documentElement.scrollHeight);
+  await page.setViewportSize({ width: size.width, height: Math.max(height, size.height) });
+  await page.waitForTimeout(150);
+  await page.screenshot({ path: join(shots, file), fullPage: true });
+  await page.setViewportSize(size);
+}
+
+/** Leader rating on a phone, published results, the inbox's unread count. */
+async function ballotsAndInbox(base, browser, world, { staff, org }) {
+  const { api, must, login, ids } = world;
+  step('a unit with a head and three staff for a leader rating campaign');
+  const admin = await login('admin', ADMIN_PASSWORD);
+  const w3 = (await must(api('POST', '/api/v1/units', admin, { code: 'W3', name: 'Phường Hiệp Thành', level: 'ward', parent_id: ids.province }), 201, 'unit W3')).id;
+  const staffOf = (body) => must(api('POST', '/api/v1/staff', admin, { password: PASSWORD, unit_id: w3, ...body }), 201, `staff ${body.username}`).then((x) => x.id);
+  const h3 = await staffOf({ username: 'truong.w3', full_name: 'Phạm Minh Tuấn', roles: ['staff', 'head'], is_leader: true, position: 'Chủ tịch UBND phường' });
+  const unitRes = await api('GET', `/api/v1/units/${w3}`, admin);
+  await must(api('PATCH', `/api/v1/units/${w3}`, admin, { head_id: h3 }, { 'If-Match': unitRes.etag }), 200, 'head of W3');
+  for (const [username, full_name] of [
+    ['nv.duc', 'Võ Văn Đức'],
+    ['nv.dung', 'Đặng Thị Dung'],
+    ['nv.giang', 'Lý Thu Giang'],
+  ])
+    await staffOf({ username, full_name, supervisor_id: h3 });
+
+  step('the organisation department opens a campaign');
+  org.page.on('dialog', (d) => void d.accept());
+  await org.page.goto('/ballots');
+  await org.page.getByLabel('Tên đợt').fill('Lấy phiếu tín nhiệm lãnh đạo 6 tháng');
+  await org.page.getByTestId('open-campaign').click();
+  await org.page.waitForURL(/\/ballots\/\d+/);
+  const campaignId = Number(org.page.url().split('/').pop());
+  await org.page.getByTestId('close-campaign').waitFor();
+  const campaign = await must(api('GET', `/api/v1/ballots/campaigns/${campaignId}`, admin), 200, 'campaign');
+  const criteria = campaign.criteria_set.criteria.length;
+  check(criteria >= 3, `the campaign has its criteria (${criteria})`);
+
+  step('two staff of W3 vote through the API');
+  for (const username of ['nv.dung', 'nv.giang']) {
+    const token = await login(username);
+    const mine = await must(api('GET', `/api/v1/ballots/campaigns/${campaignId}/candidates`, token), 200, 'candidates');
+    check(mine.some((c) => c.staff_id === h3), `${username} rates the head of W3`);
+    for (const c of mine)
+      await must(api('POST', `/api/v1/ballots/campaigns/${campaignId}/votes`, token, { candidate_id: c.staff_id, scores: Array(criteria).fill(4), comment: null }), 204, 'vote');
+  }
+
+  step('a staff member votes on a phone (360 px), once');
+  const voter = await newPage(browser, base, 360);
+  await signIn(voter.page, 'nv.duc');
+  await voter.page.getByRole('navigation', { name: 'Điều hướng chính' }).getByRole('link', { name: 'Phiếu tín nhiệm' }).click();
+  await voter.page.getByText('Bạn có 1 đợt lấy phiếu cần bỏ phiếu.').waitFor();
+  await voter.page.getByRole('link', { name: 'Bỏ phiếu', exact: true }).click();
+  const ballot = voter.page.getByTestId('ballot');
+  await ballot.getByText('Phạm Minh Tuấn').waitFor();
+  check(await voter.page.getByTestId('cast-vote').isDisabled(), 'no ballot before every criterion is scored');
+  const groups = ballot.getByRole('radiogroup');
+  check((await groups.count()) === criteria, 'one scale per criterion');
+  for (let i = 0; i < criteria; i++) await groups.nth(i).getByRole('radio', { name: i % 2 ? '4' : '5', exact: true }).click();
+  await voter.page.getByLabel('Ý kiến (không bắt buộc)').fill('Sâu sát cơ sở, cần giải quyết hồ sơ nhanh hơn');
+  const width = await voter.page.evaluate(() => document.documentElement.scrollWidth);
+  check(width <= 360, `the ballot fits a 360 px screen (${width} px)`);
+  await fullShot(voter.page, 'ballot-vote-360.png');
+  await voter.page.getByTestId('cast-vote').click();
+  await voter.page.getByTestId('all-voted').waitFor();
+  await fullShot(voter.page, 'ballot-voted-360.png');
+  const twice = await api('POST', `/api/v1/ballots/campaigns/${campaignId}/votes`, await login('nv.duc'), {
+    candidate_id: h3,
+    scores: Array(criteria).fill(1),
+    comment: null,
+  });
+  check(twice.status === 409, `a second vote on the same person is refused (${twice.status})`);
+
+  step('the organisation department closes the campaign: the results are published');
+  await org.page.reload();
+  await org.page.getByTestId('close-campaign').click();
+  await org.page.getByTestId('results').waitFor();
+  const tuan = org.page.getByTestId('result').filter({ hasText: 'Phạm Minh Tuấn' });
+  // W3's three staff and the other ward head are on the head of W3's roll; the three staff voted.
+  await tuan.getByText(/^3\/4 người bỏ phiếu \(75,0 %\)$/).waitFor();
+  await tuan.locator('tbody tr').first().waitFor();
+  const published = await must(api('GET', `/api/v1/ballots/campaigns/${campaignId}/results`, await login('nv.binh')), 200, 'results');
+  const tuanResult = published.candidates.find((c) => c.staff_id === h3);
+  check(tuanResult.shown && tuanResult.voters === 3 && tuanResult.criteria.length === criteria, 'published to the organisation, 3 voters, every criterion');
+  check(!published.candidates.find((c) => c.staff_id === ids.h1).shown, 'hidden under 3 voters');
+  const hung = org.page.getByTestId('result').filter({ hasText: 'Lê Văn Hưng' });
+  await hung.getByText(/Chưa đủ 3 người bỏ phiếu/).waitFor();
+  await fullShot(org.page, 'ballot-results-1280.png');
+
+  step('a voter sees the published results on the phone');
+  await voter.page.goto(`/ballots/${campaignId}`);
+  await voter.page.getByTestId('result').filter({ hasText: 'Phạm Minh Tuấn' }).locator('tbody tr').first().waitFor();
+  const comments = voter.page.getByTestId('result').filter({ hasText: 'Phạm Minh Tuấn' }).getByText('1 ý kiến');
+  await comments.click();
+  await voter.page.getByText('Sâu sát cơ sở, cần giải quyết hồ sơ nhanh hơn').waitFor();
+  await fullShot(voter.page, 'ballot-results-360.png');
+
+  step('the inbox: the unread count drops when a note is read');
+  await staff.page.goto('/diary');
+  const bell = staff.page.getByTestId('bell-count');
+  await bell.waitFor();
+  const unreadBefore = (await must(api('GET', '/api/v1/me/notes/unread', await login('nv.anh')), 200, 'unread')).unread;
+  check(unreadBefore >= 1, `the returned line left a note (${unreadBefore} unread)`);
+  check((await bell.innerText()) === (unreadBefore > 9 ? '9+' : String(unreadBefore)), `the bell shows ${unreadBefore}`);
+  await staff.page.getByRole('link', { name: `Hộp thư: ${unreadBefore} chưa đọc` }).click();
+  const returnedNote = staff.page.getByTestId('note').filter({ hasText: 'Thiếu số, ký hiệu văn bản' });
+  await returnedNote.waitFor();
+  await fullShot(staff.page, 'inbox-360.png');
+  await returnedNote.getByTestId('read-note').click();
+  await returnedNote.getByTestId('read-note').waitFor({ state: 'detached' });
+  const afterOne = unreadBefore - 1;
+  if (afterOne > 0) await staff.page.getByTestId('bell-count').getByText(afterOne > 9 ? '9+' : String(afterOne), { exact: true }).waitFor();
+  else await staff.page.getByTestId('bell-count').waitFor({ state: 'detached' });
+  const unreadAfter = (await must(api('GET', '/api/v1/me/notes/unread', await login('nv.anh')), 200, 'unread')).unread;
+  check(unreadAfter === afterOne, `one fewer unread after reading (${unreadAfter})`);
+  await staff.page.getByRole('checkbox', { name: /Dòng bị trả lại/ }).waitFor();
+  check(await staff.page.getByRole('checkbox', { name: /Dòng bị trả lại/ }).isDisabled(), 'returns cannot be muted');
+  if (afterOne > 0) {
+    await staff.page.getByTestId('read-all').click();
+    await staff.page.getByTestId('bell-count').waitFor({ state: 'detached' });
+  }
+  await staff.page.getByText('Đã đọc hết.').waitFor();
+  await staff.page.setViewportSize({ width: 1280, height: 800 });
+  await fullShot(staff.page, 'inbox-read-1280.png');
+  await staff.page.setViewportSize({ width: 360, height: 800 });
 }
 
 main().catch(async (e) => {

@@ -13,6 +13,8 @@ import { GradingRound, GradingStart } from './pages/grading/GradingPage';
 import { DashboardPage } from './pages/dashboard/DashboardPage';
 import { AdminPage } from './pages/admin/AdminPage';
 import { ChangePasswordScreen } from './pages/account/ChangePassword';
+import { InboxBell, InboxPage } from './pages/inbox/InboxPage';
+import { BallotsPage, CampaignPage } from './pages/ballots/BallotsPage';
 
 export function App() {
   const [lang, setLangState] = useState<Lang>(currentLang());
@@ -75,6 +77,10 @@ function Route(props: { path: string }) {
       return <DashboardPage key={location.search} />;
     case 'admin':
       return <AdminPage tab={second} />;
+    case 'inbox':
+      return <InboxPage />;
+    case 'ballots':
+      return second ? <CampaignPage id={Number(second)} /> : <BallotsPage />;
     default:
       return <p>{t('error.not_found')}</p>;
   }
@@ -91,6 +97,7 @@ function Header(props: { lang: Lang; onLang: (l: Lang) => void; path: string }) 
     if (!isHead(me)) links.push(['/grading', t('nav.grading')]);
     links.push(['/admin', t('nav.admin')]);
   }
+  links.push(['/ballots', t('nav.ballots')]);
   return (
     <header class="topbar">
       <a class="skip" href="#main">
@@ -100,6 +107,7 @@ function Header(props: { lang: Lang; onLang: (l: Lang) => void; path: string }) 
         <strong class="brand">{t('app.name')}</strong>
         <span class={online ? 'dot dot-on' : 'dot dot-off'} role="status" aria-label={online ? t('app.online') : t('app.offline')} />
         <span class="who">{me.staff.full_name}</span>
+        <InboxBell path={props.path} />
         <label class="lang">
           <span class="sr-only">{t('app.language')}</span>
           <select value={props.lang} onChange={(e) => props.onLang((e.target as HTMLSelectElement).value as Lang)}>

@@ -1057,6 +1057,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/me/notes/unread": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** How many of the caller's notes are unread (the header's bell). */
+        get: operations["unread"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/me/notes/{id}/read": {
         parameters: {
             query?: never;
@@ -5720,6 +5737,26 @@ export interface components {
              */
             version: number;
         };
+        /** @description The caller's unread count, cheap to poll (no note is read or rendered). */
+        UnreadView: {
+            /**
+             * Format: int64
+             * @example 3
+             */
+            unread: number;
+            /**
+             * @description Unread notes per kind (every kind listed).
+             * @example {
+             *       "approvals_waiting": 2,
+             *       "line_returned": 0,
+             *       "report_due": 0,
+             *       "week_short": 1
+             *     }
+             */
+            unread_by_kind: {
+                [key: string]: number;
+            };
+        };
         /**
          * @description Changes to a draft or returned line.
          * @example {
@@ -9595,6 +9632,38 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             409: components["responses"]["Conflict"];
             422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    unread: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Unread counts */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UnreadView"];
+                };
+            };
+            /** @description Not logged in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            403: components["responses"]["Forbidden"];
             429: components["responses"]["TooManyRequests"];
             503: components["responses"]["Unavailable"];
         };

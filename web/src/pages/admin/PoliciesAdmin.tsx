@@ -95,6 +95,8 @@ function PolicyEditor(props: { base: Policy; created: Policy | null; onSaved: (p
   const preset = draft.preset;
   const kpi = draft.kpi!;
   const setPreset = (patch: Partial<Schemas['PolicyPreset']>) => setDraft({ ...draft, preset: { ...preset, ...patch } });
+  // The server's defaults when a stored policy omits the weights (KpiWeights::default).
+  const weights = { quantity: 1 / 3, quality: 1 / 3, progress: 1 / 3, ...kpi.weights };
   const setKpi = (patch: Partial<Schemas['KpiPolicy']>) => setDraft({ ...draft, kpi: { ...kpi, ...patch } });
   const setBand = (band: (typeof BANDS)[number], kind: BoundKind, value: number) =>
     setPreset({ thresholds: { ...preset.thresholds, [band]: makeBound(kind, value) } });
@@ -249,8 +251,8 @@ function PolicyEditor(props: { base: Policy; created: Policy | null; onSaved: (p
                   id={`pol-w-${w}`}
                   type="number"
                   step="any"
-                  value={kpi.weights[w]}
-                  onInput={(e) => setKpi({ weights: { ...kpi.weights, [w]: num(e) } })}
+                  value={weights[w]}
+                  onInput={(e) => setKpi({ weights: { ...weights, [w]: num(e) } })}
                 />
               </Field>
             ))}

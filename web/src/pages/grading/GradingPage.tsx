@@ -6,6 +6,7 @@ import { currentLang, t } from '../../i18n';
 import { formatNumber, monthOf, previousMonth, today } from '../../lib/format';
 import { api, isOrganisation, navigate, session } from '../../lib/session';
 import { ErrorBox, Field, GradeBadge, Loading, Page, useAction } from '../../lib/ui';
+import { RoundBallot } from './RoundBallot';
 
 type Round = Schemas['RoundView'];
 type Row = Schemas['GradeRowView'];
@@ -71,6 +72,7 @@ export function GradingRound(props: { id: number }) {
   const [error, setError] = useState<unknown>(null);
   const [overrides, setOverrides] = useState<Record<number, { grade: Schemas['Grade']; reason: string }>>({});
   const [criteria, setCriteria] = useState<Schemas['CriteriaGroup'][]>([]);
+  const [ballot, setBallot] = useState<Schemas['RoundBallotView'] | null>(null);
   const load = () => call(api.GET('/api/v1/grading/rounds/{id}', { params: { path: { id: props.id } } })).then(setRound, setError);
   useEffect(() => void load(), [props.id]);
   useEffect(() => {
@@ -118,6 +120,17 @@ export function GradingRound(props: { id: number }) {
         </a>
       </div>
       <ErrorBox error={recompute.error} />
+      <RoundBallot
+        roundId={round.id}
+        roundOpen={open}
+        member={round.grades.some((g) => g.staff_id === me.staff.id)}
+        manager={isOrganisation(me) || me.headed_unit_ids.includes(round.unit_id)}
+        onChange={(b) => {
+          // Closing writes the counts into the round's ballot votes: read them back.
+          if (ballot?.state === 'open' && b?.state === 'closed') void load();
+          setBallot(b);
+        }}
+      />
       <div class="rows">
         {round.grades.map((row) => (
           <GradeRowCard
@@ -127,6 +140,7 @@ export function GradingRound(props: { id: number }) {
             open={open}
             onSaved={(r) => setRound({ ...round, grades: round.grades.map((g) => (g.id === r.id ? r : g)) })}
             override={overrides[row.staff_id]}
+            ballot={ballot ? { votes: ballot.candidates.find((c) => c.staff_id === row.staff_id)?.votes, candidate: ballot.candidates.some((c) => c.staff_id === row.staff_id) } : null}
             canOverride={open && row.staff_id !== me.staff.id}
             criteria={criteria}
             onOverride={(o) => setOverrides({ ...overrides, [row.staff_id]: o })}
@@ -179,6 +193,7 @@ function GradeRowCard(props: {
   open: boolean;
   canOverride: boolean;
   override: { grade: Schemas['Grade']; reason: string } | undefined;
+  ballot: { votes: number | null | undefined; candidate: boolean } | null;
   criteria: Schemas['CriteriaGroup'][];
   onSaved: (row: Row) => void;
   onOverride: (o: { grade: Schemas['Grade']; reason: string }) => void;
@@ -213,6 +228,11 @@ function GradeRowCard(props: {
           )}
         </span>
       </header>
+      {props.ballot?.candidate && (
+        <p class="ballot-votes" data-testid="ballot-votes">
+          {t('rballot.beside')}: <strong>{props.ballot.votes == null ? t('rballot.pending') : t('rballot.votes', { n: props.ballot.votes })}</strong>
+        </p>
+      )}
       <p>
         {t('kpi.total')}: <strong>{formatNumber(r.total)}</strong> · {t('kpi.common_score')}: {r.common_score == null ? t('kpi.common_missing') : formatNumber(r.common_score)} ·{' '}
         {t('kpi.quantity')}: {formatNumber(r.quantity)} · {t('kpi.quality')}: {formatNumber(r.quality)}
