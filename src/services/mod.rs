@@ -25,6 +25,7 @@ pub mod pdf;
 pub mod products;
 pub mod reminders;
 pub mod reports;
+pub mod rollups;
 pub mod sheets;
 pub mod staff;
 pub mod tasks;

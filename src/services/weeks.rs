@@ -129,6 +129,18 @@ pub fn summaries_for(
     Ok(out)
 }
 
+/// Whole-week figures of many people for `from..=to` (every week judged as ended: `expected`
+/// covers all seven days), what the maintained rollups (`services::rollups`) store.
+pub fn full_weeks(
+    conn: &mut DbConnection,
+    people: &[Staff],
+    from: IsoWeek,
+    to: IsoWeek,
+) -> AppResult<HashMap<i64, Vec<WeekSummary>>> {
+    let after = to.sunday() + chrono::Duration::days(1);
+    summaries_from(conn, people, from, to, UnderLogBasis::Logged, after)
+}
+
 /// Longest history a streak is counted over (about 20 years).
 pub const MAX_LOOKBACK_WEEKS: usize = 1040;
 
