@@ -47,11 +47,11 @@ use crate::domain::scope::Viewer;
 use crate::domain::text::vietnamese_sort_key;
 use crate::error::{AppError, AppResult};
 use crate::i18n::GradeView;
+use crate::services::calendar;
 use crate::services::exports::{
     thousands, value_rewards, Cell, ChartKind, ChartSpec, RewardLine, RewardPolicy, Sheet, Table,
 };
 use crate::services::kpi::{compute_with_leaders, threshold_grade, CommonInput, KpiRun, PersonKpi};
-use crate::services::{calendar, weeks};
 
 mod anomalies;
 mod backlog;
@@ -71,8 +71,6 @@ pub use under_logged::*;
 
 /// Months in a KPI trend.
 pub const TREND_MONTHS: usize = 6;
-/// People listed in a dashboard's "longest under-logged streaks".
-pub const TOP_STREAKS: usize = 5;
 /// Units listed as most over- and under-staffed.
 pub const TOP_UNITS: usize = 3;
 
@@ -107,7 +105,7 @@ pub struct UnitRef {
 }
 
 impl UnitRef {
-    fn of(u: &Unit) -> UnitRef {
+    pub fn of(u: &Unit) -> UnitRef {
         UnitRef {
             unit_id: u.id,
             code: u.code.clone(),
@@ -247,7 +245,7 @@ pub fn resolve_scope(
 // ---------------------------------------------------------------------------------------------
 
 /// Mean total of the people who can be graded, with their number.
-fn kpi_average<'a>(kpis: impl Iterator<Item = &'a (PersonKpi, Grade)>) -> (Option<f64>, usize) {
+pub fn kpi_average<'a>(kpis: impl Iterator<Item = &'a (PersonKpi, Grade)>) -> (Option<f64>, usize) {
     let totals: Vec<f64> = kpis
         .filter(|(k, _)| !k.breakdown.not_graded)
         .map(|(k, _)| k.breakdown.total)

@@ -23,29 +23,7 @@ pub fn weeks_of(period: Period) -> Vec<IsoWeek> {
     out
 }
 
-/// A person with at least one under-logged week in the period.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct UnderLoggedPersonSummary {
-    /// The person.
-    pub staff_id: i64,
-    /// Full name.
-    #[schema(example = "Trần Văn Bình")]
-    pub full_name: String,
-    /// Their unit.
-    pub unit_id: Option<i64>,
-    /// Under-logged weeks among the period's weeks.
-    #[schema(example = 3)]
-    pub weeks_under: usize,
-    /// Sum of the gaps of those weeks (minutes).
-    #[schema(example = 4800)]
-    pub gap_minutes: i64,
-    /// Longest streak reached in the period (consecutive under-logged weeks, looking back up to
-    /// 12 weeks before the period).
-    #[schema(example = 3)]
-    pub longest_streak: u32,
-}
-
-/// Under-logging of one unit.
+/// Under-logging of one unit (its direct members).
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct UnitUnderLogging {
     /// The unit.
@@ -58,7 +36,24 @@ pub struct UnitUnderLogging {
     pub share: f64,
 }
 
-/// Under-logged weeks of a period in a subtree.
+/// Under-logging of one ISO week of the period.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct WeekUnderLogging {
+    /// The ISO week.
+    #[schema(example = "2026-W44")]
+    pub week: String,
+    /// People expected to work that week (the week's plan).
+    pub people_count: usize,
+    /// Of them, under-logged (0 for a week that has not ended: weeks are judged when they end).
+    pub under_logged_count: usize,
+    /// `under_logged_count / people_count`.
+    pub share: f64,
+    /// The week has not ended yet.
+    pub in_progress: bool,
+}
+
+/// Under-logged weeks of a period in a subtree: counts, per week and per unit (the people are
+/// in the paged `/reports/under-logged` of each week).
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct UnderLoggedPeriod {
     /// The ISO weeks of the period (those whose Thursday lies in it).
@@ -72,13 +67,15 @@ pub struct UnderLoggedPeriod {
     /// `under_logged_count / people_count` in [0, 1].
     #[schema(example = 0.3333)]
     pub share: f64,
-    /// Under-logged people by longest streak (longest first), then gap (largest first), then
-    /// name in Vietnamese order.
-    pub people: Vec<UnderLoggedPersonSummary>,
+    /// One item per week of the period.
+    pub by_week: Vec<WeekUnderLogging>,
     /// Per unit with members, in tree order.
     pub units: Vec<UnitUnderLogging>,
 }
 
+/// Under-logging of a period from the maintained person × week rollup (`services::rollups`):
+/// a person counts once however many weeks they were expected or short; the current week's
+/// plan counts for "expected to work", and it is never under-logged (it is judged when it ends).
 pub fn under_logged_in(
     conn: &mut DbConnection,
     scope: &Scope,
@@ -87,57 +84,60 @@ pub fn under_logged_in(
     today: NaiveDate,
 ) -> AppResult<UnderLoggedPeriod> {
     let period_weeks = weeks_of(period);
-    let (Some(first), Some(last)) = (period_weeks.first(), period_weeks.last()) else {
-        return Ok(UnderLoggedPeriod {
-            weeks: Vec::new(),
-            people_count: 0,
-            under_logged_count: 0,
-            share: 0.0,
-            people: Vec::new(),
-            units: Vec::new(),
-        });
+    let mondays: Vec<NaiveDate> = period_weeks.iter().map(|w| w.monday()).collect();
+    let ended: Vec<NaiveDate> = period_weeks
+        .iter()
+        .filter(|w| w.sunday() < today)
+        .map(|w| w.monday())
+        .collect();
+    crate::services::rollups::ensure_built(conn, &period_weeks)?;
+    let under = |logged: i64, approved: i64| match basis {
+        UnderLogBasis::Logged => logged,
+        UnderLogBasis::Approved => approved,
     };
-    let summaries = weeks::summaries_for(conn, &scope.people, *first, *last, basis, today)?;
-    let mut people_count = 0;
-    let mut people = Vec::new();
-    let mut per_unit: HashMap<i64, (usize, usize)> = HashMap::new();
-    for p in &scope.people {
-        let Some(weeks) = summaries.get(&p.id) else {
-            continue;
-        };
-        if !weeks.iter().any(|w| w.expected > 0) {
-            continue;
-        }
-        people_count += 1;
-        let unit = per_unit.entry(p.unit_id.unwrap_or(0)).or_default();
-        unit.0 += 1;
-        let under: Vec<_> = weeks.iter().filter(|w| w.under_logged).collect();
-        if under.is_empty() {
-            continue;
-        }
-        unit.1 += 1;
-        people.push(UnderLoggedPersonSummary {
-            staff_id: p.id,
-            full_name: p.full_name.clone(),
-            unit_id: p.unit_id,
-            weeks_under: under.len(),
-            gap_minutes: under.iter().map(|w| w.gap).sum(),
-            longest_streak: under.iter().map(|w| w.streak).max().unwrap_or(0),
-        });
+    let per_unit: HashMap<i64, (usize, usize)> =
+        db::rollups::period_people_by_unit(conn, &mondays, &ended, &scope.unit_ids)?
+            .into_iter()
+            .map(|r| {
+                let n = |v: i64| usize::try_from(v).unwrap_or(0);
+                (
+                    r.unit_id,
+                    (n(r.people), n(under(r.under_logged, r.under_approved))),
+                )
+            })
+            .collect();
+    let mut weeks_rows: BTreeMap<NaiveDate, (i64, i64)> = BTreeMap::new();
+    for u in db::rollups::unit_weeks_in(conn, &mondays, Some(scope.unit_ids.as_slice()))? {
+        let w = weeks_rows.entry(u.week_start).or_default();
+        w.0 += u.people;
+        w.1 += under(u.under_logged, u.under_approved);
     }
-    people.sort_by_cached_key(|p| {
-        (
-            std::cmp::Reverse(p.longest_streak),
-            std::cmp::Reverse(p.gap_minutes),
-            vietnamese_sort_key(&p.full_name),
-            p.staff_id,
-        )
-    });
-    let units = scope
+    let by_week = period_weeks
+        .iter()
+        .map(|w| {
+            let (people, short) = weeks_rows.get(&w.monday()).copied().unwrap_or_default();
+            let in_progress = w.sunday() >= today;
+            let people = usize::try_from(people).unwrap_or(0);
+            let short = if in_progress {
+                0
+            } else {
+                usize::try_from(short).unwrap_or(0)
+            };
+            WeekUnderLogging {
+                week: w.to_string(),
+                people_count: people,
+                under_logged_count: short,
+                share: ratio(short as f64, people as f64),
+                in_progress,
+            }
+        })
+        .collect();
+    let units: Vec<UnitUnderLogging> = scope
         .units
         .iter()
         .filter_map(|u| {
-            per_unit.get(&u.id).map(|(n, under)| UnitUnderLogging {
+            let (n, under) = per_unit.get(&u.id).filter(|(n, _)| *n > 0)?;
+            Some(UnitUnderLogging {
                 unit_id: u.id,
                 people_count: *n,
                 under_logged_count: *under,
@@ -145,12 +145,14 @@ pub fn under_logged_in(
             })
         })
         .collect();
+    let people_count: usize = units.iter().map(|u| u.people_count).sum();
+    let under_logged_count: usize = units.iter().map(|u| u.under_logged_count).sum();
     Ok(UnderLoggedPeriod {
         weeks: period_weeks.iter().map(|w| w.to_string()).collect(),
         people_count,
-        under_logged_count: people.len(),
-        share: ratio(people.len() as f64, people_count as f64),
-        people,
+        under_logged_count,
+        share: ratio(under_logged_count as f64, people_count as f64),
+        by_week,
         units,
     })
 }
@@ -187,7 +189,10 @@ pub fn under_logged_week_sheets(
                     "Số người phải làm việc".to_owned(),
                     r.people_count.to_string(),
                 ),
-                ("Số người ghi thiếu".to_owned(), r.people.len().to_string()),
+                (
+                    "Số người ghi thiếu".to_owned(),
+                    r.under_logged_count.to_string(),
+                ),
             ],
             headers: [
                 "STT",
