@@ -162,9 +162,8 @@ fn main() -> anyhow::Result<()> {
                 })
                 .count();
             if rollups > 0 {
-                let rows =
-                    db::write_transaction(&mut conn, |conn| services::rollups::rebuild(conn))
-                        .map_err(|e| anyhow::anyhow!("{e}"))?;
+                let rows = db::write_transaction(&mut conn, services::rollups::rebuild)
+                    .map_err(|e| anyhow::anyhow!("{e}"))?;
                 println!(
                     "{rollups} weekly rollup row(s) differed: the built weeks were rewritten ({rows} person-week rows)"
                 );

@@ -306,7 +306,7 @@ fn ratio(n: f64, d: f64) -> f64 {
     }
 }
 
-fn add_counts(into: &mut Vec<usize>, c: &GradeCounts) {
+fn add_counts(into: &mut [usize], c: &GradeCounts) {
     for (i, g) in c.grades.iter().enumerate() {
         if let Some(slot) = into.get_mut(i) {
             *slot += g.count;
