@@ -88,8 +88,10 @@ pub fn lock_for_build(conn: &mut DbConnection) -> QueryResult<()> {
     if super::is_sqlite(conn) {
         return Ok(());
     }
-    diesel::sql_query("LOCK TABLE rollup_weeks IN EXCLUSIVE MODE").execute(conn)?;
+    // Day totals first: a writer that already changed day totals and goes on to maintain the
+    // rollups (a range refresh) finishes before the build starts, instead of waiting for it.
     diesel::sql_query("LOCK TABLE day_totals IN SHARE MODE").execute(conn)?;
+    diesel::sql_query("LOCK TABLE rollup_weeks IN EXCLUSIVE MODE").execute(conn)?;
     Ok(())
 }
 
