@@ -14,6 +14,7 @@
 # INSERT_CEILING=0 skips it and the build of the example). CARGO_TARGET_DIR is respected.
 # WRK_CONNECTIONS=16: POST /entries (and GET /health, the client's ceiling) measured with wrk
 # and a Lua script at that many connections when `wrk` is installed (0 skips it).
+# PORT=n: serve on that port (default: a free one).
 # BIN_DIR=dir: use dir/worklog-kpi and dir/insert_ceiling instead of building (e.g. the binaries
 # of an earlier commit, for a before/after comparison on the same machine).
 set -euo pipefail
@@ -78,7 +79,7 @@ case "$DATABASE" in
     DB_URL="$PG_URL/$PG_DB" ;;
   *) echo "DATABASE must be sqlite or postgres" >&2; exit 2 ;;
 esac
-PORT="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
+PORT="${PORT:-$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')}"
 export APP_CONFIG_DIR="$ROOT/config" APP__DATABASE__URL="$DB_URL" \
   APP__SERVER__HOST=127.0.0.1 APP__SERVER__PORT="$PORT" RUST_LOG="${RUST_LOG:-warn}"
 

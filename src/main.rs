@@ -65,8 +65,9 @@ enum Command {
         /// The backup file to restore.
         file: String,
     },
-    /// Compare the maintained daily totals with a recomputation from the diary entries; exits
-    /// with status 1 and lists the differing rows when they drifted.
+    /// Compare the maintained daily totals and weekly rollups with a recomputation from the diary
+    /// entries; exits with status 1 and lists the differing rows when they drifted (drifted
+    /// weekly rollups are also rewritten from the daily totals: they hold nothing else).
     CheckTotals,
     /// Rebuild the maintained daily totals from the diary entries.
     RebuildTotals,
@@ -144,11 +145,28 @@ fn main() -> anyhow::Result<()> {
             let drift = services::totals::drift(&mut conn, &worklog_kpi::totals_policy(&settings))
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
             if drift.is_empty() {
-                println!("daily totals match the diary entries");
+                println!("daily totals and weekly rollups match the diary entries");
                 return Ok(());
             }
             for d in drift.iter().take(50) {
                 println!("{d:?}");
+            }
+            let rollups = drift
+                .iter()
+                .filter(|d| {
+                    matches!(
+                        d,
+                        services::totals::Drift::PersonWeek { .. }
+                            | services::totals::Drift::UnitWeek { .. }
+                    )
+                })
+                .count();
+            if rollups > 0 {
+                let rows = db::write_transaction(&mut conn, services::rollups::rebuild)
+                    .map_err(|e| anyhow::anyhow!("{e}"))?;
+                println!(
+                    "{rollups} weekly rollup row(s) differed: the built weeks were rewritten ({rows} person-week rows)"
+                );
             }
             anyhow::bail!("{} daily total row(s) differ from the entries", drift.len())
         }

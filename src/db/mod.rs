@@ -13,6 +13,7 @@ pub mod leaves;
 pub mod locks;
 pub mod notes;
 pub mod products;
+pub mod rollups;
 pub mod schema;
 pub mod staff;
 pub mod stats;

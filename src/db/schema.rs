@@ -347,6 +347,38 @@ diesel::table! {
 }
 
 diesel::table! {
+    week_totals (staff_id, week_start) {
+        staff_id -> BigInt,
+        week_start -> Date,
+        unit_id -> BigInt,
+        expected -> BigInt,
+        logged -> BigInt,
+        approved -> BigInt,
+    }
+}
+
+diesel::table! {
+    unit_weeks (unit_id, week_start) {
+        unit_id -> BigInt,
+        week_start -> Date,
+        members -> BigInt,
+        people -> BigInt,
+        under_logged -> BigInt,
+        under_approved -> BigInt,
+        expected -> BigInt,
+        logged -> BigInt,
+        approved -> BigInt,
+    }
+}
+
+diesel::table! {
+    rollup_weeks (week_start) {
+        week_start -> Date,
+        built_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     maintained_totals (name) {
         name -> Text,
         fingerprint -> Text,
@@ -491,6 +523,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     day_totals,
     month_credits,
     maintained_totals,
+    week_totals,
+    unit_weeks,
+    rollup_weeks,
     criteria_sets,
     rating_campaigns,
     rating_electors,

@@ -214,6 +214,45 @@ pub struct ReportQuery {
     /// `csv` or `xlsx` for a file of the same table; omitted (or `json`): JSON.
     #[param(example = "xlsx")]
     pub format: Option<String>,
+    /// JSON only: people per page (1-500, default 100). Files hold everyone.
+    #[param(example = 100)]
+    pub limit: Option<i64>,
+    /// JSON only: position of the first person of the page (default 0; see `next_offset`).
+    #[param(example = 0)]
+    pub offset: Option<i64>,
+}
+
+/// People per page of the under-logged report when the caller does not say.
+pub const DEFAULT_PAGE: usize = 100;
+/// Most people per page.
+pub const MAX_PAGE: usize = 500;
+
+fn page_of(q: &ReportQuery) -> Result<services::weeks::Page, AppError> {
+    let limit = match q.limit {
+        None => DEFAULT_PAGE,
+        Some(n) if (1..=MAX_PAGE as i64).contains(&n) => n as usize,
+        Some(_) => {
+            return Err(AppError::validation(
+                "limit",
+                "range",
+                "Số người mỗi trang (limit) phải từ 1 đến 500.",
+                "`limit` must be between 1 and 500.",
+            ))
+        }
+    };
+    let offset = match q.offset {
+        None => 0,
+        Some(n) if n >= 0 => usize::try_from(n).unwrap_or(usize::MAX),
+        Some(_) => {
+            return Err(AppError::validation(
+                "offset",
+                "range",
+                "Vị trí bắt đầu (offset) không được âm.",
+                "`offset` may not be negative.",
+            ))
+        }
+    };
+    Ok(services::weeks::Page { offset, limit })
 }
 
 /// One under-logged person.
@@ -265,8 +304,13 @@ pub struct UnderLoggedReportView {
     /// `under_logged_count / people_count` in [0, 1] (0 when nobody was expected to work).
     #[schema(example = 0.16)]
     pub under_logged_share: f64,
-    /// Only under-logged people: by gap (largest first), then streak (longest first), then
-    /// full name in Vietnamese alphabetical order.
+    /// Position of the first person of `people` among all the under-logged people.
+    #[schema(example = 0)]
+    pub offset: usize,
+    /// `offset` of the next page (null: this is the last one).
+    pub next_offset: Option<usize>,
+    /// One page of the under-logged people (`limit`, default 100): by gap (largest first), then
+    /// streak (longest first), then full name in Vietnamese alphabetical order.
     pub people: Vec<UnderLoggedPersonView>,
 }
 
@@ -278,8 +322,10 @@ impl UnderLoggedReportView {
             unit_id: r.unit_id,
             basis: basis.into(),
             people_count: r.people_count,
-            under_logged_count: r.people.len(),
+            under_logged_count: r.under_logged_count,
             under_logged_share: share,
+            offset: r.offset,
+            next_offset: r.next_offset,
             people: r
                 .people
                 .into_iter()
@@ -336,11 +382,16 @@ pub async fn under_logged_report(
         .or(accept.0.filter(|_| q.format.is_none()));
     let basis = state.settings.diary.basis();
     let today = local_today(&state);
+    let page = match format {
+        Some(_) => services::weeks::Page::ALL,
+        None => page_of(&q)?,
+    };
     let out = state
         .db(move |conn, _| {
             let viewer = load_viewer(conn, user)?;
-            let report =
-                services::weeks::under_logged_report(conn, &viewer, week, q.unit_id, basis, today)?;
+            let report = services::weeks::under_logged_report(
+                conn, &viewer, week, q.unit_id, basis, today, page,
+            )?;
             let code = match report.unit_id {
                 Some(id) => crate::db::units::find(conn, id)?
                     .map(|u| u.code)

@@ -25,6 +25,7 @@ pub fn seed_statutory_holidays(conn: &mut DbConnection) -> AppResult<usize> {
             if db::holidays::find_by_day(conn, h.date)?.is_none() {
                 db::holidays::insert(conn, h.date, h.name_vi, h.name_en, now)?;
                 added += 1;
+                crate::services::rollups::refresh_week_of(conn, h.date)?;
             }
         }
         db::holidays::mark_seed_applied(conn, STATUTORY_SEED, now)?;
@@ -93,12 +94,14 @@ pub fn create_holiday(
             None,
             Some(serde_json::json!({"date": day, "name_vi": name_vi, "name_en": name_en})),
         )?;
+        crate::services::rollups::refresh_week_of(conn, day)?;
         db::holidays::find(conn, id)?.ok_or(AppError::NotFound)
     })
 }
 
 /// Removes a public holiday (organisation department, administrators); unknown ids are 404.
-/// Expected minutes of the weeks around it grow back at once: they are never stored.
+/// Expected minutes of the week grow back at once (the maintained weekly rollups of that week
+/// are re-derived in the same transaction).
 pub fn delete_holiday(conn: &mut DbConnection, viewer: &Viewer, id: i64) -> AppResult<()> {
     require_calendar_manager(viewer)?;
     db::write_transaction(conn, |conn| {
@@ -119,6 +122,7 @@ pub fn delete_holiday(conn: &mut DbConnection, viewer: &Viewer, id: i64) -> AppR
                 "name_en": holiday.name_en,
             })),
         )?;
+        crate::services::rollups::refresh_week_of(conn, holiday.day)?;
         Ok(())
     })
 }

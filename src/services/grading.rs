@@ -24,23 +24,7 @@ use crate::services::ballots::LeaderRating;
 use crate::services::kpi::{compute_with_leaders, CommonInput, KpiRun, TaskDelay};
 use crate::services::{audit, calendar};
 
-/// What a policy version holds: the grading preset and the KPI settings.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct PolicyBody {
-    pub preset: PolicyPreset,
-    #[serde(default)]
-    pub kpi: KpiPolicy,
-}
-
-impl PolicyBody {
-    /// The KPI settings with the preset's bonus cap.
-    pub fn kpi_policy(&self) -> KpiPolicy {
-        KpiPolicy {
-            max_bonus: self.preset.max_bonus,
-            ..self.kpi
-        }
-    }
-}
+pub use crate::services::kpi::{parse_body, PolicyBody};
 
 const PRESET_SEED: &str = "policy_presets_v1";
 /// Second versions of the presets, with `combine = product` (rulebook, KPI).
@@ -130,20 +114,6 @@ impl Default for LegacyKpi {
             max_bonus: k.max_bonus,
         }
     }
-}
-
-/// Reads a stored policy version. A body written before `combine` existed (the first versions
-/// of the presets) keeps its formula: [`Combine::WeightedLegacy`].
-pub fn parse_body(row: &PolicyRow) -> AppResult<PolicyBody> {
-    let bad =
-        |e: serde_json::Error| AppError::Internal(anyhow::anyhow!("policy {} body: {e}", row.id));
-    let value: serde_json::Value = serde_json::from_str(&row.body).map_err(bad)?;
-    let has_combine = value.get("kpi").and_then(|k| k.get("combine")).is_some();
-    let mut body: PolicyBody = serde_json::from_value(value).map_err(bad)?;
-    if !has_combine {
-        body.kpi.combine = Combine::WeightedLegacy;
-    }
-    Ok(body)
 }
 
 pub fn list_policies(conn: &mut DbConnection) -> AppResult<Vec<(PolicyRow, PolicyBody)>> {

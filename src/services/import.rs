@@ -593,6 +593,7 @@ fn apply(
                     crate::services::auth::end_sessions(conn, existing.id, now)?;
                 }
                 db::staff::upsert_contract(conn, existing.id, d.contract_from, d.weekly_minutes)?;
+                crate::services::rollups::refresh_people_everywhere(conn, &[existing.id])?;
                 staff_ids.insert(d.username.clone(), existing.id);
                 summary.staff_updated += 1;
             }

@@ -5,15 +5,16 @@
 use std::collections::{BTreeMap, HashMap};
 
 use chrono::{NaiveDate, NaiveDateTime};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
+use crate::db::grading::PolicyRow;
 use crate::db::staff::Staff;
 use crate::db::{self, DbConnection};
 use crate::domain::calendar::{daily_norm, ContractSpan, Employment, LeaveKind};
-use crate::domain::grading::{grade_for_unit_factor, GradeFacts, HeadFacts};
-use crate::domain::kpi::{compute, CreditedGroup, KpiBreakdown, KpiInputs, KpiPolicy};
+use crate::domain::grading::{grade_for_unit_factor, GradeFacts, HeadFacts, PolicyPreset};
+use crate::domain::kpi::{compute, Combine, CreditedGroup, KpiBreakdown, KpiInputs, KpiPolicy};
 use crate::domain::period::Period;
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
 use crate::services::{calendar, leaves};
 
 /// What the evaluator (and the person) said, for the common criteria and the bonus.
@@ -444,7 +445,6 @@ pub fn policy_and_scores(
     crate::domain::grading::PolicyPreset,
     HashMap<i64, CommonInput>,
 )> {
-    use crate::services::grading::parse_body;
     let round = match unit_id {
         Some(u) => db::grading::round_of(conn, u, &period.to_string())?,
         None => None,
@@ -568,4 +568,40 @@ pub fn unit_kpi(
         })
         .collect();
     Ok((unit, rows))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Policy versions (owned here: grading and reports read them through `kpi`)
+// ---------------------------------------------------------------------------------------------
+
+/// What a policy version holds: the grading preset and the KPI settings.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PolicyBody {
+    pub preset: PolicyPreset,
+    #[serde(default)]
+    pub kpi: KpiPolicy,
+}
+
+impl PolicyBody {
+    /// The KPI settings with the preset's bonus cap.
+    pub fn kpi_policy(&self) -> KpiPolicy {
+        KpiPolicy {
+            max_bonus: self.preset.max_bonus,
+            ..self.kpi
+        }
+    }
+}
+
+/// Reads a stored policy version. A body written before `combine` existed (the first versions
+/// of the presets) keeps its formula: [`Combine::WeightedLegacy`].
+pub fn parse_body(row: &PolicyRow) -> AppResult<PolicyBody> {
+    let bad =
+        |e: serde_json::Error| AppError::Internal(anyhow::anyhow!("policy {} body: {e}", row.id));
+    let value: serde_json::Value = serde_json::from_str(&row.body).map_err(bad)?;
+    let has_combine = value.get("kpi").and_then(|k| k.get("combine")).is_some();
+    let mut body: PolicyBody = serde_json::from_value(value).map_err(bad)?;
+    if !has_combine {
+        body.kpi.combine = Combine::WeightedLegacy;
+    }
+    Ok(body)
 }

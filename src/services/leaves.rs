@@ -319,6 +319,15 @@ pub fn decide(
             reason.as_deref(),
             None,
         )?;
+        if to_state == APPROVED {
+            // The person's expected minutes of those weeks change (maintained rollups).
+            crate::services::rollups::refresh_people(
+                conn,
+                &[leave.staff_id],
+                leave.start_date,
+                leave.end_date,
+            )?;
+        }
         db::leaves::find(conn, id)?.ok_or(AppError::NotFound)
     })
 }
@@ -376,6 +385,14 @@ pub fn cancel(
             None,
             None,
         )?;
+        if leave.state == APPROVED {
+            crate::services::rollups::refresh_people(
+                conn,
+                &[leave.staff_id],
+                leave.start_date,
+                leave.end_date,
+            )?;
+        }
         db::leaves::find(conn, id)?.ok_or(AppError::NotFound)
     })
 }

@@ -26,6 +26,7 @@ pub mod print;
 pub mod products;
 pub mod reminders;
 pub mod reports;
+pub mod rollups;
 pub mod sheets;
 pub mod staff;
 pub mod tasks;

@@ -38,18 +38,28 @@ pub fn business_gauges(
     Ok((awaiting, under))
 }
 
+/// People under-logged in an ended week, from the maintained unit × week rollup (the week is
+/// built on first read; see `services::rollups`).
 fn under_logged_in_week(
     conn: &mut DbConnection,
     week: IsoWeek,
     basis: UnderLogBasis,
     today: chrono::NaiveDate,
 ) -> AppResult<usize> {
-    let people = db::staff::active_in_units(conn, None)?;
-    let summaries = super::weeks::summaries_for(conn, &people, week, week, basis, today)?;
-    Ok(summaries
-        .values()
-        .filter(|weeks| weeks.iter().any(|w| w.under_logged))
-        .count())
+    if week.sunday() >= today {
+        // A week is judged when it ends: nobody is under-logged in one still running.
+        return Ok(0);
+    }
+    super::rollups::ensure_built(conn, &[week])?;
+    let units = db::rollups::unit_weeks_in(conn, &[week.monday()], None)?;
+    let n: i64 = units
+        .iter()
+        .map(|u| match basis {
+            UnderLogBasis::Logged => u.under_logged,
+            UnderLogBasis::Approved => u.under_approved,
+        })
+        .sum();
+    Ok(usize::try_from(n).unwrap_or(0))
 }
 
 /// What a backup wrote.

@@ -247,6 +247,8 @@ pub(crate) fn insert_person(conn: &mut DbConnection, draft: &StaffDraft) -> AppR
         },
     )?;
     db::staff::upsert_contract(conn, id, draft.contract_from, draft.weekly_minutes)?;
+    // A new active member counts in the weeks already built (maintained rollups).
+    crate::services::rollups::refresh_people_everywhere(conn, &[id])?;
     Ok(id)
 }
 
@@ -405,6 +407,15 @@ pub fn update(
         }
         if let Some((minutes, from)) = patch.contract {
             db::staff::upsert_contract(conn, id, from, minutes)?;
+        }
+        // Unit, state, dates and contract shape the person's weeks (maintained rollups).
+        let shapes_weeks = patch.unit_id.is_some()
+            || patch.active.is_some()
+            || patch.joined_on.is_some()
+            || patch.left_on.is_some()
+            || patch.contract.is_some();
+        if shapes_weeks {
+            crate::services::rollups::refresh_people_everywhere(conn, &[id])?;
         }
         if let Some(p) = &patch.password {
             // A password set by someone else is a reset: the person chooses their own at next

@@ -13,6 +13,7 @@ use std::collections::BTreeMap;
 
 use chrono::{Datelike, Duration, NaiveDate};
 
+use crate::db::rollups::{UnitWeek, WeekTotal};
 use crate::db::totals::{DateSpan, DayTotal, LineRow, MonthCredit};
 use crate::db::{self, DbConnection};
 use crate::domain::diary::{
@@ -239,6 +240,19 @@ pub fn refresh(
     from: NaiveDate,
     to: NaiveDate,
 ) -> AppResult<usize> {
+    let n = refresh_days_and_months(conn, policy, staff_ids, from, to)?;
+    crate::services::rollups::refresh_people(conn, staff_ids, from, to)?;
+    Ok(n)
+}
+
+/// [`refresh`] without the weekly rollups (a full rebuild rewrites those once at the end).
+fn refresh_days_and_months(
+    conn: &mut DbConnection,
+    policy: &TotalsPolicy,
+    staff_ids: &[i64],
+    from: NaiveDate,
+    to: NaiveDate,
+) -> AppResult<usize> {
     if staff_ids.is_empty() || from > to {
         return Ok(0);
     }
@@ -270,6 +284,7 @@ pub fn refresh_day(
     if touches == Touches::DayAndMonth {
         refresh_months(conn, &[staff_id], day, day)?;
     }
+    crate::services::rollups::refresh_person_week(conn, staff_id, day)?;
     Ok(())
 }
 
@@ -306,9 +321,10 @@ pub fn rebuild_all(conn: &mut DbConnection, policy: &TotalsPolicy) -> AppResult<
         let mut n = 0;
         if let Some((from, to)) = range {
             for chunk in people.chunks(REBUILD_PEOPLE) {
-                n += refresh(conn, policy, chunk, from, to)?;
+                n += refresh_days_and_months(conn, policy, chunk, from, to)?;
             }
         }
+        crate::services::rollups::rebuild(conn)?;
         db::totals::set_fingerprint(conn, DAY_TOTALS, &policy.fingerprint(), db::now_utc())?;
         Ok::<_, AppError>(n)
     })
@@ -388,10 +404,20 @@ pub enum Drift {
         stored: Option<MonthCredit>,
         expected: Option<MonthCredit>,
     },
+    /// A person's ISO week (`week_totals`).
+    PersonWeek {
+        stored: Option<WeekTotal>,
+        expected: Option<WeekTotal>,
+    },
+    /// A unit's ISO week (`unit_weeks`).
+    UnitWeek {
+        stored: Option<UnitWeek>,
+        expected: Option<UnitWeek>,
+    },
 }
 
 /// Rows present on either side that are not equal on both.
-fn differences<T: PartialEq, K: Ord>(
+pub(crate) fn differences<T: PartialEq, K: Ord>(
     stored: Vec<T>,
     expected: Vec<T>,
     key: impl Fn(&T) -> K,
@@ -439,6 +465,17 @@ pub fn drift(conn: &mut DbConnection, policy: &TotalsPolicy) -> AppResult<Vec<Dr
             .map(|(stored, expected)| Drift::Month { stored, expected }),
         );
     }
+    let (people, units) = crate::services::rollups::drift(conn)?;
+    out.extend(
+        people
+            .into_iter()
+            .map(|(stored, expected)| Drift::PersonWeek { stored, expected }),
+    );
+    out.extend(
+        units
+            .into_iter()
+            .map(|(stored, expected)| Drift::UnitWeek { stored, expected }),
+    );
     Ok(out)
 }
 

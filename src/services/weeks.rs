@@ -129,6 +129,18 @@ pub fn summaries_for(
     Ok(out)
 }
 
+/// Whole-week figures of many people for `from..=to` (every week judged as ended: `expected`
+/// covers all seven days), what the maintained rollups (`services::rollups`) store.
+pub fn full_weeks(
+    conn: &mut DbConnection,
+    people: &[Staff],
+    from: IsoWeek,
+    to: IsoWeek,
+) -> AppResult<HashMap<i64, Vec<WeekSummary>>> {
+    let after = to.sunday() + chrono::Duration::days(1);
+    summaries_from(conn, people, from, to, UnderLogBasis::Logged, after)
+}
+
 /// Longest history a streak is counted over (about 20 years).
 pub const MAX_LOOKBACK_WEEKS: usize = 1040;
 
@@ -234,8 +246,40 @@ pub struct UnderLoggedReport {
     pub unit_id: Option<i64>,
     /// People expected to work that week (expected > 0).
     pub people_count: usize,
-    /// Sorted by gap desc, streak desc, full name (Vietnamese order).
+    /// How many of them are under-logged (all pages).
+    pub under_logged_count: usize,
+    /// Position of `people[0]` among all the under-logged people.
+    pub offset: usize,
+    /// Where the next page starts (None: this is the last page).
+    pub next_offset: Option<usize>,
+    /// One page, sorted by gap desc, streak desc, full name (Vietnamese order).
     pub people: Vec<UnderLoggedPerson>,
+}
+
+/// A page of a list: `limit` items from position `offset`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Page {
+    pub offset: usize,
+    pub limit: usize,
+}
+
+impl Page {
+    /// Everything (files).
+    pub const ALL: Page = Page {
+        offset: 0,
+        limit: usize::MAX,
+    };
+
+    /// The range of `0..len` this page covers.
+    fn range(self, len: usize) -> std::ops::Range<usize> {
+        let start = self.offset.min(len);
+        start..start.saturating_add(self.limit).min(len)
+    }
+
+    fn next(self, len: usize) -> Option<usize> {
+        let end = self.range(len).end;
+        (end < len).then_some(end)
+    }
 }
 
 impl UnderLoggedReport {
@@ -244,7 +288,7 @@ impl UnderLoggedReport {
         if self.people_count == 0 {
             0.0
         } else {
-            self.people.len() as f64 / self.people_count as f64
+            self.under_logged_count as f64 / self.people_count as f64
         }
     }
 }
@@ -273,6 +317,7 @@ pub fn under_logged_report(
     unit_id: Option<i64>,
     basis: UnderLogBasis,
     today: NaiveDate,
+    page: Page,
 ) -> AppResult<UnderLoggedReport> {
     if !viewer.is_org_wide() && viewer.headed_paths.is_empty() {
         return Err(not_a_head());
@@ -312,6 +357,10 @@ pub fn under_logged_report(
         }
     };
 
+    if week.sunday() < today {
+        // An ended week: read the maintained person × week rollup.
+        return under_logged_from_rollups(conn, week, root_id, unit_ids.as_deref(), basis, page);
+    }
     let people = db::staff::active_in_units(conn, unit_ids.as_deref())?;
     let mut summaries = summaries_for(conn, &people, week, week, basis, today)?;
 
@@ -372,12 +421,205 @@ pub fn under_logged_report(
             .then_with(|| ka.cmp(kb))
             .then_with(|| a.staff_id.cmp(&b.staff_id))
     });
+    let under_logged_count = under.len();
+    let range = page.range(under_logged_count);
     Ok(UnderLoggedReport {
         week,
         unit_id: root_id,
         people_count,
-        people: under.into_iter().map(|(_, p)| p).collect(),
+        under_logged_count,
+        offset: range.start,
+        next_offset: page.next(under_logged_count),
+        people: under
+            .into_iter()
+            .skip(range.start)
+            .take(range.len())
+            .map(|(_, p)| p)
+            .collect(),
     })
+}
+
+/// Names of some units.
+fn unit_names_of(conn: &mut DbConnection, mut ids: Vec<i64>) -> AppResult<HashMap<i64, String>> {
+    ids.sort_unstable();
+    ids.dedup();
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let limit = i64::try_from(ids.len()).unwrap_or(i64::MAX);
+    Ok(db::units::list(
+        conn,
+        &UnitListFilter {
+            only_ids: Some(ids),
+            parent_id: None,
+            level: None,
+            after_id: None,
+            limit,
+        },
+    )?
+    .into_iter()
+    .map(|u| (u.id, u.name))
+    .collect())
+}
+
+/// The under-logged report of an ended week from the person × week rollup: the week's rows of
+/// the subtree give who is expected and who is short; names and streaks are loaded only for the
+/// people whose gap ties with someone on the requested page (the order is gap, then streak,
+/// then name, so those are the only ones whose place depends on them).
+fn under_logged_from_rollups(
+    conn: &mut DbConnection,
+    week: IsoWeek,
+    root_id: Option<i64>,
+    unit_ids: Option<&[i64]>,
+    basis: UnderLogBasis,
+    page: Page,
+) -> AppResult<UnderLoggedReport> {
+    use crate::db::rollups::WeekTotal;
+    crate::services::rollups::ensure_built(conn, &[week])?;
+    let rows = db::rollups::week_in_units(conn, week.monday(), unit_ids)?;
+    let compared = |r: &WeekTotal| match basis {
+        UnderLogBasis::Logged => r.logged,
+        UnderLogBasis::Approved => r.approved,
+    };
+    let gap = |r: &WeekTotal| (r.expected - compared(r)).max(0);
+    let people_count = rows.iter().filter(|r| r.expected > 0).count();
+    let mut under: Vec<&WeekTotal> = rows
+        .iter()
+        .filter(|r| r.expected > 0 && compared(r) < r.expected)
+        .collect();
+    under.sort_by_key(|r| std::cmp::Reverse(gap(r)));
+    let n = under.len();
+    let range = page.range(n);
+    let gaps: std::collections::HashSet<i64> =
+        under[range.clone()].iter().map(|r| gap(r)).collect();
+    let first = under
+        .iter()
+        .position(|r| gaps.contains(&gap(r)))
+        .unwrap_or(range.start);
+    let candidates: Vec<&WeekTotal> = under
+        .iter()
+        .filter(|r| gaps.contains(&gap(r)))
+        .copied()
+        .collect();
+    let ids: Vec<i64> = candidates.iter().map(|r| r.staff_id).collect();
+    let streaks = streaks_from_rollups(conn, &ids, week, basis)?;
+    let staff: HashMap<i64, Staff> = db::rollups::people(conn, &ids)?
+        .into_iter()
+        .map(|s| (s.id, s))
+        .collect();
+    let names = unit_names_of(conn, candidates.iter().map(|r| r.unit_id).collect())?;
+    let mut listed: Vec<(Vec<u32>, UnderLoggedPerson)> = candidates
+        .iter()
+        .map(|r| {
+            let full_name = staff
+                .get(&r.staff_id)
+                .map(|s| s.full_name.clone())
+                .unwrap_or_default();
+            (
+                vietnamese_sort_key(&full_name),
+                UnderLoggedPerson {
+                    staff_id: r.staff_id,
+                    full_name,
+                    unit_id: Some(r.unit_id),
+                    unit_name: names.get(&r.unit_id).cloned(),
+                    summary: WeekSummary {
+                        week,
+                        expected: r.expected,
+                        logged: r.logged,
+                        approved: r.approved,
+                        under_logged: true,
+                        gap: gap(r),
+                        streak: streaks.get(&r.staff_id).copied().unwrap_or(1),
+                        in_progress: false,
+                    },
+                },
+            )
+        })
+        .collect();
+    listed.sort_by(|(ka, a), (kb, b)| {
+        b.summary
+            .gap
+            .cmp(&a.summary.gap)
+            .then_with(|| b.summary.streak.cmp(&a.summary.streak))
+            .then_with(|| ka.cmp(kb))
+            .then_with(|| a.staff_id.cmp(&b.staff_id))
+    });
+    let people = listed
+        .into_iter()
+        .skip(range.start - first)
+        .take(range.len())
+        .map(|(_, p)| p)
+        .collect();
+    Ok(UnderLoggedReport {
+        week,
+        unit_id: root_id,
+        people_count,
+        under_logged_count: n,
+        offset: range.start,
+        next_offset: page.next(n),
+        people,
+    })
+}
+
+/// Streaks of some people under-logged in the ended week `week`, from the rollup rows of the
+/// `STREAK_LOOKBACK_WEEKS` weeks before it (built on first read). A run still unbroken at the
+/// start of that window is handed to [`summaries_for`], which looks further back, so that the
+/// figure is the one the live computation gives.
+fn streaks_from_rollups(
+    conn: &mut DbConnection,
+    ids: &[i64],
+    week: IsoWeek,
+    basis: UnderLogBasis,
+) -> AppResult<HashMap<i64, u32>> {
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let start = back(week, STREAK_LOOKBACK_WEEKS);
+    crate::services::rollups::ensure_built(
+        conn,
+        &crate::domain::period::weeks_between(start, week),
+    )?;
+    let rows = db::rollups::weeks_of_people(conn, ids, start.monday(), week.monday())?;
+    let by_person = crate::services::rollups::rows_by_person(rows);
+    let mut out = HashMap::with_capacity(ids.len());
+    let mut unbroken = Vec::new();
+    for id in ids {
+        let mut streak = 0u32;
+        let mut broken = false;
+        let mut judged_before = false;
+        for r in by_person.get(id).into_iter().flatten().rev() {
+            if r.expected == 0 {
+                continue;
+            }
+            judged_before |= r.week_start < week.monday();
+            let compared = match basis {
+                UnderLogBasis::Logged => r.logged,
+                UnderLogBasis::Approved => r.approved,
+            };
+            if compared < r.expected {
+                streak = streak.saturating_add(1);
+            } else {
+                broken = true;
+                break;
+            }
+        }
+        if !broken && judged_before {
+            unbroken.push(*id);
+        } else {
+            out.insert(*id, streak);
+        }
+    }
+    if !unbroken.is_empty() {
+        let people = db::rollups::people(conn, &unbroken)?;
+        // Judged the day after the week: it has ended, as in the rollup.
+        let after = week.sunday() + chrono::Duration::days(1);
+        for (id, weeks) in summaries_for(conn, &people, week, week, basis, after)? {
+            if let Some(w) = weeks.into_iter().find(|w| w.week == week) {
+                out.insert(id, w.streak);
+            }
+        }
+    }
+    Ok(out)
 }
 
 #[cfg(test)]

@@ -221,26 +221,70 @@ async fn the_dashboard_of_a_month_matches_the_hand_computed_figures() {
     assert_eq!(under["people_count"], 4);
     assert_eq!(under["under_logged_count"], 4);
     close(&under["share"], 1.0);
-    let streaks: Vec<(i64, u64, i64, u64)> = under["longest_streaks"]
+    // Every week of the period: the four people expected, all four short.
+    let by_week: Vec<(String, u64, u64)> = under["by_week"]
         .as_array()
-        .expect("streaks")
+        .expect("weeks")
         .iter()
-        .map(|s| {
+        .map(|w| {
             (
-                s["staff_id"].as_i64().expect("id"),
-                s["longest_streak"].as_u64().expect("streak"),
-                s["gap_minutes"].as_i64().expect("gap"),
-                s["weeks_under"].as_u64().expect("weeks"),
+                w["week"].as_str().expect("week").to_owned(),
+                w["people_count"].as_u64().expect("people"),
+                w["under_logged_count"].as_u64().expect("under"),
             )
         })
         .collect();
     assert_eq!(
-        streaks,
+        by_week,
+        ["2026-W40", "2026-W41", "2026-W42", "2026-W43", "2026-W44"]
+            .iter()
+            .map(|w| (w.to_string(), 4, 4))
+            .collect::<Vec<_>>()
+    );
+    // The dashboard lists no people (issue 14: summaries only); who is short, with the streaks
+    // above, is the drill-down `/reports/under-logged` of a week, paged. W44: nobody logged, so
+    // every gap is 2,400 and every streak 43: name order (Lê, Nguyễn, Phạm, Trần), two a page.
+    assert!(under.get("people").is_none() && under.get("longest_streaks").is_none());
+    let page = |offset: u64| {
+        format!("/api/v1/reports/under-logged?week=2026-W44&unit_id={p}&limit=2&offset={offset}")
+    };
+    let first: Value = app
+        .get(&page(0), &o.tochuc)
+        .await
+        .json()
+        .await
+        .expect("json");
+    let second: Value = app
+        .get(&page(2), &o.tochuc)
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(first["under_logged_count"], 4);
+    assert_eq!(first["people_count"], 4);
+    assert_eq!(first["next_offset"], 2);
+    assert_eq!(second["offset"], 2);
+    assert_eq!(second["next_offset"], Value::Null);
+    let listed: Vec<(i64, u64, i64)> = first["people"]
+        .as_array()
+        .expect("people")
+        .iter()
+        .chain(second["people"].as_array().expect("people"))
+        .map(|s| {
+            (
+                s["staff_id"].as_i64().expect("id"),
+                s["streak"].as_u64().expect("streak"),
+                s["gap"].as_i64().expect("gap"),
+            )
+        })
+        .collect();
+    assert_eq!(
+        listed,
         vec![
-            (o.d.org.h1, 43, 12000, 5),
-            (o.h2_id, 43, 12000, 5),
-            (o.d.org.s2, 43, 11020, 5),
-            (o.d.org.s1, 43, 10800, 5),
+            (o.d.org.h1, 43, 2400),
+            (o.d.org.s1, 43, 2400),
+            (o.h2_id, 43, 2400),
+            (o.d.org.s2, 43, 2400),
         ]
     );
     let w1_under = unit(&under["units"], "unit_id", w1);

@@ -53,11 +53,22 @@ async fn daily_totals_follow_every_kind_of_entry_write() {
     let late = log(&app, &d.s1, json!({"work_date": old, "product_id": d.product, "quantity": 2, "minutes": 300, "note": "Bổ sung"})).await;
     let mut ids: Vec<(i64, bool)> = vec![(late["id"].as_i64().expect("id"), true)];
     app.assert_no_totals_drift().await;
+    // The weekly rollups of every week the sequence touches are built (reports build a week on
+    // its first read), so that every write below must keep them exact too.
+    build_rollups(&app, old - Duration::days(7), today() + Duration::days(14)).await;
+    let before = app.totals_drift().await;
+    assert!(before.is_empty(), "after building the weeks: {before:?}");
+    let built = rollup_rows(&app).await;
+    assert!(built.0 > 0 && built.1 > 0, "rows built: {built:?}");
+    let future: Vec<_> = (1..8).map(|k| today() + Duration::days(k)).collect();
+    let mut approved_leaves: Vec<i64> = Vec::new();
+    let mut holidays: Vec<i64> = Vec::new();
+    let mut s2_in_w2 = true;
 
     let mut kinds = std::collections::BTreeMap::<&str, usize>::new();
     let mut last_approved: Option<(i64, String)> = None;
-    for step in 0..400 {
-        let op = rng.below(10);
+    for step in 0..500 {
+        let op = rng.below(14);
         let (id, of_s1) = if ids.is_empty() {
             (0, true)
         } else {
@@ -165,6 +176,107 @@ async fn daily_totals_follow_every_kind_of_entry_write() {
                     .await;
                 ("submit-day", res.status())
             }
+            10 => {
+                // Approved leave changes s1's expected minutes of its week; cancelling gives
+                // them back.
+                if approved_leaves.is_empty() || rng.below(3) > 0 {
+                    let day = rng.pick(&future);
+                    let res = app
+                        .post(
+                            "/api/v1/leaves",
+                            &d.s1,
+                            json!({"start_date": day, "end_date": day, "kind": "annual", "reason": "Việc gia đình"}),
+                        )
+                        .await;
+                    // (A day already on leave is refused: 409, nothing changes.)
+                    if res.status() == StatusCode::CREATED {
+                        let leave: Value = res.json().await.expect("json");
+                        let leave = leave["id"].as_i64().expect("id");
+                        let res = app
+                            .post(&format!("/api/v1/leaves/{leave}/approve"), &d.h1, json!({}))
+                            .await;
+                        if res.status().is_success() {
+                            approved_leaves.push(leave);
+                        }
+                        ("leave", res.status())
+                    } else {
+                        ("leave-refused", res.status())
+                    }
+                } else {
+                    let leave = approved_leaves.swap_remove(rng.below(approved_leaves.len()));
+                    let res = app
+                        .post(&format!("/api/v1/leaves/{leave}/cancel"), &d.s1, json!({}))
+                        .await;
+                    ("cancel-leave", res.status())
+                }
+            }
+            11 => {
+                // A public holiday added or removed: everyone's week changes.
+                if holidays.is_empty() || rng.below(2) == 0 {
+                    let day = if rng.below(2) == 0 {
+                        *rng.pick(&days)
+                    } else {
+                        *rng.pick(&future)
+                    };
+                    let res = app
+                        .post(
+                            "/api/v1/calendar/holidays",
+                            &tochuc,
+                            json!({"date": day, "name_vi": "Nghỉ bù", "name_en": "Day off"}),
+                        )
+                        .await;
+                    let status = res.status();
+                    if status == StatusCode::CREATED {
+                        let v: Value = res.json().await.expect("json");
+                        holidays.push(v["id"].as_i64().expect("id"));
+                    }
+                    ("holiday", status)
+                } else {
+                    let h = holidays.swap_remove(rng.below(holidays.len()));
+                    let res = app
+                        .request(
+                            Method::DELETE,
+                            &format!("/api/v1/calendar/holidays/{h}"),
+                            Some(&tochuc),
+                            None,
+                        )
+                        .await;
+                    ("remove-holiday", res.status())
+                }
+            }
+            12 => {
+                // s2 moves between the wards: both units' weeks change.
+                let path = format!("/api/v1/staff/{}", d.org.s2);
+                let etag = etag_of(&app.get(&path, &d.org.admin).await);
+                let to = if s2_in_w2 { d.org.w1 } else { d.org.w2 };
+                let res = app
+                    .patch(&path, &d.org.admin, Some(&etag), json!({"unit_id": to}))
+                    .await;
+                if res.status().is_success() {
+                    s2_in_w2 = !s2_in_w2;
+                }
+                ("move", res.status())
+            }
+            13 => {
+                // s1's contract hours change from some day: expected minutes follow.
+                let path = format!("/api/v1/staff/{}", d.org.s1);
+                let etag = etag_of(&app.get(&path, &d.org.admin).await);
+                let from = if rng.below(2) == 0 {
+                    *rng.pick(&days)
+                } else {
+                    old - Duration::days(7)
+                };
+                let hours = *rng.pick(&[20, 30, 40]);
+                let res = app
+                    .patch(
+                        &path,
+                        &d.org.admin,
+                        Some(&etag),
+                        json!({"contract": {"weekly_hours": hours, "effective_from": from}}),
+                    )
+                    .await;
+                ("contract", res.status())
+            }
             _ => {
                 if rng.below(2) == 0 {
                     let res = app
@@ -219,6 +331,12 @@ async fn daily_totals_follow_every_kind_of_entry_write() {
         "submit-day",
         "amend",
         "standard",
+        "leave",
+        "cancel-leave",
+        "holiday",
+        "remove-holiday",
+        "move",
+        "contract",
     ] {
         assert!(
             kinds.get(k).copied().unwrap_or(0) > 0,
@@ -251,6 +369,48 @@ async fn daily_totals_follow_every_kind_of_entry_write() {
         approved > 0 && flagged > 0,
         "approved {approved}, flagged {flagged}"
     );
+}
+
+/// Builds the weekly rollups of the weeks from `from` to `to` (what a report's first read does).
+async fn build_rollups(
+    app: &crate::helpers::TestApp,
+    from: chrono::NaiveDate,
+    to: chrono::NaiveDate,
+) {
+    use worklog_kpi::domain::period::{weeks_between, IsoWeek};
+    let pool = app.pool.clone();
+    tokio::task::spawn_blocking(move || {
+        let mut conn = pool.get().expect("connection");
+        let weeks = weeks_between(IsoWeek::of(from), IsoWeek::of(to));
+        worklog_kpi::services::rollups::ensure_built(&mut conn, &weeks).expect("build");
+    })
+    .await
+    .expect("join");
+}
+
+/// (person × week rows, unit × week rows) stored.
+async fn rollup_rows(app: &crate::helpers::TestApp) -> (i64, i64) {
+    let pool = app.pool.clone();
+    tokio::task::spawn_blocking(move || {
+        let mut conn = pool.get().expect("connection");
+        #[derive(diesel::QueryableByName)]
+        struct N {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            n: i64,
+        }
+        let count = |conn: &mut worklog_kpi::db::DbConnection, table: &str| {
+            diesel::sql_query(format!("SELECT COUNT(*) AS n FROM {table}"))
+                .get_result::<N>(conn)
+                .expect("count")
+                .n
+        };
+        (
+            count(&mut conn, "week_totals"),
+            count(&mut conn, "unit_weeks"),
+        )
+    })
+    .await
+    .expect("join")
 }
 
 #[tokio::test]
@@ -300,6 +460,36 @@ async fn a_corrupted_row_or_another_policy_is_detected_and_a_rebuild_mends_it() 
             }] => assert_eq!((s.submitted_minutes, e.submitted_minutes), (401, 400)),
             other => panic!("expected one day row to differ: {other:?}"),
         }
+        // The weekly rollups: a person's week and a unit's week changed behind the service's
+        // back are found, and a rebuild mends them.
+        let weeks = worklog_kpi::domain::period::weeks_between(
+            worklog_kpi::domain::period::IsoWeek::of(today() - Duration::days(7)),
+            worklog_kpi::domain::period::IsoWeek::of(today()),
+        );
+        worklog_kpi::services::rollups::ensure_built(&mut conn, &weeks).expect("build");
+        diesel::sql_query("UPDATE week_totals SET logged = logged + 7 WHERE logged > 0")
+            .execute(&mut conn)
+            .expect("corrupt");
+        diesel::sql_query("UPDATE unit_weeks SET people = people + 1")
+            .execute(&mut conn)
+            .expect("corrupt");
+        let drift = totals::drift(&mut conn, &policy).expect("drift");
+        assert!(
+            drift
+                .iter()
+                .any(|d| matches!(d, totals::Drift::PersonWeek { stored: Some(s), expected: Some(e) } if s.logged == e.logged + 7)),
+            "person week drift: {drift:?}"
+        );
+        assert!(
+            drift
+                .iter()
+                .any(|d| matches!(d, totals::Drift::UnitWeek { stored: Some(_), expected: Some(_) })),
+            "unit week drift: {drift:?}"
+        );
+        totals::rebuild_all(&mut conn, &policy).expect("rebuild");
+        diesel::sql_query("UPDATE day_totals SET submitted_minutes = submitted_minutes + 1")
+            .execute(&mut conn)
+            .expect("corrupt");
         // The start-up check trusts the fingerprint, an explicit rebuild mends the row.
         assert!(!totals::ensure_current(&mut conn, &policy).expect("ensure"));
         totals::rebuild_all(&mut conn, &policy).expect("rebuild");

@@ -1653,6 +1653,13 @@ export interface components {
             reason: string;
             state?: null | components["schemas"]["EntryState"];
         };
+        /** @description Anomalies of the period. */
+        AnomaliesSummary: {
+            /** @description Counts of the whole subtree. */
+            totals: components["schemas"]["AnomalyCounts"];
+            /** @description Per row. */
+            units: components["schemas"]["RowAnomalies"][];
+        };
         /**
          * @description A reason for an approver to look twice at an entry. Never a refusal.
          * @enum {string}
@@ -1972,6 +1979,33 @@ export interface components {
              */
             oldest_age_days: number;
             root?: null | components["schemas"]["UnitRef"];
+            /**
+             * Format: int64
+             * @description Entries waiting.
+             * @example 4
+             */
+            waiting: number;
+        };
+        /** @description Submitted entries of the subtree waiting for a decision. */
+        BacklogSummary: {
+            /** @description The first ten of them: most waiting first, then oldest first. */
+            approvers: components["schemas"]["ApproverBacklog"][];
+            /**
+             * @description Approvers with something waiting.
+             * @example 12
+             */
+            approvers_count: number;
+            /**
+             * Format: date
+             * @description The organisation's local date the ages are counted to.
+             */
+            as_of: string;
+            /**
+             * Format: int64
+             * @description Age in days of the oldest waiting submission (0 when nothing waits).
+             * @example 3
+             */
+            oldest_age_days: number;
             /**
              * Format: int64
              * @description Entries waiting.
@@ -2644,12 +2678,12 @@ export interface components {
         CsvUpload: string;
         /** @description Everything the organisation department looks at for a subtree and period. */
         Dashboard: {
-            /** @description Anomalies per kind and per unit. */
-            anomalies: components["schemas"]["AnomalyReport"];
+            /** @description Anomalies per kind and per row. */
+            anomalies: components["schemas"]["AnomaliesSummary"];
             /** @description Approval backlog (as of today). */
-            backlog: components["schemas"]["BacklogReport"];
-            /** @description Grade distribution of the period's published rounds, overall, by level and by unit. */
-            grades: components["schemas"]["GradeDistribution"];
+            backlog: components["schemas"]["BacklogSummary"];
+            /** @description Grade distribution of the period's published rounds, overall, by level and by row. */
+            grades: components["schemas"]["GradesSummary"];
             /**
              * @description Active people of the subtree.
              * @example 3
@@ -2665,10 +2699,29 @@ export interface components {
              */
             period: string;
             root?: null | components["schemas"]["UnitRef"];
+            /** @description The rows every per-unit list below uses, in tree order. */
+            rows: components["schemas"]["DashboardRow"][];
             /** @description Workload and staffing. */
             staffing: components["schemas"]["StaffingSummary"];
             /** @description Under-logged weeks of the period. */
             under_logging: components["schemas"]["UnderLoggingSummary"];
+        };
+        /** @description One row of the dashboard. */
+        DashboardRow: {
+            /**
+             * @description `own`: the root unit's direct members only; `subtree`: the unit and every unit under it.
+             * @example subtree
+             */
+            covers: string;
+            /** @description The row has units under it: its own dashboard (`unit_id`) splits it further. */
+            has_children: boolean;
+            /** @description The unit. */
+            unit: components["schemas"]["UnitRef"];
+            /**
+             * @description Units the row covers (1 for `own`).
+             * @example 12
+             */
+            units: number;
         };
         /**
          * @description The deciding head's decision.
@@ -3094,6 +3147,15 @@ export interface components {
              */
             label: string;
         };
+        /** @description Grade distribution of the period's published rounds. */
+        GradesSummary: {
+            /** @description By level of the tree (levels with a published round only). */
+            by_level: components["schemas"]["LevelGrades"][];
+            /** @description By row with a published round, in row order. */
+            by_unit: components["schemas"]["RowGrades"][];
+            /** @description The whole subtree. */
+            overall: components["schemas"]["GradeCounts"];
+        };
         /** @description Liveness/readiness answer. */
         HealthStatus: {
             /**
@@ -3371,9 +3433,9 @@ export interface components {
             /** @description How many people that mean covers. */
             people: number;
             /** @description The six months ending with the period, oldest first. */
-            trend: components["schemas"]["KpiTrendPoint"][];
-            /** @description Per unit with members, in tree order. */
-            units: components["schemas"]["UnitKpiAverage"][];
+            trend: components["schemas"]["TrendPoint"][];
+            /** @description Per row with members. */
+            units: components["schemas"]["RowKpi"][];
         };
         /** @description The subtree's KPI in one month of the trend. */
         KpiTrendPoint: {
@@ -4992,6 +5054,40 @@ export interface components {
             /** @description Staff ids of the chosen candidates, at most the quota; empty is a blank ballot. */
             choices: number[];
         };
+        /** @description Anomalies of one row. */
+        RowAnomalies: {
+            /** @description Its counts. */
+            counts: components["schemas"]["AnomalyCounts"];
+            /** @description The row's unit. */
+            unit: components["schemas"]["UnitRef"];
+        };
+        /** @description Grades of one row's published rounds. */
+        RowGrades: {
+            /** @description Grades of their people. */
+            counts: components["schemas"]["GradeCounts"];
+            /**
+             * @description Published rounds in the row.
+             * @example 1
+             */
+            rounds: number;
+            /** @description The row's unit. */
+            unit: components["schemas"]["UnitRef"];
+        };
+        /** @description KPI average of a row. */
+        RowKpi: {
+            /**
+             * Format: double
+             * @description Mean total of the row's people who can be graded (null: nobody).
+             */
+            average?: number | null;
+            /** @description How many people that mean covers. */
+            people: number;
+            /**
+             * Format: int64
+             * @description The row's unit.
+             */
+            unit_id: number;
+        };
         /** @description The rating scale (inclusive bounds, whole numbers). */
         Scale: {
             /**
@@ -5146,16 +5242,16 @@ export interface components {
              */
             workload: number;
         };
-        /** @description Workload and staffing of the subtree and its units. */
+        /** @description Workload and staffing of the subtree and its rows. */
         StaffingSummary: {
             /**
              * Format: double
              * @description Full-time equivalents the subtree's credited work needs.
              */
             fte_needed: number;
-            /** @description The most over-staffed units (largest surplus first; at most 3). */
+            /** @description The most over-staffed rows (largest surplus first; at most 3). */
             most_over_staffed: components["schemas"]["UnitStaffing"][];
-            /** @description The most under-staffed units (most negative surplus first; at most 3). */
+            /** @description The most under-staffed rows (most negative surplus first; at most 3). */
             most_under_staffed: components["schemas"]["UnitStaffing"][];
             /**
              * Format: int64
@@ -5168,7 +5264,7 @@ export interface components {
              * @description `headcount − fte_needed` of the subtree (positive: more people than the work needs).
              */
             surplus: number;
-            /** @description Every unit, in tree order. */
+            /** @description Every row. */
             units: components["schemas"]["UnitStaffing"][];
             /**
              * @description Working days of the period.
@@ -5315,6 +5411,23 @@ export interface components {
              */
             token_type: string;
         };
+        /** @description The subtree's KPI in one month of the trend. */
+        TrendPoint: {
+            /**
+             * Format: double
+             * @description Mean total of the subtree's people who can be graded (null: nobody).
+             */
+            average?: number | null;
+            /** @description How many people that mean covers. */
+            people: number;
+            /**
+             * @description The month.
+             * @example 2026-10
+             */
+            period: string;
+            /** @description Per row with members. */
+            units: components["schemas"]["RowKpi"][];
+        };
         /** @description A person graded `not_complete` two years running. */
         TwoYearsFlag: {
             /** @description Full name. */
@@ -5344,70 +5457,6 @@ export interface components {
              * @description The later year.
              */
             year: number;
-        };
-        /** @description Under-logged weeks of a period in a subtree. */
-        UnderLoggedPeriod: {
-            /**
-             * @description Under-logged people by longest streak (longest first), then gap (largest first), then
-             *     name in Vietnamese order.
-             */
-            people: components["schemas"]["UnderLoggedPersonSummary"][];
-            /**
-             * @description People expected to work in at least one of them.
-             * @example 3
-             */
-            people_count: number;
-            /**
-             * Format: double
-             * @description `under_logged_count / people_count` in [0, 1].
-             * @example 0.3333
-             */
-            share: number;
-            /**
-             * @description People with at least one under-logged week.
-             * @example 1
-             */
-            under_logged_count: number;
-            /** @description Per unit with members, in tree order. */
-            units: components["schemas"]["UnitUnderLogging"][];
-            /** @description The ISO weeks of the period (those whose Thursday lies in it). */
-            weeks: string[];
-        };
-        /** @description A person with at least one under-logged week in the period. */
-        UnderLoggedPersonSummary: {
-            /**
-             * @description Full name.
-             * @example Trần Văn Bình
-             */
-            full_name: string;
-            /**
-             * Format: int64
-             * @description Sum of the gaps of those weeks (minutes).
-             * @example 4800
-             */
-            gap_minutes: number;
-            /**
-             * Format: int32
-             * @description Longest streak reached in the period (consecutive under-logged weeks, looking back up to
-             *     12 weeks before the period).
-             * @example 3
-             */
-            longest_streak: number;
-            /**
-             * Format: int64
-             * @description The person.
-             */
-            staff_id: number;
-            /**
-             * Format: int64
-             * @description Their unit.
-             */
-            unit_id?: number | null;
-            /**
-             * @description Under-logged weeks among the period's weeks.
-             * @example 3
-             */
-            weeks_under: number;
         };
         /** @description One under-logged person. */
         UnderLoggedPersonView: {
@@ -5466,9 +5515,16 @@ export interface components {
         UnderLoggedReportView: {
             /** @description Which minutes decide under-logging. */
             basis: components["schemas"]["BasisView"];
+            /** @description `offset` of the next page (null: this is the last one). */
+            next_offset?: number | null;
             /**
-             * @description Only under-logged people: by gap (largest first), then streak (longest first), then
-             *     full name in Vietnamese alphabetical order.
+             * @description Position of the first person of `people` among all the under-logged people.
+             * @example 0
+             */
+            offset: number;
+            /**
+             * @description One page of the under-logged people (`limit`, default 100): by gap (largest first), then
+             *     streak (longest first), then full name in Vietnamese alphabetical order.
              */
             people: components["schemas"]["UnderLoggedPersonView"][];
             /**
@@ -5498,10 +5554,23 @@ export interface components {
              */
             week: string;
         };
-        /** @description Under-logging in the period, with the longest streaks. */
-        UnderLoggingSummary: components["schemas"]["UnderLoggedPeriod"] & {
-            /** @description The five people with the longest streaks. */
-            longest_streaks: components["schemas"]["UnderLoggedPersonSummary"][];
+        /** @description Under-logging in the period (people counted once however many weeks). */
+        UnderLoggingSummary: {
+            /** @description One item per week (who is short that week: `/reports/under-logged?week=…`, paged). */
+            by_week: components["schemas"]["WeekUnderLogging"][];
+            /** @description People expected to work in at least one of them. */
+            people_count: number;
+            /**
+             * Format: double
+             * @description `under_logged_count / people_count` in [0, 1].
+             */
+            share: number;
+            /** @description People with at least one under-logged week. */
+            under_logged_count: number;
+            /** @description Per row with people expected to work. */
+            units: components["schemas"]["UnitUnderLogging"][];
+            /** @description The ISO weeks of the period (those whose Thursday lies in it). */
+            weeks: string[];
         };
         /** @description Anomalies of one unit. */
         UnitAnomalies: {
@@ -5671,7 +5740,7 @@ export interface components {
              */
             workload: number;
         };
-        /** @description Under-logging of one unit. */
+        /** @description Under-logging of one unit (its direct members). */
         UnitUnderLogging: {
             /** @description Members expected to work in at least one week of the period. */
             people_count: number;
@@ -5910,6 +5979,25 @@ export interface components {
              * @description New parent (moves the whole subtree); null makes it a root.
              */
             parent_id?: number | null;
+        };
+        /** @description Under-logging of one ISO week of the period. */
+        WeekUnderLogging: {
+            /** @description The week has not ended yet. */
+            in_progress: boolean;
+            /** @description People expected to work that week (the week's plan). */
+            people_count: number;
+            /**
+             * Format: double
+             * @description `under_logged_count / people_count`.
+             */
+            share: number;
+            /** @description Of them, under-logged (0 for a week that has not ended: weeks are judged when they end). */
+            under_logged_count: number;
+            /**
+             * @description The ISO week.
+             * @example 2026-W44
+             */
+            week: string;
         };
         /** @description One ISO week of one person; all amounts are integer minutes. */
         WeekView: {
@@ -10649,6 +10737,16 @@ export interface operations {
                  * @example xlsx
                  */
                 format?: string;
+                /**
+                 * @description JSON only: people per page (1-500, default 100). Files hold everyone.
+                 * @example 100
+                 */
+                limit?: number;
+                /**
+                 * @description JSON only: position of the first person of the page (default 0; see `next_offset`).
+                 * @example 0
+                 */
+                offset?: number;
             };
             header?: never;
             path?: never;

@@ -38,21 +38,22 @@ export function DashboardPage() {
       call(api.GET('/api/v1/kpi/units/{id}', { params: { path: { id: unitId }, query: { period } } })).then(setUnitKpi, () => undefined);
   }, [period, unitId]);
 
+  // The dashboard answers one row per unit directly under the root (each with its subtree) and
+  // the root's own members: opening a row with units under it gives that unit's dashboard.
   const drill = (id: number) => navigate(`/dashboard?unit=${id}&period=${period}`);
-  const children = useMemo(() => {
-    if (!data) return [];
-    // The units one level below the root (the whole organisation: below its top unit when it
-    // has a single one, e.g. the province), so that each chart compares siblings.
-    const units = data.staffing.units.map((s) => s.unit);
-    let rootId = data.root?.unit_id ?? null;
-    if (rootId === null) {
-      const tops = units.filter((u) => u.parent_id === null || !units.some((p) => p.unit_id === u.parent_id));
-      if (tops.length === 1) rootId = tops[0]!.unit_id;
-      else return tops;
-    }
-    const direct = units.filter((u) => u.parent_id === rootId);
-    return direct.length ? direct : units.filter((u) => u.unit_id === rootId);
-  }, [data]);
+  const rows = data?.rows ?? [];
+  const children = useMemo(
+    () =>
+      rows.map((r) => ({
+        ...r.unit,
+        name: r.covers === 'own' ? t('dashboard.own_members', { unit: r.unit.name }) : r.unit.name,
+      })),
+    [data],
+  );
+  const open = (id: number) => {
+    const row = rows.find((r) => r.unit.unit_id === id);
+    if (row && row.covers === 'subtree') drill(id);
+  };
 
   return (
     <Page title={t('dashboard.title')}>
@@ -85,28 +86,37 @@ export function DashboardPage() {
             </section>
             <section class="card">
               <h2>{t('dashboard.under_logged')}</h2>
-              <UnderChart data={data} units={children} onUnit={drill} />
+              <UnderChart data={data} units={children} onUnit={open} />
             </section>
             <section class="card">
               <h2>{t('dashboard.staffing')}</h2>
-              <StaffingChart data={data} units={children} onUnit={drill} />
+              <StaffingChart data={data} units={children} onUnit={open} />
             </section>
             <section class="card">
               <h2>{t('dashboard.anomalies')}</h2>
-              <AnomalyChart data={data} units={children} onUnit={drill} />
+              <AnomalyChart data={data} units={children} onUnit={open} />
             </section>
             <section class="card">
               <h2>{t('dashboard.drill')}</h2>
               <ul class="plain">
-                {children.map((u) => (
-                  <li key={u.unit_id}>
-                    <Link href={`/dashboard?unit=${u.unit_id}&period=${period}`}>{u.name}</Link>
+                {rows.map((r) => (
+                  <li key={r.unit.unit_id}>
+                    {r.covers === 'subtree' ? (
+                      <Link href={`/dashboard?unit=${r.unit.unit_id}&period=${period}`}>{r.unit.name}</Link>
+                    ) : (
+                      t('dashboard.own_members', { unit: r.unit.name })
+                    )}
+                    {r.has_children && <span class="muted"> · {t('dashboard.units_in', { n: r.units })}</span>}
                   </li>
                 ))}
               </ul>
+              <p class="muted" data-testid="dashboard-backlog">
+                {t('dashboard.backlog', { waiting: data.backlog.waiting, days: data.backlog.oldest_age_days })}
+              </p>
               <Reports period={period} unitId={unitId} />
             </section>
           </div>
+          <UnderPeople data={data} unitId={unitId} />
           {unitKpi && (
             <section class="card">
               <h2>
@@ -139,6 +149,101 @@ export function DashboardPage() {
         </>
       )}
     </Page>
+  );
+}
+
+const PAGE = 20;
+
+/** The people short of their hours in one ended week of the period, a page at a time (the
+ *  dashboard itself only counts them). */
+function UnderPeople(props: { data: Dashboard; unitId: number | undefined }) {
+  const ended = props.data.under_logging.by_week.filter((w) => !w.in_progress);
+  const [week, setWeek] = useState<string | null>(ended.length ? ended[ended.length - 1]!.week : null);
+  const [offset, setOffset] = useState(0);
+  const [report, setReport] = useState<Schemas['UnderLoggedReportView'] | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  useEffect(() => {
+    setWeek(ended.length ? ended[ended.length - 1]!.week : null);
+    setOffset(0);
+  }, [props.data]);
+  useEffect(() => {
+    setReport(null);
+    setError(null);
+    if (!week) return;
+    const query = { week, limit: PAGE, offset, ...(props.unitId ? { unit_id: props.unitId } : {}) };
+    call(api.GET('/api/v1/reports/under-logged', { params: { query } })).then(
+      // JSON without `format` (the route also answers files).
+      (r) => (typeof r === 'string' ? setError(new Error('unexpected answer')) : setReport(r)),
+      setError,
+    );
+  }, [week, offset, props.unitId]);
+  return (
+    <section class="card" aria-label={t('dashboard.under_people')}>
+      <h2>{t('dashboard.under_people')}</h2>
+      {!week && <p class="muted">{t('dashboard.no_ended_week')}</p>}
+      {week && (
+        <div class="row">
+          <label>
+            {t('dashboard.week')}{' '}
+            <select
+              value={week}
+              onChange={(e) => {
+                setWeek((e.target as HTMLSelectElement).value);
+                setOffset(0);
+              }}
+            >
+              {ended.map((w) => (
+                <option key={w.week} value={w.week}>
+                  {w.week} · {w.under_logged_count}/{w.people_count}
+                </option>
+              ))}
+            </select>
+          </label>
+        </div>
+      )}
+      <ErrorBox error={error} />
+      {week && !report && !error && <Loading />}
+      {report && report.people.length === 0 && <p class="muted">{t('dashboard.nobody_under')}</p>}
+      {report && report.people.length > 0 && (
+        <>
+          <table class="table" data-testid="under-people">
+            <thead>
+              <tr>
+                <th scope="col">{t('common.name')}</th>
+                <th scope="col">{t('dashboard.unit')}</th>
+                <th scope="col">{t('dashboard.gap')}</th>
+                <th scope="col">{t('dashboard.streak')}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {report.people.map((p) => (
+                <tr key={p.staff_id}>
+                  <td>{p.full_name}</td>
+                  <td>{p.unit_name ?? '—'}</td>
+                  <td>{formatMinutes(p.gap)}</td>
+                  <td>{p.streak}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          <div class="row">
+            <button class="btn btn-small" disabled={report.offset === 0} onClick={() => setOffset(Math.max(0, report.offset - PAGE))}>
+              {t('dashboard.previous')}
+            </button>
+            <span class="muted">
+              {t('dashboard.page', {
+                from: report.offset + 1,
+                to: report.offset + report.people.length,
+                total: report.under_logged_count,
+              })}
+            </span>
+            <button class="btn btn-small" disabled={report.next_offset == null} onClick={() => report.next_offset != null && setOffset(report.next_offset)}>
+              {t('dashboard.next')}
+            </button>
+          </div>
+        </>
+      )}
+    </section>
   );
 }
 
