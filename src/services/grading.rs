@@ -431,6 +431,7 @@ fn compute(
         db::staff::contracts_of(conn, &members.iter().map(|m| m.id).collect::<Vec<_>>())?;
     let now = db::now_utc();
     let mut keep = Vec::new();
+    let mut new_grades = Vec::new();
     for d in decisions {
         let Some(k) = kpis.get(&d.staff_id) else {
             continue;
@@ -468,9 +469,7 @@ fn compute(
         if let Some(r) = leader_ratings.get(&m.id) {
             inputs["leader_ratings"] = serde_json::json!(r);
         }
-        db::grading::upsert_computed(
-            conn,
-            &GradeValues {
+        let values = GradeValues {
                 round_id: round.id,
                 staff_id: m.id,
                 unit_id: unit.id,
@@ -494,9 +493,16 @@ fn compute(
                     .map_err(|e| AppError::Internal(e.into()))?,
                 inputs: inputs.to_string(),
                 updated_at: now,
-            },
-        )?;
+        };
+        if existing.contains_key(&m.id) {
+            db::grading::upsert_computed(conn, &values)?;
+        } else {
+            // Nobody else writes this round's grades meanwhile (the caller's write
+            // transaction): the new ones go in together.
+            new_grades.push(values);
+        }
     }
+    db::grading::insert_computed(conn, &new_grades)?;
     db::grading::delete_grades_except(conn, round.id, &keep)?;
     Ok(())
 }
