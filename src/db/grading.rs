@@ -313,10 +313,12 @@ pub fn insert_computed(conn: &mut DbConnection, rows: &[GradeValues]) -> QueryRe
             (DbConnection::Sqlite(c), [one]) => {
                 diesel::insert_into(grades::table).values(one).execute(c)?
             }
-            (DbConnection::Sqlite(c), _) => {
-                diesel::insert_into(grades::table).values(chunk).execute(c)?
-            }
-            (DbConnection::Pg(c), _) => diesel::insert_into(grades::table).values(chunk).execute(c)?,
+            (DbConnection::Sqlite(c), _) => diesel::insert_into(grades::table)
+                .values(chunk)
+                .execute(c)?,
+            (DbConnection::Pg(c), _) => diesel::insert_into(grades::table)
+                .values(chunk)
+                .execute(c)?,
         };
     }
     Ok(())

@@ -337,8 +337,12 @@ pub fn build_counted_pool(
     // handed out. An SQLite connection is a file handle; the test would be a statement of every
     // request for nothing (a connection whose transaction broke is dropped on return anyway).
     let statements = Arc::new(stats::StatementCounter::default());
-    let writer = (!postgres && url != ":memory:")
-        .then(|| Arc::new(writer::SqliteWriter::new(url.clone(), Arc::clone(&statements))));
+    let writer = (!postgres && url != ":memory:").then(|| {
+        Arc::new(writer::SqliteWriter::new(
+            url.clone(),
+            Arc::clone(&statements),
+        ))
+    });
     let manager = ConnectionManager::<DbConnection>::new(url);
     let pool = Pool::builder()
         .max_size(options.max_size)

@@ -394,8 +394,7 @@ impl SqliteWriter {
     /// opens a new one.
     fn close(&self, id: u64, failure: Option<String>, slot: &mut Option<DbConnection>) {
         if let Some(conn) = slot.as_mut() {
-            if is_broken(conn) || in_transaction(conn)
-            {
+            if is_broken(conn) || in_transaction(conn) {
                 *slot = None;
             }
         }
@@ -493,8 +492,7 @@ where
     })) {
         Err(panic) => Outcome::Panicked(panic),
         Ok(result) => {
-            if is_broken(conn) || !in_transaction(conn)
-            {
+            if is_broken(conn) || !in_transaction(conn) {
                 let reason = match &result {
                     Err(_) => "the write transaction broke",
                     Ok(_) => "the write transaction ended early",
@@ -591,7 +589,11 @@ mod tests {
         let refused: i64 = handles.into_iter().map(|h| h.join().expect("thread")).sum();
         let all = (threads * per_thread) as i64;
         assert_eq!(refused, all / 5);
-        assert_eq!(count(&w), all - refused, "exactly the accepted rows are committed");
+        assert_eq!(
+            count(&w),
+            all - refused,
+            "exactly the accepted rows are committed"
+        );
         let s = w.stats();
         assert_eq!(s.members, all as u64);
         assert!(
