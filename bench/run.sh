@@ -15,6 +15,7 @@
 # WRK_CONNECTIONS=16: POST /entries (and GET /health, the client's ceiling) measured with wrk
 # and a Lua script at that many connections when `wrk` is installed (0 skips it).
 # PORT=n: serve on that port (default: a free one).
+# RATE_LIMIT_PER_SECOND=0: the server's per-client rate limit (0: off, see below).
 # BIN_DIR=dir: use dir/worklog-kpi and dir/insert_ceiling instead of building (e.g. the binaries
 # of an earlier commit, for a before/after comparison on the same machine).
 set -euo pipefail
@@ -80,8 +81,12 @@ case "$DATABASE" in
   *) echo "DATABASE must be sqlite or postgres" >&2; exit 2 ;;
 esac
 PORT="${PORT:-$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')}"
+# The per-client rate limit (100/s, burst 1,000, keyed by IP) is off: every request of the load
+# client comes from 127.0.0.1, so it would measure the limiter (≈ 200 POST /entries/s over 10 s,
+# the rest answered 429), not the server. RATE_LIMIT_PER_SECOND=100 measures with it.
 export APP_CONFIG_DIR="$ROOT/config" APP__DATABASE__URL="$DB_URL" \
-  APP__SERVER__HOST=127.0.0.1 APP__SERVER__PORT="$PORT" RUST_LOG="${RUST_LOG:-warn}"
+  APP__SERVER__HOST=127.0.0.1 APP__SERVER__PORT="$PORT" RUST_LOG="${RUST_LOG:-warn}" \
+  APP__SERVER__RATE_LIMIT__PER_SECOND="${RATE_LIMIT_PER_SECOND:-0}"
 
 echo "== load before the run: $(uptime)"
 echo "== machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo); database: $DATABASE"

@@ -126,6 +126,43 @@ pub fn day_minutes(
     Ok(q.first::<Option<i64>>(conn)?.unwrap_or(0))
 }
 
+/// What the rules of a diary line read, in one statement: whether the product is in the
+/// catalogue and active (None: unknown product), whether the unit's period is locked, and the
+/// minutes of the person's other live lines of the day (`except`: the line being edited).
+#[allow(clippy::too_many_arguments)]
+pub fn line_facts(
+    conn: &mut DbConnection,
+    product_id: i64,
+    unit_id: i64,
+    period: &str,
+    staff_id: i64,
+    day: NaiveDate,
+    except: Option<i64>,
+) -> QueryResult<(Option<bool>, bool, i64)> {
+    use super::schema::period_locks;
+    let (active, locked, minutes): (Option<bool>, bool, Option<i64>) = diesel::select((
+        products::table
+            .filter(products::id.eq(product_id))
+            .select(products::active)
+            .single_value(),
+        diesel::dsl::exists(
+            period_locks::table
+                .filter(period_locks::unit_id.eq(unit_id))
+                .filter(period_locks::period.eq(period)),
+        ),
+        entries::table
+            .filter(entries::staff_id.eq(staff_id))
+            .filter(entries::work_date.eq(day))
+            .filter(entries::deleted_at.is_null())
+            // Ids are positive: -1 excludes nothing (one statement shape, cached).
+            .filter(entries::id.ne(except.unwrap_or(-1)))
+            .select(sum(entries::minutes))
+            .single_value(),
+    ))
+    .get_result(conn)?;
+    Ok((active, locked, minutes.unwrap_or(0)))
+}
+
 pub struct EntryListFilter {
     pub staff_id: i64,
     pub from: Option<NaiveDate>,

@@ -304,6 +304,26 @@ pub fn upsert_computed(conn: &mut DbConnection, v: &GradeValues) -> QueryResult<
     Ok(())
 }
 
+/// Inserts the computed grades of people who have none in their round yet, a few hundred rows a
+/// statement.
+pub fn insert_computed(conn: &mut DbConnection, rows: &[GradeValues]) -> QueryResult<()> {
+    // 22 columns a row: well under SQLite's 32,766 and PostgreSQL's 65,535 bound parameters.
+    for chunk in rows.chunks(500) {
+        match (&mut *conn, chunk) {
+            (DbConnection::Sqlite(c), [one]) => {
+                diesel::insert_into(grades::table).values(one).execute(c)?
+            }
+            (DbConnection::Sqlite(c), _) => diesel::insert_into(grades::table)
+                .values(chunk)
+                .execute(c)?,
+            (DbConnection::Pg(c), _) => diesel::insert_into(grades::table)
+                .values(chunk)
+                .execute(c)?,
+        };
+    }
+    Ok(())
+}
+
 pub fn delete_grades_except(
     conn: &mut DbConnection,
     round_id: i64,

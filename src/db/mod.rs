@@ -22,6 +22,7 @@ pub mod tokens;
 pub mod totals;
 pub mod units;
 pub mod versions;
+pub mod writer;
 
 use std::cell::Cell;
 use std::sync::{Arc, Condvar, Mutex};
@@ -47,6 +48,11 @@ const PG_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres
 
 /// A transaction that writes. On SQLite:
 ///
+/// - A connection of a pool hands the transaction to the pool's writer (`db::writer`): one
+///   dedicated connection that runs every write transaction of the pool, first come first
+///   served, and commits the transactions of queued writers together (group commit, each in its
+///   own savepoint; nobody returns before the shared COMMIT). What follows describes connections
+///   outside a pool (the command line's direct connections).
 /// - Writers of this process queue on a process-wide, first-come-first-served gate before they
 ///   begin: SQLite has one writer at a time, and a writer that finds the database locked sleeps
 ///   in its busy handler with growing back-offs (up to 100 ms each), which made the p99 of the
@@ -80,6 +86,11 @@ where
         // transaction (a savepoint when nested).
         return conn.transaction(f);
     }
+    if !writer::inside() {
+        if let Some(w) = writer_of(conn) {
+            return w.run(f);
+        }
+    }
     let _turn = SQLITE_WRITE_GATE.enter();
     if let DbConnection::Sqlite(c) = conn {
         // IMMEDIATE takes the write lock at BEGIN, before the first read.
@@ -96,6 +107,20 @@ where
             Err(rollback_error) => Err(rollback_error.into()),
         },
     }
+}
+
+/// The SQLite writer of the pool `conn` comes from, if any.
+fn writer_of(conn: &mut DbConnection) -> Option<Arc<writer::SqliteWriter>> {
+    use diesel::Connection;
+    conn.instrumentation()
+        .downcast_mut::<stats::Counting>()
+        .and_then(|c| c.writer.clone())
+}
+
+/// Group-commit figures of the SQLite writer of `conn`'s pool (None on PostgreSQL and for
+/// connections outside a pool).
+pub fn writer_stats(conn: &mut DbConnection) -> Option<writer::WriterStats> {
+    writer_of(conn).map(|w| w.stats())
 }
 
 /// True on SQLite, where a write transaction holds the database's only write lock from its
@@ -185,18 +210,21 @@ impl Backend {
 struct ConnectionSetup {
     statement_timeout: Option<Duration>,
     statements: Arc<stats::StatementCounter>,
+    /// The pool's SQLite writer (None on PostgreSQL and for `:memory:`, where every connection
+    /// is its own database).
+    writer: Option<Arc<writer::SqliteWriter>>,
 }
 
 impl CustomizeConnection<DbConnection, diesel::r2d2::Error> for ConnectionSetup {
     fn on_acquire(&self, conn: &mut DbConnection) -> Result<(), diesel::r2d2::Error> {
         use diesel::Connection;
-        conn.set_instrumentation(stats::Counting(Arc::clone(&self.statements)));
+        conn.set_instrumentation(stats::Counting::new(
+            Arc::clone(&self.statements),
+            self.writer.clone(),
+        ));
         match conn {
             DbConnection::Sqlite(c) => c
-                .batch_execute(
-                    "PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; \
-                     PRAGMA busy_timeout = 10000; PRAGMA synchronous = NORMAL;",
-                )
+                .batch_execute(writer::SQLITE_PRAGMAS)
                 .map_err(diesel::r2d2::Error::QueryError)?,
             DbConnection::Pg(c) => {
                 if let Some(t) = self.statement_timeout {
@@ -309,8 +337,14 @@ pub fn build_counted_pool(
     // A PostgreSQL connection can die with the server or the network: test it when it is
     // handed out. An SQLite connection is a file handle; the test would be a statement of every
     // request for nothing (a connection whose transaction broke is dropped on return anyway).
-    let manager = ConnectionManager::<DbConnection>::new(url);
     let statements = Arc::new(stats::StatementCounter::default());
+    let writer = (!postgres && url != ":memory:").then(|| {
+        Arc::new(writer::SqliteWriter::new(
+            url.clone(),
+            Arc::clone(&statements),
+        ))
+    });
+    let manager = ConnectionManager::<DbConnection>::new(url);
     let pool = Pool::builder()
         .max_size(options.max_size)
         .min_idle(Some(0))
@@ -319,6 +353,7 @@ pub fn build_counted_pool(
         .connection_customizer(Box::new(ConnectionSetup {
             statement_timeout: options.statement_timeout,
             statements: Arc::clone(&statements),
+            writer,
         }))
         .build_unchecked(manager);
     Ok((pool, statements))

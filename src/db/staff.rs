@@ -85,6 +85,22 @@ pub fn find_many(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<Vec<Staff>
         .load(conn)
 }
 
+/// A person and the path of their unit, in one statement (the caller of every request).
+pub fn find_with_unit_path(
+    conn: &mut DbConnection,
+    id: i64,
+) -> QueryResult<Option<(Staff, Option<String>)>> {
+    staff::table
+        .left_join(crate::db::schema::units::table)
+        .filter(staff::id.eq(id))
+        .select((
+            Staff::as_select(),
+            crate::db::schema::units::path.nullable(),
+        ))
+        .first(conn)
+        .optional()
+}
+
 pub fn find_by_username(conn: &mut DbConnection, username: &str) -> QueryResult<Option<Staff>> {
     staff::table
         .filter(staff::username.eq(username))

@@ -54,15 +54,28 @@ pub fn on_this_thread() -> StatementCount {
     THREAD_STATEMENTS.with(|c| c.get())
 }
 
-/// The instrumentation installed on every pooled connection.
-pub(crate) struct Counting(pub(crate) Arc<StatementCounter>);
+/// The instrumentation installed on every pooled connection. It also carries the SQLite writer
+/// of the connection's pool (`db::writer`), which the connection's write transactions go to.
+pub(crate) struct Counting {
+    statements: Arc<StatementCounter>,
+    pub(crate) writer: Option<Arc<super::writer::SqliteWriter>>,
+}
+
+impl Counting {
+    pub(crate) fn new(
+        statements: Arc<StatementCounter>,
+        writer: Option<Arc<super::writer::SqliteWriter>>,
+    ) -> Counting {
+        Counting { statements, writer }
+    }
+}
 
 impl Instrumentation for Counting {
     fn on_connection_event(&mut self, event: InstrumentationEvent<'_>) {
         match event {
             InstrumentationEvent::StartQuery { query, .. } => {
                 tracing::trace!(target: "worklog_kpi::db::statements", "{query}");
-                self.0.statements.fetch_add(1, Ordering::Relaxed);
+                self.statements.statements.fetch_add(1, Ordering::Relaxed);
                 THREAD_STATEMENTS.with(|c| {
                     let mut v = c.get();
                     v.statements += 1;
@@ -70,7 +83,7 @@ impl Instrumentation for Counting {
                 });
             }
             InstrumentationEvent::CacheQuery { .. } => {
-                self.0.prepares.fetch_add(1, Ordering::Relaxed);
+                self.statements.prepares.fetch_add(1, Ordering::Relaxed);
                 THREAD_STATEMENTS.with(|c| {
                     let mut v = c.get();
                     v.prepares += 1;

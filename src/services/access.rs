@@ -15,14 +15,14 @@ use crate::i18n::Text;
 /// whose password was reset by an administrator gets 403 `password-change-required` until they
 /// choose a new one (`POST /me/password`).
 pub fn load_viewer(conn: &mut DbConnection, user: AuthUser) -> AppResult<Viewer> {
-    let me = load_session(conn, user)?;
+    let (me, unit_path) = load_session(conn, user)?;
     if me.must_change_password {
         return Err(AppError::PasswordChangeRequired(Text::new(
             "Mật khẩu của bạn đã được đặt lại: hãy đổi mật khẩu (POST /api/v1/me/password) trước khi tiếp tục.",
             "Your password was reset: choose a new one (POST /api/v1/me/password) before continuing.",
         )));
     }
-    viewer_of(conn, &me)
+    viewer_with_path(conn, &me, unit_path)
 }
 
 /// Like `load_viewer`, but lets a person who must change their password through (`GET /me` and
@@ -31,8 +31,8 @@ pub fn load_viewer_allowing_password_change(
     conn: &mut DbConnection,
     user: AuthUser,
 ) -> AppResult<(Viewer, Staff)> {
-    let me = load_session(conn, user)?;
-    Ok((viewer_of(conn, &me)?, me))
+    let (me, unit_path) = load_session(conn, user)?;
+    Ok((viewer_with_path(conn, &me, unit_path)?, me))
 }
 
 /// The viewer of a trusted local caller (the command line), without a token.
@@ -50,9 +50,10 @@ fn inactive() -> AppError {
     ))
 }
 
-fn load_session(conn: &mut DbConnection, user: AuthUser) -> AppResult<Staff> {
-    let me = db::staff::find(conn, user.staff_id)?
-        .filter(|s| s.active)
+/// The caller's record and their unit's path (one statement).
+fn load_session(conn: &mut DbConnection, user: AuthUser) -> AppResult<(Staff, Option<String>)> {
+    let (me, unit_path) = db::staff::find_with_unit_path(conn, user.staff_id)?
+        .filter(|(s, _)| s.active)
         .ok_or_else(inactive)?;
     if me.session_version != user.session_version {
         return Err(AppError::Unauthorized(Text::new(
@@ -60,17 +61,26 @@ fn load_session(conn: &mut DbConnection, user: AuthUser) -> AppResult<Staff> {
             "The session has ended (logout, password or role change); log in again.",
         )));
     }
-    Ok(me)
+    Ok((me, unit_path))
 }
 
 /// Head powers need both the `head` role and headship (`units.head_id`): a person named head of
 /// a unit without the role, or holding the role without heading a unit, heads nothing.
 fn viewer_of(conn: &mut DbConnection, me: &Staff) -> AppResult<Viewer> {
-    let roles = RoleSet::parse(&me.roles).unwrap_or_default();
     let unit_path = match me.unit_id {
         Some(u) => db::units::find(conn, u)?.map(|u| u.path),
         None => None,
     };
+    viewer_with_path(conn, me, unit_path)
+}
+
+/// [`viewer_of`] with the unit's path already read.
+fn viewer_with_path(
+    conn: &mut DbConnection,
+    me: &Staff,
+    unit_path: Option<String>,
+) -> AppResult<Viewer> {
+    let roles = RoleSet::parse(&me.roles).unwrap_or_default();
     let headed_paths = if roles.contains(Role::Head) {
         db::units::paths_headed_by(conn, me.id)?
     } else {

@@ -106,26 +106,34 @@ fn month_of(day: NaiveDate) -> String {
     .to_string()
 }
 
+fn locked_period(month: &str) -> AppError {
+    AppError::Conflict(Text::new(
+        format!("Kỳ {month} của đơn vị đã khoá (đã công bố kết quả); chỉ Ban Tổ chức được điều chỉnh."),
+        format!("Period {month} of this unit is locked (results published); only the organisation department may amend it."),
+    ))
+}
+
 fn refuse_if_locked(conn: &mut DbConnection, unit_id: i64, day: NaiveDate) -> AppResult<()> {
     let month = month_of(day);
     if db::locks::is_locked(conn, unit_id, &month)? {
-        return Err(AppError::Conflict(Text::new(
-            format!("Kỳ {month} của đơn vị đã khoá (đã công bố kết quả); chỉ Ban Tổ chức được điều chỉnh."),
-            format!("Period {month} of this unit is locked (results published); only the organisation department may amend it."),
-        )));
+        return Err(locked_period(&month));
     }
     Ok(())
+}
+
+fn unknown_product() -> AppError {
+    AppError::validation(
+        "product_id",
+        "unknown_reference",
+        "Sản phẩm không có trong danh mục hoặc đã ngừng sử dụng (không có sản phẩm thì không có giờ).",
+        "The product is not in the catalogue or is retired (no product, no hours).",
+    )
 }
 
 fn check_product(conn: &mut DbConnection, product_id: i64) -> AppResult<()> {
     match db::products::find(conn, product_id)? {
         Some(p) if p.active => Ok(()),
-        _ => Err(AppError::validation(
-            "product_id",
-            "unknown_reference",
-            "Sản phẩm không có trong danh mục hoặc đã ngừng sử dụng (không có sản phẩm thì không có giờ).",
-            "The product is not in the catalogue or is retired (no product, no hours).",
-        )),
+        _ => Err(unknown_product()),
     }
 }
 
@@ -161,9 +169,18 @@ fn check_line(
     if !issues.is_empty() {
         return Err(AppError::Validation(issues));
     }
-    check_product(conn, product_id)?;
-    refuse_if_locked(conn, unit_id, work_date)?;
-    let others = db::entries::day_minutes(conn, staff_id, work_date, editing)?;
+    // The product, the period lock and the day's other minutes: one statement, the refusals
+    // in that order.
+    let month = month_of(work_date);
+    let (active, locked, others) = db::entries::line_facts(
+        conn, product_id, unit_id, &month, staff_id, work_date, editing,
+    )?;
+    if active != Some(true) {
+        return Err(unknown_product());
+    }
+    if locked {
+        return Err(locked_period(&month));
+    }
     check_day_total(others, minutes, &ctx.policy).map_err(diary_error)?;
     Ok(())
 }

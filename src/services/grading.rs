@@ -402,6 +402,7 @@ fn compute(
         db::staff::contracts_of(conn, &members.iter().map(|m| m.id).collect::<Vec<_>>())?;
     let now = db::now_utc();
     let mut keep = Vec::new();
+    let mut new_grades = Vec::new();
     for d in decisions {
         let Some(k) = kpis.get(&d.staff_id) else {
             continue;
@@ -448,35 +449,39 @@ fn compute(
             leader_ratings: leader_ratings.get(&m.id).cloned(),
         };
         let inputs = serde_json::to_string(&inputs).map_err(|e| AppError::Internal(e.into()))?;
-        db::grading::upsert_computed(
-            conn,
-            &GradeValues {
-                round_id: round.id,
-                staff_id: m.id,
-                unit_id: unit.id,
-                is_head: unit.head_id == Some(m.id),
-                is_leader: m.is_leader,
-                expected: b.expected,
-                credited: b.credited,
-                quantity: b.quantity,
-                quality: b.quality,
-                progress: b.progress,
-                task_score: b.task_score,
-                common_score: b.common_score,
-                bonus: b.bonus,
-                total: year_totals.get(&m.id).map(|y| y.total).unwrap_or(b.total),
-                worked_days: k.worked_days,
-                period_working_days: k.period_working_days,
-                rework: k.rework,
-                first_submission: k.first_submission,
-                proposed_grade: d.grade.as_str().to_string(),
-                reasons: serde_json::to_string(&d.reasons)
-                    .map_err(|e| AppError::Internal(e.into()))?,
-                inputs,
-                updated_at: now,
-            },
-        )?;
+        let values = GradeValues {
+            round_id: round.id,
+            staff_id: m.id,
+            unit_id: unit.id,
+            is_head: unit.head_id == Some(m.id),
+            is_leader: m.is_leader,
+            expected: b.expected,
+            credited: b.credited,
+            quantity: b.quantity,
+            quality: b.quality,
+            progress: b.progress,
+            task_score: b.task_score,
+            common_score: b.common_score,
+            bonus: b.bonus,
+            total: year_totals.get(&m.id).map(|y| y.total).unwrap_or(b.total),
+            worked_days: k.worked_days,
+            period_working_days: k.period_working_days,
+            rework: k.rework,
+            first_submission: k.first_submission,
+            proposed_grade: d.grade.as_str().to_string(),
+            reasons: serde_json::to_string(&d.reasons).map_err(|e| AppError::Internal(e.into()))?,
+            inputs,
+            updated_at: now,
+        };
+        if existing.contains_key(&m.id) {
+            db::grading::upsert_computed(conn, &values)?;
+        } else {
+            // Nobody else writes this round's grades meanwhile (the caller's write
+            // transaction): the new ones go in together.
+            new_grades.push(values);
+        }
     }
+    db::grading::insert_computed(conn, &new_grades)?;
     db::grading::delete_grades_except(conn, round.id, &keep)?;
     Ok(())
 }

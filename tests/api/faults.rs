@@ -25,7 +25,8 @@ async fn ready(app: &TestApp) -> reqwest::Response {
         .expect("request")
 }
 
-/// Sets `PRAGMA max_page_count` on every connection of the pool (it is per connection): 1 caps
+/// Sets `PRAGMA max_page_count` on every connection of the pool and on its writer (it is per
+/// connection): 1 caps
 /// the file at its current size, so the next write that needs a new page fails with SQLITE_FULL.
 async fn cap_sqlite_pages(app: &TestApp, pages: u64) {
     let pool = app.pool.clone();
@@ -39,6 +40,11 @@ async fn cap_sqlite_pages(app: &TestApp, pages: u64) {
                 .expect("pragma");
             held.push(conn);
         }
+        // And on the pool's SQLite writer, the connection every write transaction runs on.
+        worklog_kpi::db::write_transaction(&mut held[0], |c| {
+            diesel::sql_query(format!("PRAGMA max_page_count = {pages}")).execute(c)
+        })
+        .expect("pragma on the writer");
     })
     .await
     .expect("join");

@@ -7,6 +7,7 @@ mod approvals;
 mod auth;
 mod ballots;
 mod calendar;
+mod concurrent_writes;
 mod dashboard;
 mod demo;
 mod denial;

@@ -52,15 +52,18 @@ async fn the_hot_writes_run_a_pinned_number_of_statements() {
         StatusCode::OK
     );
 
-    // POST /entries: viewer (3), BEGIN, product, period lock, day's minutes, INSERT … RETURNING
-    // the row, the day's lines, day total DELETE + INSERT, the person's week in the weekly
-    // rollup (one UPDATE, which finds no row while nobody has read that week), audit, COMMIT.
+    // POST /entries: the caller with their unit's path (1), BEGIN, the line's facts (product,
+    // period lock and the day's other minutes in one statement), INSERT … RETURNING the row,
+    // backdate permissions and the day's lines, day total DELETE + INSERT, the person's week in
+    // the weekly rollup (one UPDATE, which finds no row while nobody has read that week), audit,
+    // COMMIT. Issue 14 took it from 13 (15 on PostgreSQL): the viewer and the line's facts were
+    // 2 + 3, and the rollup adds one.
     let (res, create) = counted(&app, app.post("/api/v1/entries", &d.s1, line(&d, day, 90))).await;
     assert_eq!(res.status(), StatusCode::CREATED);
     let created: Value = res.json().await.expect("json");
     assert_eq!(created["state"], "draft");
     assert_eq!(created["minutes"], 90);
-    assert_eq!(create, expected(14, 16), "statements of POST /entries");
+    assert_eq!(create, expected(11, 13), "statements of POST /entries");
 
     // With a client reference: one more to look for an earlier line with it.
     let mut with_ref = line(&d, day, 30);
@@ -82,9 +85,10 @@ async fn the_hot_writes_run_a_pinned_number_of_statements() {
     );
     // Submit resolves the approver; a unit's head counts only while they hold the head role
     // (issue 9: roles and headship agree). The chain reads the owner's unit (and its parent) and
-    // the people in it (supervisor, heads) in one query: one fewer than reading each person; the
-    // person's week rollup is one UPDATE more (issue 14).
-    assert_eq!(submit, expected(17, 20), "statements of submit");
+    // the people in it (supervisor, heads) in one query: one fewer than reading each person.
+    // Issue 14: the caller and their unit's path in one statement (one less), the person's week
+    // rollup one UPDATE more.
+    assert_eq!(submit, expected(16, 19), "statements of submit");
 
     // Approval also rewrites the month's approved work (its lines, DELETE + INSERT).
     let (res, approve) = counted(&app, act(&app, &d.h1, id, "approve")).await;
@@ -93,9 +97,10 @@ async fn the_hot_writes_run_a_pinned_number_of_statements() {
     assert_eq!(approved["state"], "approved");
     assert_eq!(approved["version"], 3);
     // One more than when first pinned, after the rules of issues 9 and 10 (heads act only with
-    // the head role; backdate permissions cover ranges and units) joined the write path.
-    // And one more since the weekly rollups (issue 14).
-    assert_eq!(approve, expected(19, 22), "statements of approve");
+    // the head role; backdate permissions cover ranges and units) joined the write path. Issue
+    // 14: one less (the caller and their unit's path in one statement), one more (the weekly
+    // rollup).
+    assert_eq!(approve, expected(18, 21), "statements of approve");
     app.assert_no_totals_drift().await;
 
     // Once a report has read the week, every write also rewrites the unit's week from its
