@@ -614,6 +614,8 @@ async function administration(world, org, head, browser, base) {
   check(columns === 6 + 2, `six weeks, the name and the total (${columns} columns)`);
   check((await grid.getByTestId('cell-under').count()) > 0, 'under-logged weeks are marked');
   await shootElement(head, head.locator('section.card', { has: grid }), 'team-weeks-grid');
+}
+
 /** A full-page shot with the viewport as tall as the page, so sticky bars sit where they belong. */
 async function fullShot(page, file) {
   const size = page.viewportSize();
