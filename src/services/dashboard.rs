@@ -463,28 +463,9 @@ pub fn dashboard(
             }
         })
         .collect();
-    let mut ranked: Vec<&UnitStaffing> = staffing_rows
-        .iter()
-        .filter(|u| u.headcount > 0 || u.hours.credited > 0)
-        .collect();
-    ranked.sort_by(|a, b| {
-        b.surplus
-            .total_cmp(&a.surplus)
-            .then(a.unit.unit_id.cmp(&b.unit.unit_id))
-    });
-    let most_over_staffed = ranked
-        .iter()
-        .filter(|u| u.surplus > 0.0)
-        .take(reports::TOP_UNITS)
-        .map(|u| (*u).clone())
-        .collect();
-    let most_under_staffed = ranked
-        .iter()
-        .rev()
-        .filter(|u| u.surplus < 0.0)
-        .take(reports::TOP_UNITS)
-        .map(|u| (*u).clone())
-        .collect();
+    let (over, under_staffed) = reports::most_over_and_under_staffed(&staffing_rows);
+    let most_over_staffed = over.into_iter().cloned().collect();
+    let most_under_staffed = under_staffed.into_iter().cloned().collect();
 
     // Under-logging by row.
     let mut under_rows: HashMap<i64, (usize, usize)> = HashMap::new();

@@ -24,6 +24,20 @@ pub struct CommonInput {
     pub bonus: f64,
 }
 
+impl CommonInput {
+    /// The evaluator's common-criteria scores and bonus stored on a grade (none yet: empty).
+    pub fn of_grade(g: &db::grading::GradeRow) -> Self {
+        Self {
+            scores: g
+                .evaluator_scores
+                .as_deref()
+                .and_then(|t| serde_json::from_str(t).ok())
+                .unwrap_or_default(),
+            bonus: g.bonus,
+        }
+    }
+}
+
 /// A task behind some credited minutes, with its delays as counted for the period.
 #[derive(Debug, Clone, Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct TaskDelay {
@@ -461,18 +475,7 @@ pub fn policy_and_scores(
     let mut common = HashMap::new();
     if let Some(r) = round {
         for g in db::grading::grades_of_round(conn, r.id)? {
-            let scores: Vec<f64> = g
-                .evaluator_scores
-                .as_deref()
-                .and_then(|t| serde_json::from_str(t).ok())
-                .unwrap_or_default();
-            common.insert(
-                g.staff_id,
-                CommonInput {
-                    scores,
-                    bonus: g.bonus,
-                },
-            );
+            common.insert(g.staff_id, CommonInput::of_grade(&g));
         }
     }
     Ok((body.kpi_policy(), body.preset, common))

@@ -32,18 +32,7 @@ pub fn kpi_of_period(
     let mut common: HashMap<(i64, i64), CommonInput> = HashMap::new();
     if !round_ids.is_empty() {
         for g in db::grading::grades_of_rounds(conn, &round_ids)? {
-            let scores: Vec<f64> = g
-                .evaluator_scores
-                .as_deref()
-                .and_then(|t| serde_json::from_str(t).ok())
-                .unwrap_or_default();
-            common.insert(
-                (g.round_id, g.staff_id),
-                CommonInput {
-                    scores,
-                    bonus: g.bonus,
-                },
-            );
+            common.insert((g.round_id, g.staff_id), CommonInput::of_grade(&g));
         }
     }
     let default_policy = db::grading::default_policy(conn)?;

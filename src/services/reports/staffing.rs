@@ -153,29 +153,9 @@ pub fn staffing_in(
     let everyone: Vec<&Staff> = scope.people.iter().collect();
     let (hours, _) = figures(&everyone);
     let (workload, fte_needed, surplus) = staffing(everyone.len(), hours.credited);
-    // Only units with people or work can be over or under staffed.
-    let mut ranked: Vec<&UnitStaffing> = units
-        .iter()
-        .filter(|u| u.headcount > 0 || u.hours.credited > 0)
-        .collect();
-    ranked.sort_by(|a, b| {
-        b.surplus
-            .total_cmp(&a.surplus)
-            .then(a.unit.unit_id.cmp(&b.unit.unit_id))
-    });
-    let most_over_staffed = ranked
-        .iter()
-        .filter(|u| u.surplus > 0.0)
-        .take(TOP_UNITS)
-        .map(|u| u.unit.unit_id)
-        .collect();
-    let most_under_staffed = ranked
-        .iter()
-        .rev()
-        .filter(|u| u.surplus < 0.0)
-        .take(TOP_UNITS)
-        .map(|u| u.unit.unit_id)
-        .collect();
+    let (over, under) = most_over_and_under_staffed(&units);
+    let most_over_staffed = over.iter().map(|u| u.unit.unit_id).collect();
+    let most_under_staffed = under.iter().map(|u| u.unit.unit_id).collect();
     Ok(StaffingReport {
         period: period.to_string(),
         root: scope.root_ref(),
@@ -190,6 +170,36 @@ pub fn staffing_in(
         most_over_staffed,
         most_under_staffed,
     })
+}
+
+/// The units most over staffed (largest surplus first) and most under staffed (largest shortage
+/// first), `TOP_UNITS` of each; only units with people or work can be either.
+pub fn most_over_and_under_staffed(
+    units: &[UnitStaffing],
+) -> (Vec<&UnitStaffing>, Vec<&UnitStaffing>) {
+    let mut ranked: Vec<&UnitStaffing> = units
+        .iter()
+        .filter(|u| u.headcount > 0 || u.hours.credited > 0)
+        .collect();
+    ranked.sort_by(|a, b| {
+        b.surplus
+            .total_cmp(&a.surplus)
+            .then(a.unit.unit_id.cmp(&b.unit.unit_id))
+    });
+    let over = ranked
+        .iter()
+        .filter(|u| u.surplus > 0.0)
+        .take(TOP_UNITS)
+        .copied()
+        .collect();
+    let under = ranked
+        .iter()
+        .rev()
+        .filter(|u| u.surplus < 0.0)
+        .take(TOP_UNITS)
+        .copied()
+        .collect();
+    (over, under)
 }
 
 /// The staffing report of a subtree.
