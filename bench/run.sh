@@ -15,6 +15,7 @@
 # WRK_CONNECTIONS=16: POST /entries (and GET /health, the client's ceiling) measured with wrk
 # and a Lua script at that many connections when `wrk` is installed (0 skips it).
 # PORT=n: serve on that port (default: a free one).
+# SEED_CACHE=dir: keep the seeded database for the next run with the same knobs (same day).
 # RATE_LIMIT_PER_SECOND=0: the server's per-client rate limit (0: off, see below).
 # BIN_DIR=dir: use dir/worklog-kpi and dir/insert_ceiling instead of building (e.g. the binaries
 # of an earlier commit, for a before/after comparison on the same machine).
@@ -91,8 +92,47 @@ export APP_CONFIG_DIR="$ROOT/config" APP__DATABASE__URL="$DB_URL" \
 echo "== load before the run: $(uptime)"
 echo "== machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo); database: $DATABASE"
 echo "== seed-demo --staff $STAFF --units $UNITS --months $MONTHS --entries-per-day $ENTRIES_PER_DAY --seed $SEED"
-"$BIN" seed-demo --staff "$STAFF" --units "$UNITS" --months "$MONTHS" \
-  --entries-per-day "$ENTRIES_PER_DAY" --seed "$SEED" | tee "$WORK/seed.log"
+# SEED_CACHE=dir keeps the seeded database (a SQLite file, or a PostgreSQL template database) and
+# its log per (staff, units, months, entries a day, seed, day): a province seeds in minutes, and a
+# before/after comparison must start from the same data anyway. The server's migrations run on the
+# copy when it starts, so a cache made by an older build serves a newer one.
+SEED_CACHE="${SEED_CACHE:-}"
+SEED_KEY="s${STAFF}-u${UNITS}-m${MONTHS}-e${ENTRIES_PER_DAY}-r${SEED}-$(date +%Y%m%d)"
+seed_fresh() {
+  "$BIN" seed-demo --staff "$STAFF" --units "$UNITS" --months "$MONTHS" \
+    --entries-per-day "$ENTRIES_PER_DAY" --seed "$SEED" | tee "$WORK/seed.log"
+}
+if [[ -z "$SEED_CACHE" ]]; then
+  seed_fresh
+elif [[ "$DATABASE" == sqlite ]]; then
+  mkdir -p "$SEED_CACHE"
+  if [[ ! -f "$SEED_CACHE/$SEED_KEY.db" ]]; then
+    seed_fresh
+    sqlite3_checkpoint() { python3 -c "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute('PRAGMA wal_checkpoint(TRUNCATE)'); c.close()" "$1"; }
+    sqlite3_checkpoint "$WORK/bench.db"
+    cp "$WORK/bench.db" "$SEED_CACHE/$SEED_KEY.db.part" && mv "$SEED_CACHE/$SEED_KEY.db.part" "$SEED_CACHE/$SEED_KEY.db"
+    cp "$WORK/seed.log" "$SEED_CACHE/$SEED_KEY.log"
+  else
+    echo "   (copy of $SEED_CACHE/$SEED_KEY.db)"
+    cp "$SEED_CACHE/$SEED_KEY.db" "$WORK/bench.db"
+    cp "$SEED_CACHE/$SEED_KEY.log" "$WORK/seed.log"
+  fi
+else
+  mkdir -p "$SEED_CACHE"
+  TEMPLATE="worklog_seed_$(echo "$SEED_KEY" | tr -c 'a-z0-9\n' '_')"
+  if [[ ! -f "$SEED_CACHE/$SEED_KEY.pg.log" ]] \
+    || ! psql "$PG_URL/postgres" -tAc "SELECT 1 FROM pg_database WHERE datname = '$TEMPLATE'" | grep -q 1; then
+    seed_fresh
+    psql "$PG_URL/postgres" -qc "DROP DATABASE IF EXISTS $TEMPLATE" >/dev/null
+    psql "$PG_URL/postgres" -qc "CREATE DATABASE $TEMPLATE TEMPLATE $PG_DB" >/dev/null
+    cp "$WORK/seed.log" "$SEED_CACHE/$SEED_KEY.pg.log"
+  else
+    echo "   (copy of template database $TEMPLATE)"
+    psql "$PG_URL/postgres" -qc "DROP DATABASE $PG_DB" >/dev/null
+    psql "$PG_URL/postgres" -qc "CREATE DATABASE $PG_DB TEMPLATE $TEMPLATE" >/dev/null
+    cp "$SEED_CACHE/$SEED_KEY.pg.log" "$WORK/seed.log"
+  fi
+fi
 LARGEST="$(sed -n 's/^largest unit: id \([0-9]*\) .*head \(nv[0-9]*\).*/\1 \2/p' "$WORK/seed.log")"
 read -r LARGEST_UNIT LARGEST_HEAD <<<"$LARGEST"
 [[ "$DATABASE" == sqlite ]] && echo "   database file: $(du -h "$WORK/bench.db" | cut -f1)"
