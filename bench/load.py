@@ -190,6 +190,9 @@ def run_wrk(wrk, port, path, connections, seconds, script):
     return {k: float(v) for k, v in (kv.split("=") for kv in m.group(1).split())}
 
 
+PHASES = ("health", "writes", "reads", "mixed", "grading")
+
+
 def pct(sorted_lat, p):
     if not sorted_lat:
         return float("nan")
@@ -213,8 +216,17 @@ def main():
                     help="connections of the wrk phase of POST /entries (0: skip; needs wrk)")
     ap.add_argument("--insert-ceiling-file", default="",
                     help="output of `examples/insert_ceiling` runs (run.sh writes it)")
+    ap.add_argument("--phases", default="all",
+                    help="comma-separated phases to run: health, writes, reads, mixed, grading "
+                         f"(default all = {','.join(PHASES)}); memory is always reported")
+    ap.add_argument("--json-out", default="",
+                    help="also write the rows as JSON (name, value, note) to this file")
     a = ap.parse_args()
     port, rows = a.port, []
+    phases = set(PHASES) if a.phases == "all" else {p.strip() for p in a.phases.split(",") if p.strip()}
+    unknown = phases - set(PHASES)
+    if unknown:
+        raise SystemExit(f"unknown phases {sorted(unknown)}; known: {','.join(PHASES)}")
 
     def row(name, value, note=""):
         rows.append((name, value, note))
@@ -224,12 +236,16 @@ def main():
     sampler = RssSampler(a.pid)
     sampler.start()
 
-    print("== (a) ceiling: GET /health")
-    lat, st, secs = load(port, a.threads, 50000, a.seconds, lambda ti, n: ("GET", "/health", None, None))
-    health_rps = len(lat) / secs
-    health_p50 = pct(lat, 50)
-    row("GET /health req/s", f"{health_rps:.0f}", f"{a.threads} threads, {len(lat)} req, {st}")
-    row("GET /health p50 / p99 ms", f"{health_p50:.2f} / {pct(lat, 99):.2f}")
+    health_p50 = float("nan")
+    health_rps = float("nan")
+    if "health" in phases:
+        print("== (a) ceiling: GET /health")
+        lat, st, secs = load(port, a.threads, 50000, a.seconds,
+                             lambda ti, n: ("GET", "/health", None, None))
+        health_rps = len(lat) / secs
+        health_p50 = pct(lat, 50)
+        row("GET /health req/s", f"{health_rps:.0f}", f"{a.threads} threads, {len(lat)} req, {st}")
+        row("GET /health p50 / p99 ms", f"{health_p50:.2f} / {pct(lat, 99):.2f}")
     # Raw single-row inserts into `entries` (db::entries::insert, autocommit), measured by
     # run.sh with examples/insert_ceiling on a side database of the same kind before the server
     # started: {connections: (rows/s, line)}.
@@ -254,8 +270,17 @@ def main():
     today = (datetime.datetime.now(datetime.timezone.utc)
              + datetime.timedelta(minutes=a.utc_offset_minutes)).date().isoformat()
     run_id = int(time.time())
+    wrk = shutil.which("wrk")
+    wrk_tokens = []
 
-    print("== (b) write path: POST /api/v1/entries (authenticated, distinct client_ref)")
+    def wrk_script():
+        """The wrk Lua script of POST /entries from 64 people spread over the organisation."""
+        if not wrk_tokens:
+            many = [f"nv{3 + i * max(1, a.staff // 65):05d}" for i in range(64)]
+            wrk_tokens.extend(login(port, u, a.password) for u in many)
+        return WRK_POST_ENTRIES % {
+            "tokens": ",".join(f'"{t}"' for t in wrk_tokens), "day": today,
+            "product": product_id, "run": run_id}
 
     def make_entry(ti, n):
         tok = tokens[n % len(tokens)]
@@ -263,19 +288,20 @@ def main():
                 {"work_date": today, "product_id": product_id, "quantity": 1, "minutes": 1,
                  "note": "bench", "client_ref": f"bench-{run_id}-{n}"}, tok)
 
-    lat, st, secs = load(port, a.threads, 8 * 1000, a.seconds, make_entry)
-    ok = st.get(201, 0)
-    write_rps = ok / secs
-    row("POST /entries created/s", f"{write_rps:.0f}",
-        f"{ok} created in {secs:.1f}s, statuses {st}")
-    row("  ratio to /health req/s", f"{write_rps / health_rps:.3f}")
-    for conns, (rps, _) in sorted(ceilings.items()):
-        row(f"  ratio to raw insert ceiling ({conns} conn)", f"{write_rps / rps:.3f}",
-            f"POST /entries = {write_rps / rps:.2f} x raw insert ceiling")
-    row("  p50 / p99 ms", f"{pct(lat, 50):.2f} / {pct(lat, 99):.2f}")
+    if "writes" in phases:
+        print("== (b) write path: POST /api/v1/entries (authenticated, distinct client_ref)")
+        lat, st, secs = load(port, a.threads, 8 * 1000, a.seconds, make_entry)
+        ok = st.get(201, 0)
+        write_rps = ok / secs
+        row("POST /entries created/s", f"{write_rps:.0f}",
+            f"{ok} created in {secs:.1f}s, statuses {st}")
+        row("  ratio to /health req/s", f"{write_rps / health_rps:.3f}")
+        for conns, (rps, _) in sorted(ceilings.items()):
+            row(f"  ratio to raw insert ceiling ({conns} conn)", f"{write_rps / rps:.3f}",
+                f"POST /entries = {write_rps / rps:.2f} x raw insert ceiling")
+        row("  p50 / p99 ms", f"{pct(lat, 50):.2f} / {pct(lat, 99):.2f}")
 
-    wrk = shutil.which("wrk")
-    if a.wrk_connections > 0 and wrk:
+    if "writes" in phases and a.wrk_connections > 0 and wrk:
         c = a.wrk_connections
         print(f"== (b) write path with wrk: {c} connections, 2 client threads, {a.seconds:.0f}s")
         # What client and server do together on the cheapest route: the client's own ceiling is
@@ -284,12 +310,7 @@ def main():
         health_wrk = h["requests"] / h["seconds"]
         row(f"wrk GET /health req/s ({c} conn)", f"{health_wrk:.0f}",
             f"p50 / p99 {h['p50_ms']:.2f} / {h['p99_ms']:.2f} ms (client ceiling >= this)")
-        many = [f"nv{3 + i * max(1, a.staff // 65):05d}" for i in range(64)]
-        wtokens = [login(port, u, a.password) for u in many]
-        script = WRK_POST_ENTRIES % {
-            "tokens": ",".join(f'"{t}"' for t in wtokens), "day": today,
-            "product": product_id, "run": run_id}
-        w = run_wrk(wrk, port, "/api/v1/entries", c, a.seconds, script)
+        w = run_wrk(wrk, port, "/api/v1/entries", c, a.seconds, wrk_script())
         created = (w["requests"] - w["non2xx"]) / w["seconds"]
         row(f"wrk POST /entries created/s ({c} conn)", f"{created:.0f}",
             f"{w['requests']:.0f} req in {w['seconds']:.1f}s, non-2xx {w['non2xx']:.0f}, "
@@ -299,18 +320,103 @@ def main():
         for conns, (rps, _) in sorted(ceilings.items()):
             row(f"  ratio to raw insert ceiling ({conns} conn)", f"{created / rps:.3f}")
 
-    print("== (c) read paths (1 client, sequential)")
-    reads = [
-        ("GET /staff/{id}/weeks", f"/api/v1/staff/{reader_id}/weeks", tokens[0], 300),
-        ("GET /reports/under-logged (org)", "/api/v1/reports/under-logged", org, 60),
-        ("GET /dashboard (org)", "/api/v1/dashboard", org, 30),
-    ]
-    for name, path, tok, n in reads:
+    def ratio_note(p50):
+        return f"; p50 = {p50 / health_p50:.1f}x /health p50" if health_p50 == health_p50 else ""
+
+    def timed_reads(name, path, tok, n):
         lat, st, secs = load(port, 1, n, 60, lambda ti, k, p=path, t=tok: ("GET", p, None, t))
         p50, p99 = pct(lat, 50), pct(lat, 99)
-        row(f"{name} p50 / p99 ms", f"{p50:.1f} / {p99:.1f}",
-            f"{len(lat)} req, {st}; p50 = {p50 / health_p50:.1f}x /health p50")
+        row(f"{name} p50 / p99 ms", f"{p50:.1f} / {p99:.1f}", f"{len(lat)} req, {st}{ratio_note(p50)}")
 
+    if "reads" in phases:
+        print("== (c) read paths (1 client, sequential)")
+        timed_reads("GET /staff/{id}/weeks", f"/api/v1/staff/{reader_id}/weeks", tokens[0], 300)
+        timed_reads("GET /reports/under-logged (org)", "/api/v1/reports/under-logged", org, 60)
+        timed_reads("GET /dashboard (org)", "/api/v1/dashboard", org, 30)
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+        status, payload, _ = request(conn, "GET", "/api/v1/dashboard", token=org)
+        conn.close()
+        row("GET /dashboard (org) JSON bytes", f"{len(payload)}",
+            f"HTTP {status}, uncompressed, {len(payload) / 1024:.1f} KiB")
+        # A district: a unit directly under the root that has units under it (the lowest id).
+        units, _ = get_all(port, "/api/v1/units", org, a.staff // 500 + 20)
+        ids = {u["id"] for u in units}
+        roots = sorted(u["id"] for u in units if u.get("parent_id") not in ids)
+        with_children = {u["parent_id"] for u in units if u.get("parent_id") is not None}
+        districts = sorted(u["id"] for u in units
+                           if u.get("parent_id") in roots and u["id"] in with_children)
+        if districts:
+            d = districts[0]
+            below = sum(1 for u in units if u.get("parent_id") == d)
+            timed_reads(f"GET /dashboard?unit_id={d} (district, org)",
+                        f"/api/v1/dashboard?unit_id={d}", org, 60)
+            rows[-1] = (rows[-1][0], rows[-1][1], rows[-1][2] + f"; {below} units directly under it")
+        else:
+            row("GET /dashboard?unit_id= (district, org)", "n/a", "no unit under the root has units under it")
+        head = login(port, a.largest_head, a.password)
+        timed_reads(f"GET /dashboard?unit_id={a.largest_unit} (head)",
+                    f"/api/v1/dashboard?unit_id={a.largest_unit}", head, 60)
+
+    if "mixed" in phases:
+        c = max(1, a.wrk_connections or 16)
+        print(f"== (c') mixed load: POST /entries at {c} connections in the background, "
+              f"GET /dashboard (org) sequential, {a.seconds:.0f}s")
+        mixed = RssSampler(a.pid)
+        mixed.start()
+        post_result = {}
+        if wrk:
+            def background():
+                post_result.update(run_wrk(wrk, port, "/api/v1/entries", c, a.seconds, wrk_script()))
+            how = "wrk"
+        else:
+            # Without wrk: Python threads (the client may then be the bottleneck).
+            def background():
+                lat, st, secs = load(port, c, 10 ** 6, a.seconds, make_entry)
+                post_result.update(requests=float(len(lat)), seconds=secs,
+                                   non2xx=float(len(lat) - st.get(201, 0)),
+                                   p50_ms=pct(lat, 50), p99_ms=pct(lat, 99))
+            how = "Python threads"
+        if wrk:
+            wrk_script()  # its logins before the clock starts
+        bg = threading.Thread(target=background)
+        bg.start()
+        time.sleep(0.3)
+        lat, st = [], {}
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+        while bg.is_alive() and len(lat) < 200:
+            status, _, dt = request(conn, "GET", "/api/v1/dashboard", token=org)
+            if bg.is_alive() or not lat:
+                lat.append(dt)
+                st[status] = st.get(status, 0) + 1
+        conn.close()
+        bg.join()
+        mixed.stop.set()
+        mixed.join()
+        lat.sort()
+        row("mixed: GET /dashboard (org) p50 / p99 ms", f"{pct(lat, 50):.1f} / {pct(lat, 99):.1f}",
+            f"{len(lat)} req, {st}, while {c} connections POST /entries ({how})")
+        if post_result:
+            created = (post_result["requests"] - post_result["non2xx"]) / post_result["seconds"]
+            row(f"mixed: POST /entries created/s ({c} conn)", f"{created:.0f}",
+                f"{post_result['requests']:.0f} req, non-2xx {post_result['non2xx']:.0f}, "
+                f"p50 / p99 {post_result['p50_ms']:.2f} / {post_result['p99_ms']:.2f} ms")
+        row("mixed: server RSS peak MiB", f"{mixed.peak / 1024:.1f}", "sampled every 50 ms")
+
+    if "grading" in phases:
+        grading(a, port, org, today, health_p50, ceilings, row)
+
+    sampler.stop.set()
+    sampler.join()
+    print("== (e) memory")
+    row("server RSS idle MiB", f"{rss_idle / 1024:.1f}")
+    row("server RSS peak under load MiB", f"{sampler.peak / 1024:.1f}")
+    row("server RSS after run MiB", f"{rss_kib(a.pid) / 1024:.1f}")
+    if a.json_out:
+        with open(a.json_out, "w") as f:
+            json.dump([{"name": n, "value": v, "note": t} for n, v, t in rows], f, indent=1)
+
+
+def grading(a, port, org, today, health_p50, ceilings, row):
     print("== (d) aggregation")
     first = datetime.date.fromisoformat(today).replace(day=1)
     period = (first - datetime.timedelta(days=1)).strftime("%Y-%m")
@@ -383,13 +489,6 @@ def main():
             f"p50 = {pct(lat, 50) / health_p50:.0f}x /health p50")
     for e in errors:
         print(f"    {e}")
-
-    sampler.stop.set()
-    sampler.join()
-    print("== (e) memory")
-    row("server RSS idle MiB", f"{rss_idle / 1024:.1f}")
-    row("server RSS peak under load MiB", f"{sampler.peak / 1024:.1f}")
-    row("server RSS after run MiB", f"{rss_kib(a.pid) / 1024:.1f}")
 
 
 if __name__ == "__main__":

@@ -17,6 +17,10 @@
 # PORT=n: serve on that port (default: a free one).
 # SEED_CACHE=dir: keep the seeded database for the next run with the same knobs (same day).
 # RATE_LIMIT_PER_SECOND=0: the server's per-client rate limit (0: off, see below).
+# PHASES=health,writes,reads,mixed,grading (default all): the phases of bench/load.py to run;
+# PHASES=health,reads measures the read paths only (bench/growth.sh). BENCH_JSON=file: the rows
+# as JSON too. The "mixed" phase: wrk POST /entries at WRK_CONNECTIONS in the background while the
+# whole organisation's dashboard is read sequentially (its p50/p99, the POST rate, the RSS peak).
 # BIN_DIR=dir: use dir/worklog-kpi and dir/insert_ceiling instead of building (e.g. the binaries
 # of an earlier commit, for a before/after comparison on the same machine).
 set -euo pipefail
@@ -37,6 +41,8 @@ INSERT_ROWS="${INSERT_ROWS:-5000}"
 INSERT_SECONDS="${INSERT_SECONDS:-$PHASE_SECONDS}"
 WRK_CONNECTIONS="${WRK_CONNECTIONS:-16}"
 BIN_DIR="${BIN_DIR:-}"
+PHASES="${PHASES:-all}"
+BENCH_JSON="${BENCH_JSON:-}"
 
 WORK="$(mktemp -d -t worklog-bench.XXXXXX)"
 SERVER_PID=""
@@ -135,6 +141,7 @@ else
 fi
 LARGEST="$(sed -n 's/^largest unit: id \([0-9]*\) .*head \(nv[0-9]*\).*/\1 \2/p' "$WORK/seed.log")"
 read -r LARGEST_UNIT LARGEST_HEAD <<<"$LARGEST"
+echo "   $(grep -m1 '^seeded ' "$WORK/seed.log")"
 [[ "$DATABASE" == sqlite ]] && echo "   database file: $(du -h "$WORK/bench.db" | cut -f1)"
 
 # Raw single-row insert ceiling: db::entries::insert, one autocommit statement per row, on a
@@ -177,4 +184,4 @@ python3 "$ROOT/bench/load.py" --port "$PORT" --pid "$SERVER_PID" --staff "$STAFF
   --largest-unit "$LARGEST_UNIT" --largest-head "$LARGEST_HEAD" \
   --threads "$THREADS" --seconds "$PHASE_SECONDS" --grading-threads "$GRADING_THREADS" \
   --wrk-connections "$WRK_CONNECTIONS" \
-  --insert-ceiling-file "$WORK/ceiling.txt"
+  --insert-ceiling-file "$WORK/ceiling.txt" --phases "$PHASES" --json-out "$BENCH_JSON"
