@@ -407,32 +407,61 @@ pub fn week_summaries(
                 .fold((0i64, 0i64), |(l, a), (_, m)| {
                     (l.saturating_add(m.logged), a.saturating_add(m.approved))
                 });
-            let compared = match basis {
-                UnderLogBasis::Logged => logged,
-                UnderLogBasis::Approved => approved,
-            };
-            let under_logged = !in_progress && expected > 0 && compared < expected;
-            let streak = if expected == 0 || in_progress {
-                0 // leaves `running` untouched, see the doc comment
-            } else if under_logged {
-                running = running.saturating_add(1);
-                running
-            } else {
-                running = 0;
-                0
-            };
-            WeekSummary {
-                week,
-                expected,
-                logged,
-                approved,
-                under_logged,
-                gap: expected.saturating_sub(compared).max(0),
-                streak,
-                in_progress,
-            }
+            judge_week(
+                WeekFigures {
+                    week,
+                    expected,
+                    logged,
+                    approved,
+                    in_progress,
+                },
+                basis,
+                &mut running,
+            )
         })
         .collect()
+}
+
+/// The figures of one person's week before it is judged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WeekFigures {
+    pub week: IsoWeek,
+    pub expected: i64,
+    pub logged: i64,
+    pub approved: i64,
+    /// The week has not ended (see [`week_summaries`]).
+    pub in_progress: bool,
+}
+
+/// Judges one week of a person whose earlier weeks were judged in order: under-logged, gap and
+/// streak, continuing `running` (the run of under-logged ended weeks so far; see the streak rule
+/// of [`week_summaries`], which applies this to every week it derives). Readers of the stored
+/// person × week rollup judge its rows with it, so both paths give the same numbers.
+pub fn judge_week(f: WeekFigures, basis: UnderLogBasis, running: &mut u32) -> WeekSummary {
+    let compared = match basis {
+        UnderLogBasis::Logged => f.logged,
+        UnderLogBasis::Approved => f.approved,
+    };
+    let under_logged = !f.in_progress && f.expected > 0 && compared < f.expected;
+    let streak = if f.expected == 0 || f.in_progress {
+        0 // leaves `running` untouched, see the doc comment of `week_summaries`
+    } else if under_logged {
+        *running = running.saturating_add(1);
+        *running
+    } else {
+        *running = 0;
+        0
+    };
+    WeekSummary {
+        week: f.week,
+        expected: f.expected,
+        logged: f.logged,
+        approved: f.approved,
+        under_logged,
+        gap: f.expected.saturating_sub(compared).max(0),
+        streak,
+        in_progress: f.in_progress,
+    }
 }
 
 #[cfg(test)]
@@ -1129,5 +1158,59 @@ mod tests {
             NaiveDate::MAX,
         );
         assert!(got.is_empty());
+    }
+
+    #[test]
+    fn judged_weeks_carry_the_run_over_weeks_with_nothing_expected() {
+        let weeks = ["2026-W01", "2026-W02", "2026-W03", "2026-W04", "2026-W05"];
+        // (expected, logged, approved, in_progress)
+        let figures = [
+            (2400, 600, 0, false),
+            (0, 0, 0, false),
+            (2400, 2400, 100, false),
+            (1920, 0, 0, false),
+            (960, 0, 0, true),
+        ];
+        let judge = |basis| {
+            let mut running = 0;
+            weeks
+                .iter()
+                .zip(figures)
+                .map(|(w, (expected, logged, approved, in_progress))| {
+                    judge_week(
+                        WeekFigures {
+                            week: wk(w),
+                            expected,
+                            logged,
+                            approved,
+                            in_progress,
+                        },
+                        basis,
+                        &mut running,
+                    )
+                })
+                .map(|s| (s.under_logged, s.gap, s.streak))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            judge(UnderLogBasis::Logged),
+            [
+                (true, 1800, 1),
+                (false, 0, 0),
+                (false, 0, 0),
+                (true, 1920, 1),
+                (false, 960, 0)
+            ]
+        );
+        assert_eq!(
+            judge(UnderLogBasis::Approved),
+            [
+                (true, 2400, 1),
+                (false, 0, 0),
+                (true, 2300, 2),
+                (true, 1920, 3),
+                (false, 960, 0)
+            ]
+        );
     }
 }

@@ -18,7 +18,9 @@ use crate::services::{self, access::load_viewer};
 use crate::AppState;
 
 pub fn configure(cfg: &mut ServiceConfig) {
-    cfg.service(staff_weeks).service(under_logged_report);
+    cfg.service(staff_weeks)
+        .service(under_logged_report)
+        .service(team_weeks);
 }
 
 /// Which minutes are compared with the expectation (policy `diary.under_log_basis`).
@@ -134,6 +136,26 @@ fn parse_week_or_date(field: &str, text: &str) -> Result<IsoWeek, AppError> {
     }
 }
 
+/// The weeks asked for: `to` defaults to the current week, `from` to 7 weeks before `to`.
+fn range_of(
+    from: Option<&str>,
+    to: Option<&str>,
+    today: NaiveDate,
+) -> Result<(IsoWeek, IsoWeek), AppError> {
+    let (default_from, default_to) = services::weeks::default_range(today);
+    let last = match to {
+        Some(t) => parse_week_or_date("to", t)?,
+        None => default_to,
+    };
+    let first = match from {
+        Some(f) => parse_week_or_date("from", f)?,
+        // Without `from`, the 8 weeks ending with `to`.
+        None if to.is_some() => services::weeks::default_range(last.monday()).0,
+        None => default_from,
+    };
+    Ok((first, last))
+}
+
 fn parse_week(field: &str, text: &str) -> Result<IsoWeek, AppError> {
     IsoWeek::parse(text).map_err(|e| {
         AppError::Validation(vec![crate::error::FieldIssue::new(
@@ -176,17 +198,7 @@ pub async fn staff_weeks(
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
     let today = local_today(&state);
-    let (default_from, default_to) = services::weeks::default_range(today);
-    let to = match &range.to {
-        Some(t) => parse_week_or_date("to", t)?,
-        None => default_to,
-    };
-    let from = match &range.from {
-        Some(f) => parse_week_or_date("from", f)?,
-        // Without `from`, the 8 weeks ending with `to`.
-        None if range.to.is_some() => services::weeks::default_range(to.monday()).0,
-        None => default_from,
-    };
+    let (from, to) = range_of(range.from.as_deref(), range.to.as_deref(), today)?;
     let basis = state.settings.diary.basis();
     let weeks = state
         .db(move |conn, _| {
@@ -228,7 +240,11 @@ pub const DEFAULT_PAGE: usize = 100;
 pub const MAX_PAGE: usize = 500;
 
 fn page_of(q: &ReportQuery) -> Result<services::weeks::Page, AppError> {
-    let limit = match q.limit {
+    page_from(q.limit, q.offset)
+}
+
+fn page_from(limit: Option<i64>, offset: Option<i64>) -> Result<services::weeks::Page, AppError> {
+    let limit = match limit {
         None => DEFAULT_PAGE,
         Some(n) if (1..=MAX_PAGE as i64).contains(&n) => n as usize,
         Some(_) => {
@@ -240,7 +256,7 @@ fn page_of(q: &ReportQuery) -> Result<services::weeks::Page, AppError> {
             ))
         }
     };
-    let offset = match q.offset {
+    let offset = match offset {
         None => 0,
         Some(n) if n >= 0 => usize::try_from(n).unwrap_or(usize::MAX),
         Some(_) => {
@@ -410,4 +426,126 @@ pub async fn under_logged_report(
         })
         .await?;
     Ok(out.into_response())
+}
+
+/// Which subtree, weeks and page of people.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct TeamWeeksQuery {
+    /// Root of the subtree (default: the units the caller heads; for the organisation
+    /// department, the whole organisation).
+    pub unit_id: Option<i64>,
+    /// First ISO week, or a date (its week): `2026-W40` or `2026-09-28` (default: 7 weeks
+    /// before `to`).
+    #[param(example = "2026-W40")]
+    pub from: Option<String>,
+    /// Last ISO week, or a date (its week): `2026-W47` or `2026-11-20` (default: the current
+    /// week in the organisation's time zone).
+    #[param(example = "2026-W47")]
+    pub to: Option<String>,
+    /// People per page (1-500, default 100).
+    #[param(example = 100)]
+    pub limit: Option<i64>,
+    /// Position of the first person of the page (default 0; see `next_offset`).
+    #[param(example = 0)]
+    pub offset: Option<i64>,
+}
+
+/// One person's weeks in the subtree's grid.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PersonWeeksView {
+    /// The person.
+    pub staff_id: i64,
+    /// Full name.
+    #[schema(example = "Nguyễn Thị Ánh")]
+    pub full_name: String,
+    /// Their unit.
+    pub unit_id: Option<i64>,
+    /// One item per ISO week from `from` to `to`, in order: the items of
+    /// `GET /staff/{id}/weeks` for the same range.
+    pub weeks: Vec<WeekView>,
+}
+
+/// The weeks of a subtree's active people.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TeamWeeksView {
+    /// Root unit (null: the whole organisation, or several headed subtrees).
+    pub unit_id: Option<i64>,
+    /// Which minutes decide `under_logged` and `gap`.
+    pub basis: BasisView,
+    /// First ISO week.
+    #[schema(example = "2026-W40")]
+    pub from: String,
+    /// Last ISO week.
+    #[schema(example = "2026-W47")]
+    pub to: String,
+    /// Active people of the subtree (all pages).
+    #[schema(example = 25)]
+    pub people_count: usize,
+    /// Position of the first person of `people` among all of them.
+    #[schema(example = 0)]
+    pub offset: usize,
+    /// `offset` of the next page (null: this is the last one).
+    pub next_offset: Option<usize>,
+    /// One page of people (`limit`, default 100), in Vietnamese alphabetical order of the
+    /// full name.
+    pub people: Vec<PersonWeeksView>,
+}
+
+/// The weeks of every active person of a subtree (the team's multi-week grid in one request):
+/// for each person, the items `GET /staff/{id}/weeks` gives for the same range (expected,
+/// logged, approved, `in_progress`, under-logged, gap, streak). Ended weeks come from the
+/// maintained person × week rollup. Heads for their own subtree (another unit is 404), the
+/// organisation department and administrators for any unit or the whole organisation; plain
+/// staff are refused (403). Default range: the 8 weeks ending with the current week; at most
+/// 106 weeks.
+#[utoipa::path(
+    tag = "reports",
+    params(TeamWeeksQuery),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "One page of people with their weeks", body = TeamWeeksView),
+        (status = 400, description = "Malformed query", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Not logged in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Neither a head nor the organisation department", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Unit unknown or outside the caller's subtree", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid week, `from` after `to`, more than 106 weeks, or `limit`/`offset` out of range", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/reports/weeks")]
+pub async fn team_weeks(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    query: web::Query<TeamWeeksQuery>,
+) -> Result<HttpResponse, AppError> {
+    let q = query.into_inner();
+    let today = local_today(&state);
+    let (from, to) = range_of(q.from.as_deref(), q.to.as_deref(), today)?;
+    let page = page_from(q.limit, q.offset)?;
+    let basis = state.settings.diary.basis();
+    let team = state
+        .db(move |conn, _| {
+            let viewer = load_viewer(conn, user)?;
+            services::weeks::team_weeks(conn, &viewer, q.unit_id, from, to, basis, today, page)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(TeamWeeksView {
+        unit_id: team.unit_id,
+        basis: basis.into(),
+        from: from.to_string(),
+        to: to.to_string(),
+        people_count: team.people_count,
+        offset: team.offset,
+        next_offset: team.next_offset,
+        people: team
+            .people
+            .into_iter()
+            .map(|p| PersonWeeksView {
+                staff_id: p.staff_id,
+                full_name: p.full_name,
+                unit_id: p.unit_id,
+                weeks: p.weeks.into_iter().map(WeekView::from).collect(),
+            })
+            .collect(),
+    }))
 }

@@ -16,7 +16,8 @@ use crate::db::staff::Staff;
 use crate::db::units::UnitListFilter;
 use crate::db::{self, DbConnection};
 use crate::domain::calendar::{
-    week_summaries, ContractSpan, DayMinutes, Employment, UnderLogBasis, WeekSummary,
+    judge_week, week_summaries, ContractSpan, DayMinutes, Employment, UnderLogBasis, WeekFigures,
+    WeekSummary,
 };
 use crate::domain::org::in_subtree;
 use crate::domain::period::IsoWeek;
@@ -305,24 +306,21 @@ fn id_of_path(path: &str) -> Option<i64> {
     path.trim_end_matches('/').rsplit('/').next()?.parse().ok()
 }
 
-/// Under-logged people of a subtree in one ISO week.
+/// The part of the organisation a report reads: the root unit to name (None: the whole
+/// organisation, or several headed subtrees) and the ids of its units (None: every unit).
 ///
-/// Scope: heads read their own subtrees (another unit is 404), the organisation department and
+/// Heads read their own subtrees (another unit is 404), the organisation department and
 /// administrators any unit; plain staff are refused (403). Without `unit_id`, heads get every
 /// subtree they head and the organisation the whole organisation.
-pub fn under_logged_report(
+pub fn report_scope(
     conn: &mut DbConnection,
     viewer: &Viewer,
-    week: IsoWeek,
     unit_id: Option<i64>,
-    basis: UnderLogBasis,
-    today: NaiveDate,
-    page: Page,
-) -> AppResult<UnderLoggedReport> {
+) -> AppResult<(Option<i64>, Option<Vec<i64>>)> {
     if !viewer.is_org_wide() && viewer.headed_paths.is_empty() {
         return Err(not_a_head());
     }
-    let (root_id, unit_ids) = match unit_id {
+    Ok(match unit_id {
         Some(id) => {
             let unit = db::units::find(conn, id)?.ok_or(AppError::NotFound)?;
             let in_scope = viewer.manages_unit(&unit.path);
@@ -355,7 +353,24 @@ pub fn under_logged_report(
             let ids = db::units::ids_in_subtrees(conn, &viewer.headed_paths)?;
             (root_id, Some(ids))
         }
-    };
+    })
+}
+
+/// Under-logged people of a subtree in one ISO week.
+///
+/// Scope: heads read their own subtrees (another unit is 404), the organisation department and
+/// administrators any unit; plain staff are refused (403). Without `unit_id`, heads get every
+/// subtree they head and the organisation the whole organisation.
+pub fn under_logged_report(
+    conn: &mut DbConnection,
+    viewer: &Viewer,
+    week: IsoWeek,
+    unit_id: Option<i64>,
+    basis: UnderLogBasis,
+    today: NaiveDate,
+    page: Page,
+) -> AppResult<UnderLoggedReport> {
+    let (root_id, unit_ids) = report_scope(conn, viewer, unit_id)?;
 
     if week.sunday() < today {
         // An ended week: read the maintained person × week rollup.
@@ -618,6 +633,164 @@ fn streaks_from_rollups(
                 out.insert(id, w.streak);
             }
         }
+    }
+    Ok(out)
+}
+
+/// One person's row of a subtree's weeks.
+#[derive(Debug, Clone)]
+pub struct PersonWeeks {
+    pub staff_id: i64,
+    pub full_name: String,
+    pub unit_id: Option<i64>,
+    /// One summary per week of the range, in order.
+    pub weeks: Vec<WeekSummary>,
+}
+
+/// The week summaries of a subtree's active people, one page of them.
+#[derive(Debug, Clone)]
+pub struct TeamWeeks {
+    /// The subtree's root; None for the whole organisation or several headed subtrees.
+    pub unit_id: Option<i64>,
+    /// Active people of the subtree (all pages).
+    pub people_count: usize,
+    /// Position of `people[0]` among all of them.
+    pub offset: usize,
+    /// Where the next page starts (None: this is the last page).
+    pub next_offset: Option<usize>,
+    /// One page, in Vietnamese alphabetical order of the full name (then id).
+    pub people: Vec<PersonWeeks>,
+}
+
+/// The weeks `from..=to` of every active person of a subtree (one page of people), the figures
+/// `weeks_of_person` gives each of them. Scope: [`report_scope`].
+#[allow(clippy::too_many_arguments)]
+pub fn team_weeks(
+    conn: &mut DbConnection,
+    viewer: &Viewer,
+    unit_id: Option<i64>,
+    from: IsoWeek,
+    to: IsoWeek,
+    basis: UnderLogBasis,
+    today: NaiveDate,
+    page: Page,
+) -> AppResult<TeamWeeks> {
+    let (root_id, unit_ids) = report_scope(conn, viewer, unit_id)?;
+    check_range(from, to)?;
+    let mut people: Vec<(Vec<u32>, Staff)> = db::staff::active_in_units(conn, unit_ids.as_deref())?
+        .into_iter()
+        .map(|p| (vietnamese_sort_key(&p.full_name), p))
+        .collect();
+    people.sort_by(|(ka, a), (kb, b)| ka.cmp(kb).then_with(|| a.id.cmp(&b.id)));
+    let people_count = people.len();
+    let range = page.range(people_count);
+    let listed: Vec<Staff> = people
+        .into_iter()
+        .skip(range.start)
+        .take(range.len())
+        .map(|(_, p)| p)
+        .collect();
+    let mut weeks = weeks_from_rollups(conn, &listed, from, to, basis, today)?;
+    Ok(TeamWeeks {
+        unit_id: root_id,
+        people_count,
+        offset: range.start,
+        next_offset: page.next(people_count),
+        people: listed
+            .into_iter()
+            .map(|p| PersonWeeks {
+                weeks: weeks.remove(&p.id).unwrap_or_default(),
+                staff_id: p.id,
+                full_name: p.full_name,
+                unit_id: p.unit_id,
+            })
+            .collect(),
+    })
+}
+
+/// [`summaries_for`] of some people, with the ended weeks read from the person × week rollup
+/// (built on first read) and judged in order by `domain::calendar::judge_week` from
+/// `STREAK_LOOKBACK_WEEKS` before `from`; the weeks not ended yet are derived live (they never
+/// carry a streak). A person whose rows are incomplete, or whose under-logged run is still
+/// unbroken at the start of the lookback (with history before it), is handed to
+/// [`summaries_for`] itself, which looks further back: the figures are the live ones.
+fn weeks_from_rollups(
+    conn: &mut DbConnection,
+    people: &[Staff],
+    from: IsoWeek,
+    to: IsoWeek,
+    basis: UnderLogBasis,
+    today: NaiveDate,
+) -> AppResult<HashMap<i64, Vec<WeekSummary>>> {
+    if people.is_empty() || from.sunday() >= today {
+        // Nothing of the range has ended: nothing to read from the rollup.
+        return summaries_for(conn, people, from, to, basis, today);
+    }
+    let start = back(from, STREAK_LOOKBACK_WEEKS);
+    let ended: Vec<IsoWeek> = crate::domain::period::weeks_between(start, to)
+        .into_iter()
+        .filter(|w| w.sunday() < today)
+        .collect();
+    let Some(last_ended) = ended.last().copied() else {
+        return summaries_for(conn, people, from, to, basis, today);
+    };
+    crate::services::rollups::ensure_built(conn, &ended)?;
+    let ids: Vec<i64> = people.iter().map(|p| p.id).collect();
+    let rows = db::rollups::weeks_of_people(conn, &ids, start.monday(), last_ended.monday())?;
+    let by_person = crate::services::rollups::rows_by_person(rows);
+    let open = if last_ended < to {
+        summaries_from(conn, people, last_ended.next(), to, basis, today)?
+    } else {
+        HashMap::new()
+    };
+    let mut out = HashMap::with_capacity(people.len());
+    let mut live = Vec::new();
+    for person in people {
+        let rows = by_person.get(&person.id).map(Vec::as_slice).unwrap_or(&[]);
+        let complete = rows.len() == ended.len()
+            && rows
+                .iter()
+                .zip(&ended)
+                .all(|(r, w)| r.week_start == w.monday());
+        if !complete {
+            live.push(person.clone());
+            continue;
+        }
+        let mut running = 0;
+        let judged: Vec<WeekSummary> = rows
+            .iter()
+            .zip(&ended)
+            .map(|(r, &week)| {
+                let figures = WeekFigures {
+                    week,
+                    expected: r.expected,
+                    logged: r.logged,
+                    approved: r.approved,
+                    in_progress: false,
+                };
+                judge_week(figures, basis, &mut running)
+            })
+            .collect();
+        // The conditions of `summaries_for` for looking further back.
+        let before: Vec<&WeekSummary> = judged
+            .iter()
+            .filter(|w| w.week < from && w.expected > 0)
+            .collect();
+        let unbroken = !before.is_empty() && before.iter().all(|w| w.under_logged);
+        let history_left = match person.joined_on {
+            Some(joined) => joined < start.monday(),
+            None => judged.iter().take(4).any(|w| w.expected > 0),
+        };
+        if unbroken && history_left {
+            live.push(person.clone());
+            continue;
+        }
+        let mut weeks: Vec<WeekSummary> = judged.into_iter().filter(|w| w.week >= from).collect();
+        weeks.extend(open.get(&person.id).into_iter().flatten().cloned());
+        out.insert(person.id, weeks);
+    }
+    if !live.is_empty() {
+        out.extend(summaries_for(conn, &live, from, to, basis, today)?);
     }
     Ok(out)
 }

@@ -547,3 +547,235 @@ async fn a_streak_is_one_fact_back_to_joining_whatever_the_window() {
     seen.push(s1_row["streak"].as_u64().expect("streak"));
     assert_eq!(seen, vec![streak; 5]);
 }
+
+async fn team_weeks(app: &TestApp, token: &str, query: &str) -> Value {
+    let res = app
+        .get(&format!("/api/v1/reports/weeks?{query}"), token)
+        .await;
+    let status = res.status();
+    let body: Value = res.json().await.expect("json");
+    assert_eq!(status, StatusCode::OK, "{query} -> {body}");
+    body
+}
+
+/// The unit-wide grid gives every person exactly what `/staff/{id}/weeks` gives them: the ended
+/// weeks read from the rollup (a joiner in the middle of a week, a day of leave), the long runs
+/// looked up further back (people who never logged since 2020), the current week in progress
+/// with its entries, a week to come with its plan; one page of people at a time in Vietnamese
+/// alphabetical order.
+#[tokio::test]
+async fn the_team_grid_agrees_with_each_persons_weeks() {
+    let app = spawn_app().await;
+    let org = small_org(&app).await;
+    long_serving(&app, &org).await;
+    let tochuc = app.login_as("tochuc", PASSWORD).await;
+    let h1 = app.login_as("h1", PASSWORD).await;
+    let this_monday = monday_of(today());
+    let holidays = holidays_between(
+        &app,
+        &tochuc,
+        this_monday - Duration::weeks(20),
+        this_monday + Duration::weeks(2),
+    )
+    .await;
+    // Châu joins W1 on the Wednesday three weeks ago, full time.
+    let joined = this_monday - Duration::weeks(3) + Duration::days(2);
+    let s3 = app
+        .create_staff(
+            &org.admin,
+            json!({"unit_id": org.w1, "username": "s3", "password": PASSWORD, "full_name": "Đỗ Minh Châu",
+                   "supervisor_id": org.h1, "weekly_hours": 40, "joined_on": joined}),
+        )
+        .await;
+    let s3_token = app.login_as("s3", PASSWORD).await;
+    // A day of approved annual leave in an ended week, and entries this week (one submitted,
+    // one approved).
+    let leave_week = (1..=2)
+        .map(|n| this_monday - Duration::weeks(n))
+        .find(|m| !working_days(*m, &holidays).is_empty())
+        .expect("a working week among the last two");
+    let leave_day = working_days(leave_week, &holidays)[0];
+    let leave = request_leave(
+        &app,
+        &s3_token,
+        json!({"start_date": leave_day, "end_date": leave_day, "kind": "annual"}),
+    )
+    .await;
+    let res = app
+        .request(
+            Method::POST,
+            &format!("/api/v1/leaves/{leave}/approve"),
+            Some(&h1),
+            None,
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let res = app
+        .post(
+            "/api/v1/products",
+            &org.admin,
+            json!({"code": "HS", "name": "Hồ sơ", "measuring_unit": "hồ sơ", "standard_minutes": 30}),
+        )
+        .await;
+    let product = res.json::<Value>().await.expect("json")["id"]
+        .as_i64()
+        .expect("id");
+    let submitted = log(&app, &s3_token, product, today(), 90).await;
+    entry_action(&app, &s3_token, submitted, "submit").await;
+    let approved = log(&app, &s3_token, product, today(), 30).await;
+    entry_action(&app, &s3_token, approved, "submit").await;
+    entry_action(&app, &h1, approved, "approve").await;
+
+    let from = week_of(this_monday - Duration::weeks(14));
+    let to = week_of(this_monday + Duration::weeks(1));
+    let range = format!("from={from}&to={to}");
+    let all = team_weeks(&app, &tochuc, &range).await;
+    assert!(all["unit_id"].is_null());
+    assert_eq!(all["basis"], "logged");
+    assert_eq!(all["from"], from);
+    assert_eq!(all["to"], to);
+    assert_eq!(all["people_count"], 4);
+    assert!(all["next_offset"].is_null());
+    assert_eq!(
+        names(&all),
+        [
+            "Đỗ Minh Châu",
+            "Lê Văn Hưng",
+            "Nguyễn Thị Ánh",
+            "Trần Văn Bình"
+        ]
+    );
+    for person in all["people"].as_array().expect("people") {
+        let id = person["staff_id"].as_i64().expect("id");
+        let own = weeks_of(&app, &tochuc, id, &range).await;
+        assert_eq!(person["weeks"], own["weeks"], "staff {id}");
+        assert_eq!(person["weeks"].as_array().expect("weeks").len(), 16);
+    }
+
+    // What the agreement covered: Châu's first week counts from her joining day, her leave
+    // week one day less, this week is in progress with her entries, next week shows its plan.
+    let chau = &all["people"][0];
+    assert_eq!(chau["staff_id"], s3);
+    assert_eq!(chau["unit_id"], org.w1);
+    let week_at = |monday: NaiveDate| {
+        chau["weeks"]
+            .as_array()
+            .expect("weeks")
+            .iter()
+            .find(|w| w["monday"] == monday.to_string())
+            .expect("the week")
+            .clone()
+    };
+    let first = this_monday - Duration::weeks(3);
+    let days_from_joining = working_days(first, &holidays)
+        .into_iter()
+        .filter(|d| *d >= joined)
+        .count() as i64;
+    assert_eq!(week_at(first)["expected"], 480 * days_from_joining);
+    assert_eq!(week_at(first - Duration::weeks(1))["expected"], 0);
+    assert_eq!(
+        week_at(leave_week)["expected"],
+        480 * (working_days(leave_week, &holidays).len() as i64 - 1)
+    );
+    assert_eq!(week_at(leave_week)["under_logged"], true);
+    let now = week_at(this_monday);
+    assert_eq!(now["in_progress"], true);
+    assert_eq!(now["logged"], 120);
+    assert_eq!(now["approved"], 30);
+    assert_eq!(now["streak"], 0);
+    let next = week_at(this_monday + Duration::weeks(1));
+    assert_eq!(next["in_progress"], true);
+    assert_eq!(
+        next["expected"],
+        480 * working_days(this_monday + Duration::weeks(1), &holidays).len() as i64
+    );
+    // Ánh never logged since 2020: her run goes far beyond the 12 weeks looked at first.
+    let anh = &all["people"][2];
+    let last_ended = anh["weeks"]
+        .as_array()
+        .expect("weeks")
+        .iter()
+        .rev()
+        .find(|w| w["in_progress"] == false && w["expected"].as_i64() > Some(0))
+        .expect("an ended week with work");
+    assert!(last_ended["streak"].as_u64().expect("streak") > 20);
+
+    // Pages of people.
+    let page = team_weeks(&app, &tochuc, &format!("{range}&limit=3")).await;
+    assert_eq!(page["people_count"], 4);
+    assert_eq!(page["next_offset"], 3);
+    assert_eq!(page["people"].as_array().unwrap().len(), 3);
+    let rest = team_weeks(&app, &tochuc, &format!("{range}&limit=3&offset=3")).await;
+    assert_eq!(rest["offset"], 3);
+    assert!(rest["next_offset"].is_null());
+    assert_eq!(rest["people"][0], all["people"][3]);
+
+    // A head gets their own ward by default; the organisation any unit.
+    let ward = team_weeks(&app, &h1, &range).await;
+    assert_eq!(ward["unit_id"], org.w1);
+    assert_eq!(
+        names(&ward),
+        ["Đỗ Minh Châu", "Lê Văn Hưng", "Nguyễn Thị Ánh"]
+    );
+    assert_eq!(ward["people"][0], all["people"][0]);
+    let w2 = team_weeks(&app, &tochuc, &format!("{range}&unit_id={}", org.w2)).await;
+    assert_eq!(names(&w2), ["Trần Văn Bình"]);
+    // Without a range: the 8 weeks ending with the current one.
+    let default = team_weeks(&app, &h1, "").await;
+    let weeks = default["people"][0]["weeks"].as_array().expect("weeks");
+    assert_eq!(weeks.len(), 8);
+    assert_eq!(weeks[7]["week"], week_of(today()));
+}
+
+#[tokio::test]
+async fn the_team_grid_is_for_heads_of_the_subtree_and_the_organisation() {
+    let app = spawn_app().await;
+    let org = small_org(&app).await;
+    let s1 = app.login_as("s1", PASSWORD).await;
+    let h1 = app.login_as("h1", PASSWORD).await;
+    let tochuc = app.login_as("tochuc", PASSWORD).await;
+
+    // Staff are refused; a head does not get another ward, the province above, or no unit.
+    assert_problem(
+        app.get("/api/v1/reports/weeks", &s1).await,
+        StatusCode::FORBIDDEN,
+    )
+    .await;
+    assert_problem(
+        app.get(&format!("/api/v1/reports/weeks?unit_id={}", org.w1), &s1)
+            .await,
+        StatusCode::FORBIDDEN,
+    )
+    .await;
+    for unit in [org.w2, org.province, 999_999] {
+        assert_problem(
+            app.get(&format!("/api/v1/reports/weeks?unit_id={unit}"), &h1)
+                .await,
+            StatusCode::NOT_FOUND,
+        )
+        .await;
+    }
+    let res = app
+        .request(Method::GET, "/api/v1/reports/weeks", None, None)
+        .await;
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+
+    // (name, query, field)
+    let cases = [
+        ("reversed", "from=2026-W47&to=2026-W40", "from"),
+        ("107 weeks", "from=2025-W01&to=2027-W02", "to"),
+        ("not a week", "from=later", "from"),
+        ("no people", "limit=0", "limit"),
+        ("too many people", "limit=501", "limit"),
+        ("negative offset", "offset=-1", "offset"),
+    ];
+    for (name, query, field) in cases {
+        let problem = assert_problem(
+            app.get(&format!("/api/v1/reports/weeks?{query}"), &tochuc)
+                .await,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+        assert_eq!(fields(&problem), [field], "{name}");
+    }
+}
