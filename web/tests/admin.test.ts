@@ -12,6 +12,7 @@ import {
   staffFormOf,
   staffPatch,
   taskProgress,
+  teamRows,
   weekGrid,
 } from '../src/lib/admin';
 
@@ -162,6 +163,31 @@ describe('the multi-week grid', () => {
     expect(grid.rows[0]!.gap).toBe(420);
     expect(grid.rows[1]!.cells.map((c) => c?.week ?? null)).toEqual(['2026-W46', null, '2026-W48']);
     expect(grid.rows[1]!.gap).toBe(60);
+  });
+
+  it('takes its rows from the subtree report, one per person in the server\'s order', () => {
+    const view: Schemas['TeamWeeksView'] = {
+      unit_id: 3,
+      basis: 'logged',
+      from: '2026-W47',
+      to: '2026-W48',
+      people_count: 2,
+      offset: 0,
+      next_offset: null,
+      people: [
+        { staff_id: 9, full_name: 'Đỗ Minh Châu', unit_id: 3, weeks: [week('2026-W47', { under_logged: true, gap: 300 }), week('2026-W48')] },
+        { staff_id: 4, full_name: 'Lê Văn Hưng', unit_id: 3, weeks: [week('2026-W48', { in_progress: true })] },
+      ],
+    };
+    const rows = teamRows(view);
+    expect(rows.map((r) => r.staff)).toEqual([
+      { id: 9, full_name: 'Đỗ Minh Châu' },
+      { id: 4, full_name: 'Lê Văn Hưng' },
+    ]);
+    const grid = weekGrid(rows);
+    expect(grid.weeks).toEqual(['2026-W47', '2026-W48']);
+    expect(grid.rows[0]!.gap).toBe(300);
+    expect(grid.rows[1]!.cells.map((c) => c?.week ?? null)).toEqual([null, '2026-W48']);
   });
 });
 

@@ -143,8 +143,19 @@ export function lastWeeks(today: string, n: number): { from: string; to: string 
   return { from: from.toISOString().slice(0, 10), to: today };
 }
 
+/** One person of the grid: who, and their weeks as the server judged them. */
+export interface GridInput {
+  staff: Pick<Staff, 'id' | 'full_name'>;
+  weeks: Schemas['WeekView'][];
+}
+
+/** The grid's input from the subtree's weeks (`GET /reports/weeks`), in the server's order. */
+export function teamRows(view: Schemas['TeamWeeksView']): GridInput[] {
+  return view.people.map((p) => ({ staff: { id: p.staff_id, full_name: p.full_name }, weeks: p.weeks }));
+}
+
 export interface GridRow {
-  staff: Staff;
+  staff: Pick<Staff, 'id' | 'full_name'>;
   cells: (Schemas['WeekView'] | null)[];
   /** Ended weeks the server judged under-logged. */
   under: number;
@@ -154,7 +165,7 @@ export interface GridRow {
 
 /** Rows = people, columns = every ISO week any of them returned, in order. Under-logging is the
  * server's judgement (`under_logged`, `gap`): the rule lives once, in the domain. */
-export function weekGrid(people: { staff: Staff; weeks: Schemas['WeekView'][] }[]): { weeks: string[]; rows: GridRow[] } {
+export function weekGrid(people: GridInput[]): { weeks: string[]; rows: GridRow[] } {
   const weeks = [...new Set(people.flatMap((p) => p.weeks.map((w) => w.week)))].sort();
   const rows = people.map(({ staff, weeks: own }) => {
     const byWeek = new Map(own.map((w) => [w.week, w]));

@@ -1351,6 +1351,31 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/reports/weeks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The weeks of every active person of a subtree (the team's multi-week grid in one request):
+         *     for each person, the items `GET /staff/{id}/weeks` gives for the same range (expected,
+         *     logged, approved, `in_progress`, under-logged, gap, streak). Ended weeks come from the
+         *     maintained person × week rollup. Heads for their own subtree (another unit is 404), the
+         *     organisation department and administrators for any unit or the whole organisation; plain
+         *     staff are refused (403). Default range: the 8 weeks ending with the current week; at most
+         *     106 weeks.
+         */
+        get: operations["team_weeks"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/staff": {
         parameters: {
             query?: never;
@@ -4410,6 +4435,29 @@ export interface components {
              */
             id: number;
         };
+        /** @description One person's weeks in the subtree's grid. */
+        PersonWeeksView: {
+            /**
+             * @description Full name.
+             * @example Nguyễn Thị Ánh
+             */
+            full_name: string;
+            /**
+             * Format: int64
+             * @description The person.
+             */
+            staff_id: number;
+            /**
+             * Format: int64
+             * @description Their unit.
+             */
+            unit_id?: number | null;
+            /**
+             * @description One item per ISO week from `from` to `to`, in order: the items of
+             *     `GET /staff/{id}/weeks` for the same range.
+             */
+            weeks: components["schemas"]["WeekView"][];
+        };
         /** @description Policy versions. */
         PolicyList: {
             /** @description By code and version. */
@@ -5380,6 +5428,43 @@ export interface components {
              * @description Version for `If-Match`.
              */
             version: number;
+        };
+        /** @description The weeks of a subtree's active people. */
+        TeamWeeksView: {
+            /** @description Which minutes decide `under_logged` and `gap`. */
+            basis: components["schemas"]["BasisView"];
+            /**
+             * @description First ISO week.
+             * @example 2026-W40
+             */
+            from: string;
+            /** @description `offset` of the next page (null: this is the last one). */
+            next_offset?: number | null;
+            /**
+             * @description Position of the first person of `people` among all of them.
+             * @example 0
+             */
+            offset: number;
+            /**
+             * @description One page of people (`limit`, default 100), in Vietnamese alphabetical order of the
+             *     full name.
+             */
+            people: components["schemas"]["PersonWeeksView"][];
+            /**
+             * @description Active people of the subtree (all pages).
+             * @example 25
+             */
+            people_count: number;
+            /**
+             * @description Last ISO week.
+             * @example 2026-W47
+             */
+            to: string;
+            /**
+             * Format: int64
+             * @description Root unit (null: the whole organisation, or several headed subtrees).
+             */
+            unit_id?: number | null;
         };
         /** @description Lower bounds of the excellent, good and complete bands; below `complete` is `not_complete`. */
         Thresholds: {
@@ -10802,6 +10887,101 @@ export interface operations {
                 };
             };
             /** @description Invalid week or format */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    team_weeks: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Root of the subtree (default: the units the caller heads; for the organisation
+                 *     department, the whole organisation).
+                 */
+                unit_id?: number;
+                /**
+                 * @description First ISO week, or a date (its week): `2026-W40` or `2026-09-28` (default: 7 weeks
+                 *     before `to`).
+                 * @example 2026-W40
+                 */
+                from?: string;
+                /**
+                 * @description Last ISO week, or a date (its week): `2026-W47` or `2026-11-20` (default: the current
+                 *     week in the organisation's time zone).
+                 * @example 2026-W47
+                 */
+                to?: string;
+                /**
+                 * @description People per page (1-500, default 100).
+                 * @example 100
+                 */
+                limit?: number;
+                /**
+                 * @description Position of the first person of the page (default 0; see `next_offset`).
+                 * @example 0
+                 */
+                offset?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of people with their weeks */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TeamWeeksView"];
+                };
+            };
+            /** @description Malformed query */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not logged in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Neither a head nor the organisation department */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unit unknown or outside the caller's subtree */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid week, `from` after `to`, more than 106 weeks, or `limit`/`offset` out of range */
             422: {
                 headers: {
                     [name: string]: unknown;

@@ -70,7 +70,7 @@ export function TeamPage() {
         </tbody>
       </table>
       {person && <PersonPanel person={person} />}
-      <WeeksGrid people={people} />
+      <WeeksGrid unitId={unitId} />
       <TeamTasks people={people} />
       <Permissions people={people} />
     </Page>

@@ -1,31 +1,32 @@
 // The team's multi-week grid: rows = people, columns = the last N ISO weeks, each cell the hours
 // logged against the hours expected; under-logged cells (the server's judgement of an ended
-// week) are marked with the gap in hours, the running week is shown as "so far".
+// week) are marked with the gap in hours, the running week is shown as "so far". One request for
+// the whole subtree (`/reports/weeks`, its first page of people).
 import { useEffect, useState } from 'preact/hooks';
-import { call, type Schemas } from '../../api/client';
+import { call } from '../../api/client';
 import { t } from '../../i18n';
-import { lastWeeks, weekGrid } from '../../lib/admin';
+import { lastWeeks, teamRows, weekGrid, type GridInput } from '../../lib/admin';
 import { formatDate, formatNumber, today } from '../../lib/format';
 import { api } from '../../lib/session';
 import { ErrorBox, Field, Loading } from '../../lib/ui';
 
-type Staff = Schemas['StaffView'];
 const hours = (minutes: number) => formatNumber(minutes / 60, minutes % 60 === 0 ? 0 : 1);
+/** People in the grid (one page of the report). */
+const GRID_PEOPLE = 200;
 
-export function WeeksGrid(props: { people: Staff[] }) {
+export function WeeksGrid(props: { unitId: number | undefined }) {
   const [n, setN] = useState(6);
-  const [data, setData] = useState<{ staff: Staff; weeks: Schemas['WeekView'][] }[] | null>(null);
+  const [data, setData] = useState<GridInput[] | null>(null);
   const [error, setError] = useState<unknown>(null);
   useEffect(() => {
-    if (props.people.length === 0) return;
+    if (!props.unitId) return;
     const { from, to } = lastWeeks(today(), n);
     setData(null);
-    Promise.all(
-      props.people.map((staff) =>
-        call(api.GET('/api/v1/staff/{id}/weeks', { params: { path: { id: staff.id }, query: { from, to } } })).then((w) => ({ staff, weeks: w.weeks })),
-      ),
-    ).then(setData, setError);
-  }, [props.people, n]);
+    call(api.GET('/api/v1/reports/weeks', { params: { query: { unit_id: props.unitId, from, to, limit: GRID_PEOPLE } } })).then(
+      (view) => setData(teamRows(view)),
+      setError,
+    );
+  }, [props.unitId, n]);
   const grid = data ? weekGrid(data) : null;
   return (
     <section class="card" aria-labelledby="weeks-grid-title">
@@ -47,7 +48,7 @@ export function WeeksGrid(props: { people: Staff[] }) {
       </div>
       <p class="hint">{t('grid.legend')}</p>
       <ErrorBox error={error} />
-      {!grid && !error && props.people.length > 0 && <Loading />}
+      {!grid && !error && props.unitId !== undefined && <Loading />}
       {grid && (
         <div class="scroll-x">
           <table class="table week-grid" data-testid="weeks-grid">
