@@ -104,7 +104,12 @@ impl AppState {
                 let mut conn = conn?;
                 let working = std::time::Instant::now();
                 let out = f(&mut conn, &state);
-                metrics::observe_db_work(working.elapsed().as_secs_f64());
+                drop(conn);
+                let worked = working.elapsed();
+                metrics::observe_db_work(worked.as_secs_f64());
+                if worked > auth::hashing::LARGE_WORK {
+                    auth::hashing::release_free_memory();
+                }
                 out
             })
         });

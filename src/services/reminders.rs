@@ -607,7 +607,11 @@ pub fn spawn_scheduler(state: Arc<crate::AppState>) {
             let holder = holder.clone();
             let outcome = tokio::task::spawn_blocking(move || {
                 let mut conn = state.pool.get().map_err(AppError::from)?;
-                run_once(&mut conn, &state.settings, &holder, db::now_utc())
+                let out = run_once(&mut conn, &state.settings, &holder, db::now_utc());
+                drop(conn);
+                // A run reads everyone's week: give what it freed back to the system.
+                crate::auth::hashing::release_free_memory();
+                out
             })
             .await;
             match outcome {
