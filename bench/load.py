@@ -323,10 +323,11 @@ def main():
     def ratio_note(p50):
         return f"; p50 = {p50 / health_p50:.1f}x /health p50" if health_p50 == health_p50 else ""
 
-    def timed_reads(name, path, tok, n):
+    def timed_reads(name, path, tok, n, note=""):
         lat, st, secs = load(port, 1, n, 60, lambda ti, k, p=path, t=tok: ("GET", p, None, t))
         p50, p99 = pct(lat, 50), pct(lat, 99)
-        row(f"{name} p50 / p99 ms", f"{p50:.1f} / {p99:.1f}", f"{len(lat)} req, {st}{ratio_note(p50)}")
+        row(f"{name} p50 / p99 ms", f"{p50:.1f} / {p99:.1f}",
+            f"{len(lat)} req, {st}{ratio_note(p50)}{note}")
 
     if "reads" in phases:
         print("== (c) read paths (1 client, sequential)")
@@ -349,8 +350,8 @@ def main():
             d = districts[0]
             below = sum(1 for u in units if u.get("parent_id") == d)
             timed_reads(f"GET /dashboard?unit_id={d} (district, org)",
-                        f"/api/v1/dashboard?unit_id={d}", org, 60)
-            rows[-1] = (rows[-1][0], rows[-1][1], rows[-1][2] + f"; {below} units directly under it")
+                        f"/api/v1/dashboard?unit_id={d}", org, 60,
+                        f"; {below} units directly under it")
         else:
             row("GET /dashboard?unit_id= (district, org)", "n/a", "no unit under the root has units under it")
         head = login(port, a.largest_head, a.password)
