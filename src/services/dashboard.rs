@@ -373,6 +373,47 @@ fn row_kpis(
     (units, average, n)
 }
 
+/// Wall-clock time of each part of a dashboard, logged at debug level when it is done.
+struct PartClock {
+    began: std::time::Instant,
+    last: std::time::Instant,
+    parts: Vec<(&'static str, f64)>,
+}
+
+impl PartClock {
+    fn start() -> Self {
+        let now = std::time::Instant::now();
+        Self {
+            began: now,
+            last: now,
+            parts: Vec::new(),
+        }
+    }
+
+    fn lap(&mut self, part: &'static str) {
+        let now = std::time::Instant::now();
+        self.parts
+            .push((part, (now - self.last).as_secs_f64() * 1000.0));
+        self.last = now;
+    }
+
+    fn done(&self, people: usize) {
+        if tracing::enabled!(tracing::Level::DEBUG) {
+            let parts: Vec<String> = self
+                .parts
+                .iter()
+                .map(|(p, ms)| format!("{p}={ms:.1}"))
+                .collect();
+            tracing::debug!(
+                people,
+                total_ms = self.began.elapsed().as_secs_f64() * 1000.0,
+                parts = %parts.join(" "),
+                "dashboard parts (ms)"
+            );
+        }
+    }
+}
+
 /// The dashboard of a subtree (see the module documentation for scope and rows).
 pub fn dashboard(
     conn: &mut DbConnection,
@@ -381,14 +422,24 @@ pub fn dashboard(
     unit_id: Option<i64>,
     settings: &DashboardSettings,
 ) -> AppResult<Dashboard> {
+    // Per-part timings (`RUST_LOG=worklog_kpi::services::dashboard=debug`): the profile
+    // docs/scaling.md reports.
+    let mut clock = PartClock::start();
     let scope = reports::resolve_scope(conn, viewer, unit_id)?;
     let rows = Rows::of(&scope);
+    clock.lap("scope");
     let kpis = reports::kpi_of_period(conn, &scope.people, period, settings.today)?;
+    clock.lap("kpi_of_period");
     let grades = reports::grade_distribution_in(conn, &scope, period)?;
+    clock.lap("grades");
     let under = reports::under_logged_in(conn, &scope, period, settings.basis, settings.today)?;
+    clock.lap("under_logged");
     let staffing = reports::staffing_in(conn, &scope, period, &kpis)?;
+    clock.lap("staffing");
     let anomalies = reports::anomalies_in(conn, &scope, period, &settings.diary)?;
+    clock.lap("anomalies");
     let backlog = reports::backlog_in(conn, &scope, settings.today, settings.utc_offset_minutes)?;
+    clock.lap("backlog");
 
     let row_ref = |id: i64| -> Option<UnitRef> {
         rows.rows
@@ -506,6 +557,8 @@ pub fn dashboard(
         })
         .collect();
 
+    clock.lap("rows");
+
     // KPI trend by row: the period's KPI is the one computed above.
     let mut trend = Vec::new();
     for month in reports::trend_months(period, reports::TREND_MONTHS) {
@@ -524,6 +577,9 @@ pub fn dashboard(
             units,
         });
     }
+
+    clock.lap("trend");
+    clock.done(scope.people.len());
 
     Ok(Dashboard {
         period: period.to_string(),
