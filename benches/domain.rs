@@ -368,5 +368,104 @@ fn grading(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, kpi, grading);
+/// The leader pass of `services::kpi::compute_with_leaders` (issue 14: it must stay linear in
+/// people) on a province of `n` people, ~33 per unit: each unit's head supervises its members,
+/// the province leader (person 1) supervises every head; every head is a subordinate who heads a
+/// unit, so the leader downgrade reads each unit's members once.
+fn leaders(c: &mut Criterion) {
+    use std::collections::HashMap;
+    use worklog_kpi::services::kpi::{settle_leaders, KpiRun, PersonKpi, Supervision};
+    let policy = KpiPolicy::default();
+    let preset = preset(DEFAULT_PRESET_CODE).expect("default preset");
+    let period = Period::new_month(2026, 10).expect("month");
+    let mut group = c.benchmark_group("leaders");
+    group
+        .sample_size(20)
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(3));
+    for n in [2_000usize, 20_000] {
+        let units = n / 33;
+        let mut rng = Rng(n as u64);
+        let mut all: HashMap<i64, PersonKpi> = HashMap::with_capacity(n);
+        let mut s = Supervision::default();
+        for i in 0..n {
+            let id = i as i64 + 1;
+            let unit = (i % units) as i64 + 1;
+            let is_head = i < units;
+            let groups = vec![CreditedGroup {
+                minutes: 6_000 + rng.below(6_000) as i64,
+                norm_minutes: 0,
+                rework_count: i32::from(rng.chance(100)),
+                delays: 0,
+            }];
+            let breakdown = compute(
+                &KpiInputs {
+                    expected: 10_560,
+                    groups: groups.clone(),
+                    is_leader: is_head,
+                    unit_factor: None,
+                    common_scores: vec![25.0],
+                    common_max: DECREE_COMMON_MAX,
+                    bonus: 0.0,
+                },
+                &policy,
+            );
+            all.insert(
+                id,
+                PersonKpi {
+                    staff_id: id,
+                    breakdown,
+                    worked_days: 22,
+                    period_working_days: 22,
+                    rework: 0,
+                    first_submission: None,
+                    approved_entries: 10,
+                    groups,
+                    tasks: Vec::new(),
+                },
+            );
+            s.leader_of.insert(id, is_head);
+            s.members_by_unit.entry(unit).or_default().push(id);
+            if is_head {
+                s.headed_unit.insert(id, unit);
+                if id != 1 {
+                    s.children.entry(1).or_default().push(id);
+                }
+            } else {
+                // Person `unit` (1-based, among the first `units`) heads that unit.
+                s.children.entry(unit).or_default().push(id);
+            }
+            if rng.chance(5) {
+                s.disciplined.insert(id);
+            }
+        }
+        let common = HashMap::new();
+        let factors = HashMap::new();
+        let run = KpiRun {
+            period,
+            policy: &policy,
+            common_max: DECREE_COMMON_MAX,
+            common: &common,
+            unit_factors: &factors,
+            today: period.last_day(),
+        };
+        group.throughput(Throughput::Elements(n as u64));
+        group.bench_function(
+            BenchmarkId::new("settle_leaders", format!("{n}_people")),
+            |b| {
+                b.iter_batched(
+                    || all.clone(),
+                    |mut all| {
+                        settle_leaders(&mut all, black_box(&s), &run, &preset);
+                        all
+                    },
+                    criterion::BatchSize::LargeInput,
+                )
+            },
+        );
+    }
+    group.finish();
+}
+
+criterion_group!(benches, kpi, grading, leaders);
 criterion_main!(benches);

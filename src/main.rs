@@ -145,7 +145,9 @@ fn main() -> anyhow::Result<()> {
             let drift = services::totals::drift(&mut conn, &worklog_kpi::totals_policy(&settings))
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
             if drift.is_empty() {
-                println!("daily totals and weekly rollups match the diary entries");
+                println!(
+                    "daily totals, weekly rollups and monthly KPI sums match the diary entries"
+                );
                 return Ok(());
             }
             for d in drift.iter().take(50) {
@@ -166,6 +168,16 @@ fn main() -> anyhow::Result<()> {
                     .map_err(|e| anyhow::anyhow!("{e}"))?;
                 println!(
                     "{rollups} weekly rollup row(s) differed: the built weeks were rewritten ({rows} person-week rows)"
+                );
+            }
+            let kpi = drift
+                .iter()
+                .filter(|d| matches!(d, services::totals::Drift::KpiMonth(_)))
+                .count();
+            if kpi > 0 {
+                services::kpi_months::forget_all(&mut conn).map_err(|e| anyhow::anyhow!("{e}"))?;
+                println!(
+                    "{kpi} monthly KPI sum(s) differed: every month is forgotten (the next read rebuilds it)"
                 );
             }
             anyhow::bail!("{} daily total row(s) differ from the entries", drift.len())

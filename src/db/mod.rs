@@ -9,6 +9,7 @@ pub mod entries;
 pub mod grading;
 pub mod holidays;
 pub mod idempotency;
+pub mod kpi_months;
 pub mod leaves;
 pub mod locks;
 pub mod notes;

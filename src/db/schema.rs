@@ -379,6 +379,26 @@ diesel::table! {
 }
 
 diesel::table! {
+    kpi_months_built (month) {
+        month -> Text,
+        as_of -> Date,
+        built_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    kpi_unit_months (month, unit_id) {
+        month -> Text,
+        unit_id -> BigInt,
+        members -> BigInt,
+        people -> BigInt,
+        total_sum -> Double,
+        expected -> BigInt,
+        credited -> BigInt,
+    }
+}
+
+diesel::table! {
     maintained_totals (name) {
         name -> Text,
         fingerprint -> Text,
@@ -526,6 +546,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     week_totals,
     unit_weeks,
     rollup_weeks,
+    kpi_months_built,
+    kpi_unit_months,
     criteria_sets,
     rating_campaigns,
     rating_electors,

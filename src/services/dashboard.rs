@@ -18,7 +18,6 @@ use chrono::NaiveDate;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::db::staff::Staff;
 use crate::db::units::Unit;
 use crate::db::DbConnection;
 use crate::domain::calendar::UnderLogBasis;
@@ -28,7 +27,7 @@ use crate::domain::period::Period;
 use crate::domain::scope::Viewer;
 use crate::error::AppResult;
 use crate::i18n::GradeView;
-use crate::services::kpi::PersonKpi;
+use crate::services::kpi_months::{self, UnitKpi};
 use crate::services::reports::{
     self, AnomalyCounts, ApproverBacklog, GradeCount, GradeCounts, Hours, LevelGrades, Scope,
     UnitRef, UnitStaffing, UnitUnderLogging, WeekUnderLogging,
@@ -339,38 +338,82 @@ fn add_anomalies(a: &mut AnomalyCounts, b: &AnomalyCounts) {
     a.total += b.total;
 }
 
-/// Mean KPI of each row's people and of everyone.
+/// Mean KPI of each row's people and of everyone, from the units' sums.
 fn row_kpis(
     rows: &Rows,
-    people: &[Staff],
-    kpis: &HashMap<i64, (PersonKpi, Grade)>,
+    scope: &Scope,
+    sums: &HashMap<i64, UnitKpi>,
 ) -> (Vec<RowKpi>, Option<f64>, usize) {
-    let mut by_row: HashMap<i64, Vec<&(PersonKpi, Grade)>> = HashMap::new();
-    let mut has_members: HashMap<i64, bool> = HashMap::new();
-    for p in people {
-        if let Some(row) = rows.row(p.unit_id) {
-            has_members.insert(row, true);
-            if let Some(k) = kpis.get(&p.id) {
-                by_row.entry(row).or_default().push(k);
-            }
+    let mut by_row: HashMap<i64, UnitKpi> = HashMap::new();
+    let mut overall = UnitKpi::default();
+    for u in &scope.units {
+        if !scope.has_members(u.id) {
+            continue;
+        }
+        let Some(row) = rows.row(Some(u.id)) else {
+            continue;
+        };
+        let e = by_row.entry(row).or_default();
+        if let Some(k) = sums.get(&u.id) {
+            e.add(k);
+            overall.add(k);
         }
     }
     let units = rows
         .rows
         .iter()
-        .filter(|(u, _)| has_members.contains_key(&u.id))
-        .map(|(u, _)| {
-            let (average, people) =
-                reports::kpi_average(by_row.get(&u.id).into_iter().flatten().copied());
-            RowKpi {
+        .filter_map(|(u, _)| {
+            let (average, people) = by_row.get(&u.id)?.average();
+            Some(RowKpi {
                 unit_id: u.id,
                 average,
                 people,
-            }
+            })
         })
         .collect();
-    let (average, n) = reports::kpi_average(people.iter().filter_map(|p| kpis.get(&p.id)));
+    let (average, n) = overall.average();
     (units, average, n)
+}
+
+/// Wall-clock time of each part of a dashboard, logged at debug level when it is done.
+struct PartClock {
+    began: std::time::Instant,
+    last: std::time::Instant,
+    parts: Vec<(&'static str, f64)>,
+}
+
+impl PartClock {
+    fn start() -> Self {
+        let now = std::time::Instant::now();
+        Self {
+            began: now,
+            last: now,
+            parts: Vec::new(),
+        }
+    }
+
+    fn lap(&mut self, part: &'static str) {
+        let now = std::time::Instant::now();
+        self.parts
+            .push((part, (now - self.last).as_secs_f64() * 1000.0));
+        self.last = now;
+    }
+
+    fn done(&self, people: usize) {
+        if tracing::enabled!(tracing::Level::DEBUG) {
+            let parts: Vec<String> = self
+                .parts
+                .iter()
+                .map(|(p, ms)| format!("{p}={ms:.1}"))
+                .collect();
+            tracing::debug!(
+                people,
+                total_ms = self.began.elapsed().as_secs_f64() * 1000.0,
+                parts = %parts.join(" "),
+                "dashboard parts (ms)"
+            );
+        }
+    }
 }
 
 /// The dashboard of a subtree (see the module documentation for scope and rows).
@@ -381,14 +424,31 @@ pub fn dashboard(
     unit_id: Option<i64>,
     settings: &DashboardSettings,
 ) -> AppResult<Dashboard> {
+    // Per-part timings (`RUST_LOG=worklog_kpi::services::dashboard=debug`): the profile
+    // docs/scaling.md reports.
+    let mut clock = PartClock::start();
     let scope = reports::resolve_scope(conn, viewer, unit_id)?;
     let rows = Rows::of(&scope);
-    let kpis = reports::kpi_of_period(conn, &scope.people, period, settings.today)?;
+    clock.lap("scope");
+    // The KPI sums per unit of the trend's six months (the last is the period's when it is a
+    // month), then of the period.
+    let months = reports::trend_months(period, reports::TREND_MONTHS);
+    let by_month = kpi_months::unit_months(conn, &months, settings.today)?;
+    let unit_kpis = match by_month.get(&period) {
+        Some(sums) => sums.clone(),
+        None => kpi_months::of_period(conn, &scope.people, period, settings.today)?,
+    };
+    clock.lap("kpi_months");
     let grades = reports::grade_distribution_in(conn, &scope, period)?;
+    clock.lap("grades");
     let under = reports::under_logged_in(conn, &scope, period, settings.basis, settings.today)?;
-    let staffing = reports::staffing_in(conn, &scope, period, &kpis)?;
+    clock.lap("under_logged");
+    let staffing = reports::staffing_in(conn, &scope, period, &unit_kpis)?;
+    clock.lap("staffing");
     let anomalies = reports::anomalies_in(conn, &scope, period, &settings.diary)?;
+    clock.lap("anomalies");
     let backlog = reports::backlog_in(conn, &scope, settings.today, settings.utc_offset_minutes)?;
+    clock.lap("backlog");
 
     let row_ref = |id: i64| -> Option<UnitRef> {
         rows.rows
@@ -439,7 +499,7 @@ pub fn dashboard(
             e.1.credited += u.hours.credited;
         }
     }
-    let (kpi_rows, average, kpi_people) = row_kpis(&rows, &scope.people, &kpis);
+    let (kpi_rows, average, kpi_people) = row_kpis(&rows, &scope, &unit_kpis);
     let staffing_rows: Vec<UnitStaffing> = rows
         .rows
         .iter()
@@ -506,24 +566,25 @@ pub fn dashboard(
         })
         .collect();
 
-    // KPI trend by row: the period's KPI is the one computed above.
-    let mut trend = Vec::new();
-    for month in reports::trend_months(period, reports::TREND_MONTHS) {
-        let computed;
-        let of_month = if month == period {
-            &kpis
-        } else {
-            computed = reports::kpi_of_period(conn, &scope.people, month, settings.today)?;
-            &computed
-        };
-        let (units, average, people) = row_kpis(&rows, &scope.people, of_month);
-        trend.push(TrendPoint {
-            period: month.to_string(),
-            average,
-            people,
-            units,
-        });
-    }
+    clock.lap("rows");
+
+    // KPI trend by row.
+    let empty = HashMap::new();
+    let trend = months
+        .iter()
+        .map(|month| {
+            let (units, average, people) =
+                row_kpis(&rows, &scope, by_month.get(month).unwrap_or(&empty));
+            TrendPoint {
+                period: month.to_string(),
+                average,
+                people,
+                units,
+            }
+        })
+        .collect();
+    clock.lap("trend");
+    clock.done(scope.people.len());
 
     Ok(Dashboard {
         period: period.to_string(),

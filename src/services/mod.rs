@@ -19,6 +19,7 @@ pub mod exports;
 pub mod grading;
 pub mod import;
 pub mod kpi;
+pub mod kpi_months;
 pub mod leaves;
 pub mod ops;
 pub mod pdf;

@@ -394,7 +394,7 @@ pub fn ensure_current(conn: &mut DbConnection, policy: &TotalsPolicy) -> AppResu
 }
 
 /// A stored row that differs from what the entries give (None: missing on that side).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Drift {
     Day {
         stored: Option<DayTotal>,
@@ -414,6 +414,8 @@ pub enum Drift {
         stored: Option<UnitWeek>,
         expected: Option<UnitWeek>,
     },
+    /// A unit's month of KPI (`kpi_unit_months`).
+    KpiMonth(crate::services::kpi_months::MonthDrift),
 }
 
 /// Rows present on either side that are not equal on both.
@@ -475,6 +477,11 @@ pub fn drift(conn: &mut DbConnection, policy: &TotalsPolicy) -> AppResult<Vec<Dr
         units
             .into_iter()
             .map(|(stored, expected)| Drift::UnitWeek { stored, expected }),
+    );
+    out.extend(
+        crate::services::kpi_months::drift(conn)?
+            .into_iter()
+            .map(Drift::KpiMonth),
     );
     Ok(out)
 }

@@ -491,3 +491,100 @@ async fn heads_see_only_their_subtree_and_staff_no_dashboard() {
     .await;
     assert_eq!(crate::helpers::fields(&problem), vec!["format"]);
 }
+
+/// The dashboard's KPI sums per unit are stored per month (`services::kpi_months`) after the
+/// first read: every later write to an input must show in the next read. Each step compares
+/// the dashboard and the staffing report with the KPI report's live per-person computation.
+#[tokio::test]
+async fn stored_monthly_kpi_follows_every_input_that_changes() {
+    let app = crate::helpers::spawn_app().await;
+    let o = october(&app).await;
+    let (p, w1, w2) = (o.d.org.province, o.d.org.w1, o.d.org.w2);
+    // Live per-person KPI of the period per unit, from the KPI report's ranking.
+    async fn live(app: &TestApp, o: &October, p: i64) -> std::collections::BTreeMap<i64, f64> {
+        let res = app
+            .get(
+                &format!("/api/v1/reports/kpi?period=2026-10&unit_id={p}"),
+                &o.tochuc,
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::OK);
+        let r: Value = res.json().await.expect("json");
+        r["averages"]
+            .as_array()
+            .expect("averages")
+            .iter()
+            .filter_map(|a| Some((a["unit_id"].as_i64()?, a["average"].as_f64()?)))
+            .collect()
+    }
+    async fn stored(app: &TestApp, o: &October, p: i64) -> std::collections::BTreeMap<i64, f64> {
+        let res = app
+            .get(
+                &format!("/api/v1/dashboard?period=2026-10&unit_id={p}"),
+                &o.tochuc,
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::OK);
+        let dash: Value = res.json().await.expect("json");
+        let rows: std::collections::BTreeMap<i64, f64> = dash["kpi"]["units"]
+            .as_array()
+            .expect("units")
+            .iter()
+            .filter_map(|a| Some((a["unit_id"].as_i64()?, a["average"].as_f64()?)))
+            .collect();
+        // The trend's last month is the period, and staffing reads the same sums.
+        let last = dash["kpi"]["trend"][5]["units"]
+            .as_array()
+            .expect("trend")
+            .iter()
+            .filter_map(|a| Some((a["unit_id"].as_i64()?, a["average"].as_f64()?)))
+            .collect::<std::collections::BTreeMap<i64, f64>>();
+        assert_eq!(rows, last);
+        for s in dash["staffing"]["units"].as_array().expect("staffing") {
+            let id = s["unit"]["unit_id"].as_i64().expect("id");
+            assert_eq!(s["kpi_average"].as_f64(), rows.get(&id).copied());
+        }
+        rows
+    }
+    let assert_same = |live: &std::collections::BTreeMap<i64, f64>,
+                       stored: &std::collections::BTreeMap<i64, f64>,
+                       step: &str| {
+        assert_eq!(
+            live.keys().collect::<Vec<_>>(),
+            stored.keys().collect::<Vec<_>>(),
+            "{step}"
+        );
+        for (k, v) in live {
+            assert!(
+                (v - stored[k]).abs() < 1e-9,
+                "{step}: unit {k} live {v} stored {}",
+                stored[k]
+            );
+        }
+    };
+    let first = stored(&app, &o, p).await;
+    assert_same(&live(&app, &o, p).await, &first, "first read");
+    assert!(first.contains_key(&w1) && first.contains_key(&w2));
+
+    // Approved work: h2 approves s2's waiting line (W2's credits grow).
+    assert_eq!(
+        act(&app, &o.h2, o.waiting_entry, "approve").await.status(),
+        StatusCode::OK
+    );
+    let after_approval = stored(&app, &o, p).await;
+    assert_same(&live(&app, &o, p).await, &after_approval, "approve");
+    assert_ne!(after_approval[&w2], first[&w2], "the approval shows");
+
+    // The calendar: a holiday in October lowers everyone's expected minutes.
+    let res = app
+        .post(
+            "/api/v1/calendar/holidays",
+            &o.tochuc,
+            json!({"date": "2026-10-20", "name_vi": "Nghỉ bù", "name_en": "Day off"}),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let after_holiday = stored(&app, &o, p).await;
+    assert_same(&live(&app, &o, p).await, &after_holiday, "holiday");
+    assert_ne!(after_holiday[&w2], after_approval[&w2], "the holiday shows");
+}

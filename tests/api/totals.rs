@@ -67,7 +67,11 @@ async fn daily_totals_follow_every_kind_of_entry_write() {
 
     let mut kinds = std::collections::BTreeMap::<&str, usize>::new();
     let mut last_approved: Option<(i64, String)> = None;
+    // The monthly KPI sums too (`services::kpi_months`): rebuilt before every step, so that a
+    // month still marked built after the step must equal its recomputation (drift below).
+    let kpi_months = months_between(old - Duration::days(7), today() + Duration::days(14));
     for step in 0..500 {
+        build_kpi_months(&app, &kpi_months).await;
         let op = rng.below(14);
         let (id, of_s1) = if ids.is_empty() {
             (0, true)
@@ -383,6 +387,41 @@ async fn build_rollups(
         let mut conn = pool.get().expect("connection");
         let weeks = weeks_between(IsoWeek::of(from), IsoWeek::of(to));
         worklog_kpi::services::rollups::ensure_built(&mut conn, &weeks).expect("build");
+    })
+    .await
+    .expect("join");
+}
+
+/// The months from `from` to `to`.
+fn months_between(
+    from: chrono::NaiveDate,
+    to: chrono::NaiveDate,
+) -> Vec<worklog_kpi::domain::period::Period> {
+    use chrono::Datelike;
+    use worklog_kpi::domain::period::Period;
+    let mut out = Vec::new();
+    let mut d = from.with_day(1).expect("first day");
+    while d <= to {
+        out.push(Period::new_month(d.year(), d.month()).expect("month"));
+        d = d + chrono::Months::new(1);
+    }
+    out
+}
+
+/// Builds the monthly KPI sums of `months` (what the dashboard's first read does) and checks
+/// they are marked built.
+async fn build_kpi_months(
+    app: &crate::helpers::TestApp,
+    months: &[worklog_kpi::domain::period::Period],
+) {
+    let pool = app.pool.clone();
+    let months = months.to_vec();
+    tokio::task::spawn_blocking(move || {
+        let mut conn = pool.get().expect("connection");
+        worklog_kpi::services::kpi_months::ensure_built(&mut conn, &months, today())
+            .expect("build");
+        let built = worklog_kpi::db::kpi_months::all_built(&mut conn).expect("built");
+        assert!(built.len() >= months.len(), "built: {built:?}");
     })
     .await
     .expect("join");

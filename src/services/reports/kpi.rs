@@ -195,32 +195,46 @@ fn unit_averages(
     (units, average, people)
 }
 
-/// The trend (the period's own KPI is passed in, the other five months are computed).
+/// The trend: the six months' KPI sums per unit (`services::kpi_months`), averaged per unit
+/// with members and over the subtree.
 pub fn kpi_trend_in(
     conn: &mut DbConnection,
     scope: &Scope,
     period: Period,
-    current: &HashMap<i64, (PersonKpi, Grade)>,
     today: NaiveDate,
 ) -> AppResult<Vec<KpiTrendPoint>> {
-    let mut out = Vec::new();
-    for month in trend_months(period, TREND_MONTHS) {
-        let computed;
-        let kpis = if month == period {
-            current
-        } else {
-            computed = kpi_of_period(conn, &scope.people, month, today)?;
-            &computed
-        };
-        let (units, average, people) = unit_averages(scope, kpis);
-        out.push(KpiTrendPoint {
-            period: month.to_string(),
-            average,
-            people,
-            units,
-        });
-    }
-    Ok(out)
+    let months = trend_months(period, TREND_MONTHS);
+    let by_month = kpi_months::unit_months(conn, &months, today)?;
+    let empty = HashMap::new();
+    Ok(months
+        .iter()
+        .map(|month| {
+            let sums = by_month.get(month).unwrap_or(&empty);
+            let mut overall = UnitKpi::default();
+            let units = scope
+                .units
+                .iter()
+                .filter(|u| scope.has_members(u.id))
+                .map(|u| {
+                    let k = sums.get(&u.id).copied().unwrap_or_default();
+                    overall.add(&k);
+                    let (average, people) = k.average();
+                    UnitKpiAverage {
+                        unit_id: u.id,
+                        average,
+                        people,
+                    }
+                })
+                .collect();
+            let (average, people) = overall.average();
+            KpiTrendPoint {
+                period: month.to_string(),
+                average,
+                people,
+                units,
+            }
+        })
+        .collect())
 }
 
 pub fn kpi_report_in(
@@ -281,7 +295,7 @@ pub fn kpi_report_in(
         units: scope.units.iter().map(UnitRef::of).collect(),
         averages,
         people,
-        trend: kpi_trend_in(conn, scope, period, kpis, today)?,
+        trend: kpi_trend_in(conn, scope, period, today)?,
     })
 }
 

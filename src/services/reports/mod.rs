@@ -52,6 +52,7 @@ use crate::services::exports::{
     thousands, value_rewards, Cell, ChartKind, ChartSpec, RewardLine, RewardPolicy, Sheet, Table,
 };
 use crate::services::kpi::{compute_with_leaders, threshold_grade, CommonInput, KpiRun, PersonKpi};
+use crate::services::kpi_months::{self, UnitKpi};
 
 mod anomalies;
 mod backlog;
@@ -140,7 +141,8 @@ impl Scope {
             .filter_map(|i| self.people.get(*i))
     }
 
-    fn has_members(&self, unit_id: i64) -> bool {
+    /// The unit has active members.
+    pub fn has_members(&self, unit_id: i64) -> bool {
         self.members.contains_key(&unit_id)
     }
 

@@ -100,11 +100,13 @@ pub fn norm_per_person(cal: &crate::domain::calendar::Calendar, period: Period) 
     (days.len(), norm)
 }
 
+/// Staffing of a subtree from the KPI sums of its units (`services::kpi_months`) and the
+/// logged minutes of its people.
 pub fn staffing_in(
     conn: &mut DbConnection,
     scope: &Scope,
     period: Period,
-    kpis: &HashMap<i64, (PersonKpi, Grade)>,
+    unit_kpis: &HashMap<i64, UnitKpi>,
 ) -> AppResult<StaffingReport> {
     let cal = calendar::load_calendar(conn, period.first_day(), period.last_day())?;
     let (working_days, norm) = norm_per_person(&cal, period);
@@ -115,20 +117,23 @@ pub fn staffing_in(
             .into_iter()
             .map(|(staff, logged, approved)| (staff, (logged, approved)))
             .collect();
-    let figures = |members: &[&Staff]| -> (Hours, (Option<f64>, usize)) {
+    let figures = |unit_ids: &[i64], members: &[&Staff]| -> (Hours, UnitKpi) {
         let mut h = Hours::default();
-        for m in members {
-            if let Some((k, _)) = kpis.get(&m.id) {
-                h.expected += k.breakdown.expected;
-                h.credited += k.breakdown.credited;
+        let mut k = UnitKpi::default();
+        for u in unit_ids {
+            if let Some(s) = unit_kpis.get(u) {
+                k.add(s);
             }
+        }
+        h.expected = k.expected;
+        h.credited = k.credited;
+        for m in members {
             if let Some((l, a)) = logged.get(&m.id) {
                 h.logged += l;
                 h.approved += a;
             }
         }
-        let avg = kpi_average(members.iter().filter_map(|m| kpis.get(&m.id)));
-        (h, avg)
+        (h, k)
     };
     let staffing = |headcount: usize, credited: i64| {
         let s = crate::domain::staffing::staffing(credited, norm, headcount);
@@ -137,7 +142,8 @@ pub fn staffing_in(
     let mut units = Vec::new();
     for u in &scope.units {
         let members: Vec<&Staff> = scope.members(u.id).collect();
-        let (hours, (kpi_average, kpi_people)) = figures(&members);
+        let (hours, k) = figures(&[u.id], &members);
+        let (kpi_average, kpi_people) = k.average();
         let (workload, fte_needed, surplus) = staffing(members.len(), hours.credited);
         units.push(UnitStaffing {
             unit: UnitRef::of(u),
@@ -151,7 +157,7 @@ pub fn staffing_in(
         });
     }
     let everyone: Vec<&Staff> = scope.people.iter().collect();
-    let (hours, _) = figures(&everyone);
+    let (hours, _) = figures(&scope.unit_ids, &everyone);
     let (workload, fte_needed, surplus) = staffing(everyone.len(), hours.credited);
     let (over, under) = most_over_and_under_staffed(&units);
     let most_over_staffed = over.iter().map(|u| u.unit.unit_id).collect();
@@ -211,8 +217,8 @@ pub fn staffing(
     today: NaiveDate,
 ) -> AppResult<Labeled<StaffingReport>> {
     let scope = resolve_scope(conn, viewer, unit_id)?;
-    let kpis = kpi_of_period(conn, &scope.people, period, today)?;
-    Labeled::of(&scope, staffing_in(conn, &scope, period, &kpis)?)
+    let unit_kpis = kpi_months::of_period(conn, &scope.people, period, today)?;
+    Labeled::of(&scope, staffing_in(conn, &scope, period, &unit_kpis)?)
 }
 
 pub fn staffing_sheets(r: &StaffingReport, scope_name: &str) -> Vec<Sheet> {

@@ -1,0 +1,336 @@
+//! The KPI of every month per unit (issue 14): the dashboard, the staffing report and the KPI
+//! trend read the sums of the members' KPI per unit and month instead of computing the KPI of
+//! every person of six months on each call.
+//!
+//! A month is *built* whole (every active person with a unit, `reports::kpi_of_period`: the KPI
+//! of a person does not depend on who else is asked about, so a subtree reads the units it
+//! covers) by the first read that finds it missing, in one write transaction, and stays valid
+//! until an input of its KPI changes. Invalidation is exact and done by the database: triggers
+//! (migration `2026-12-01-000002_kpi_months`) delete the month's marker in the statement that
+//! writes the input, whoever writes it:
+//!
+//! | write | months invalidated |
+//! |---|---|
+//! | `month_credits` (approved work: approve, revoke, amend, edit or delete of approved lines, range refreshes, rebuilds) | the row's month |
+//! | `grading_rounds` (round opened, its unit, period or policy version), `grades` (evaluator scores, bonus, discipline; rows added or removed) | the round's period |
+//! | `tasks` (due date, state, completion), `leaves`, `holidays`, `staff` (unit, supervisor, leader, joining and leaving dates, active), `staff_contracts`, `units` (head, parent, active), `policies` | every month |
+//!
+//! Drafts and submissions do not change a KPI (they change day totals, not `month_credits`): a
+//! diary under load keeps the months valid. A month not yet ended also depends on the day
+//! (delays of unfinished tasks are counted up to today): its marker records that day, and a
+//! read on a later day rebuilds it. `check-totals` compares every valid month with a
+//! recomputation ([`drift`]).
+
+use std::collections::HashMap;
+
+use chrono::NaiveDate;
+
+use crate::db::kpi_months::UnitMonth;
+use crate::db::staff::Staff;
+use crate::db::{self, DbConnection};
+use crate::domain::grading::Grade;
+use crate::domain::period::Period;
+use crate::error::{AppError, AppResult};
+use crate::services::kpi::PersonKpi;
+use crate::services::reports;
+
+/// The KPI sums of one unit's active members in one period.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct UnitKpi {
+    /// Members computed.
+    pub members: i64,
+    /// Of them, those who can be graded (something expected).
+    pub people: i64,
+    /// Sum of their totals.
+    pub total_sum: f64,
+    /// Expected minutes of all members.
+    pub expected: i64,
+    /// Credited minutes of all members.
+    pub credited: i64,
+}
+
+impl UnitKpi {
+    /// Adds another unit's sums (a row of several units).
+    pub fn add(&mut self, other: &UnitKpi) {
+        self.members += other.members;
+        self.people += other.people;
+        self.total_sum += other.total_sum;
+        self.expected += other.expected;
+        self.credited += other.credited;
+    }
+
+    /// Mean total of those who can be graded (None: nobody) and how many they are.
+    pub fn average(&self) -> (Option<f64>, usize) {
+        let n = usize::try_from(self.people).unwrap_or(0);
+        if n == 0 {
+            (None, 0)
+        } else {
+            (Some(self.total_sum / n as f64), n)
+        }
+    }
+}
+
+/// Per unit, the sums of the KPI of `people` (in their order, so that a unit's sum is the one
+/// `reports::kpi_average` makes of the same members).
+pub fn unit_sums(
+    people: &[Staff],
+    kpis: &HashMap<i64, (PersonKpi, Grade)>,
+) -> HashMap<i64, UnitKpi> {
+    let mut out: HashMap<i64, UnitKpi> = HashMap::new();
+    for p in people {
+        let (Some(unit), Some((k, _))) = (p.unit_id, kpis.get(&p.id)) else {
+            continue;
+        };
+        let u = out.entry(unit).or_default();
+        u.members += 1;
+        u.expected += k.breakdown.expected;
+        u.credited += k.breakdown.credited;
+        if !k.breakdown.not_graded {
+            u.people += 1;
+            u.total_sum += k.breakdown.total;
+        }
+    }
+    out
+}
+
+/// The day a month's KPI is computed for: delays of unfinished tasks count up to the earlier
+/// of today and the month's last day.
+pub fn as_of(month: Period, today: NaiveDate) -> NaiveDate {
+    today.min(month.last_day())
+}
+
+/// The KPI of one month for everyone, per unit (a recomputation: what a build stores).
+pub fn compute_month(
+    conn: &mut DbConnection,
+    month: Period,
+    today: NaiveDate,
+) -> AppResult<HashMap<i64, UnitKpi>> {
+    let people = db::staff::active_in_units(conn, None)?;
+    let kpis = reports::kpi_of_period(conn, &people, month, today)?;
+    Ok(unit_sums(&people, &kpis))
+}
+
+fn rows_of(month: &str, sums: &HashMap<i64, UnitKpi>) -> Vec<UnitMonth> {
+    let mut rows: Vec<UnitMonth> = sums
+        .iter()
+        .map(|(unit, s)| UnitMonth {
+            month: month.to_owned(),
+            unit_id: *unit,
+            members: s.members,
+            people: s.people,
+            total_sum: s.total_sum,
+            expected: s.expected,
+            credited: s.credited,
+        })
+        .collect();
+    rows.sort_by_key(|r| r.unit_id);
+    rows
+}
+
+/// The months among `months` whose stored rows are valid today.
+fn valid(conn: &mut DbConnection, months: &[Period], today: NaiveDate) -> AppResult<Vec<Period>> {
+    let names: Vec<String> = months.iter().map(Period::to_string).collect();
+    let built: HashMap<String, NaiveDate> =
+        db::kpi_months::built(conn, &names)?.into_iter().collect();
+    Ok(months
+        .iter()
+        .copied()
+        .filter(|m| built.get(&m.to_string()) == Some(&as_of(*m, today)))
+        .collect())
+}
+
+/// Builds the months among `months` that are missing or were computed for another day.
+pub fn ensure_built(conn: &mut DbConnection, months: &[Period], today: NaiveDate) -> AppResult<()> {
+    let months: Vec<Period> = months
+        .iter()
+        .copied()
+        .filter(|m| matches!(m, Period::Month { .. }))
+        .collect();
+    let missing = |conn: &mut DbConnection| -> AppResult<Vec<Period>> {
+        let ok = valid(conn, &months, today)?;
+        Ok(months.iter().copied().filter(|m| !ok.contains(m)).collect())
+    };
+    if missing(conn)?.is_empty() {
+        return Ok(());
+    }
+    db::write_transaction(conn, |conn| {
+        db::kpi_months::lock_for_build(conn)?;
+        let now = db::now_utc();
+        for month in missing(conn)? {
+            let sums = compute_month(conn, month, today)?;
+            let name = month.to_string();
+            db::kpi_months::replace_month(
+                conn,
+                &name,
+                as_of(month, today),
+                &rows_of(&name, &sums),
+                now,
+            )?;
+        }
+        Ok::<_, AppError>(())
+    })
+}
+
+/// Per month, the KPI sums of every unit (built first where needed). Months only.
+pub fn unit_months(
+    conn: &mut DbConnection,
+    months: &[Period],
+    today: NaiveDate,
+) -> AppResult<HashMap<Period, HashMap<i64, UnitKpi>>> {
+    ensure_built(conn, months, today)?;
+    let by_name: HashMap<String, Period> = months.iter().map(|m| (m.to_string(), *m)).collect();
+    let names: Vec<String> = by_name.keys().cloned().collect();
+    let mut out: HashMap<Period, HashMap<i64, UnitKpi>> =
+        months.iter().map(|m| (*m, HashMap::new())).collect();
+    for r in db::kpi_months::unit_months(conn, &names)? {
+        if let Some(m) = by_name.get(&r.month) {
+            out.entry(*m).or_default().insert(
+                r.unit_id,
+                UnitKpi {
+                    members: r.members,
+                    people: r.people,
+                    total_sum: r.total_sum,
+                    expected: r.expected,
+                    credited: r.credited,
+                },
+            );
+        }
+    }
+    Ok(out)
+}
+
+/// The KPI sums per unit of a period: the stored months for a month, a live computation of
+/// `people` for a quarter or a year (their KPI is not a sum of months').
+pub fn of_period(
+    conn: &mut DbConnection,
+    people: &[Staff],
+    period: Period,
+    today: NaiveDate,
+) -> AppResult<HashMap<i64, UnitKpi>> {
+    if matches!(period, Period::Month { .. }) {
+        Ok(unit_months(conn, &[period], today)?
+            .remove(&period)
+            .unwrap_or_default())
+    } else {
+        let kpis = reports::kpi_of_period(conn, people, period, today)?;
+        Ok(unit_sums(people, &kpis))
+    }
+}
+
+/// A stored month that differs from its recomputation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MonthDrift {
+    pub month: String,
+    pub unit_id: i64,
+    pub stored: Option<UnitKpi>,
+    pub computed: Option<UnitKpi>,
+}
+
+/// Every built month compared with a recomputation for the day it was built for (totals within
+/// 1e-9); whether that day is still today is the reader's concern.
+pub fn drift(conn: &mut DbConnection) -> AppResult<Vec<MonthDrift>> {
+    let mut out = Vec::new();
+    for (name, built_as_of) in db::kpi_months::all_built(conn)? {
+        let Ok(month) = Period::parse(&name) else {
+            continue;
+        };
+        let stored = unit_months_stored(conn, &name)?;
+        let computed = compute_month(conn, month, built_as_of)?;
+        let mut units: Vec<i64> = stored.keys().chain(computed.keys()).copied().collect();
+        units.sort_unstable();
+        units.dedup();
+        for unit in units {
+            let (s, c) = (stored.get(&unit).copied(), computed.get(&unit).copied());
+            if !same(s.as_ref(), c.as_ref()) {
+                out.push(MonthDrift {
+                    month: name.clone(),
+                    unit_id: unit,
+                    stored: s,
+                    computed: c,
+                });
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Forgets every built month (`check-totals` after a drift: the next read rebuilds them).
+pub fn forget_all(conn: &mut DbConnection) -> AppResult<()> {
+    db::write_transaction(conn, |conn| {
+        db::kpi_months::delete_all(conn)?;
+        Ok::<_, AppError>(())
+    })
+}
+
+fn unit_months_stored(conn: &mut DbConnection, name: &str) -> AppResult<HashMap<i64, UnitKpi>> {
+    Ok(db::kpi_months::unit_months(conn, &[name.to_owned()])?
+        .into_iter()
+        .map(|r| {
+            (
+                r.unit_id,
+                UnitKpi {
+                    members: r.members,
+                    people: r.people,
+                    total_sum: r.total_sum,
+                    expected: r.expected,
+                    credited: r.credited,
+                },
+            )
+        })
+        .collect())
+}
+
+fn same(a: Option<&UnitKpi>, b: Option<&UnitKpi>) -> bool {
+    match (a, b) {
+        (None, None) => true,
+        (Some(a), Some(b)) => {
+            a.members == b.members
+                && a.people == b.people
+                && a.expected == b.expected
+                && a.credited == b.credited
+                && (a.total_sum - b.total_sum).abs() < 1e-9
+        }
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_month_not_ended_is_computed_for_today_and_an_ended_one_for_its_last_day() {
+        let oct = Period::new_month(2026, 10).expect("month");
+        let mid = NaiveDate::from_ymd_opt(2026, 10, 15).expect("day");
+        let later = NaiveDate::from_ymd_opt(2026, 12, 1).expect("day");
+        assert_eq!(as_of(oct, mid), mid);
+        assert_eq!(
+            as_of(oct, later),
+            NaiveDate::from_ymd_opt(2026, 10, 31).expect("day")
+        );
+    }
+
+    #[test]
+    fn rows_add_up_and_average_only_who_can_be_graded() {
+        let mut a = UnitKpi {
+            members: 2,
+            people: 1,
+            total_sum: 40.0,
+            expected: 100,
+            credited: 50,
+        };
+        let b = UnitKpi {
+            members: 3,
+            people: 2,
+            total_sum: 50.0,
+            expected: 10,
+            credited: 5,
+        };
+        a.add(&b);
+        assert_eq!(a.members, 5);
+        assert_eq!(a.expected, 110);
+        assert_eq!(a.credited, 55);
+        assert_eq!(a.average(), (Some(30.0), 3));
+        assert_eq!(UnitKpi::default().average(), (None, 0));
+    }
+}
