@@ -10,7 +10,7 @@
 # Other knobs: ENTRIES_PER_DAY=4 SEED=42 THREADS=4 PHASE_SECONDS=10 PG_URL=postgres://postgres@127.0.0.1:5432
 # GRADING_THREADS=1 (client threads opening the province's grading rounds, which stop after
 # PHASE_SECONDS x 6 s), INSERT_ROWS=5000 INSERT_SECONDS=$PHASE_SECONDS (raw insert ceiling, run by
-# examples/insert_ceiling on a side database of the same kind, with 1 and THREADS connections;
+# examples/insert_ceiling on a side database of the same kind, with 1, THREADS and WRK_CONNECTIONS connections;
 # INSERT_CEILING=0 skips it and the build of the example). CARGO_TARGET_DIR is respected.
 # WRK_CONNECTIONS=16: POST /entries (and GET /health, the client's ceiling) measured with wrk
 # and a Lua script at that many connections when `wrk` is installed (0 skips it).
@@ -149,8 +149,13 @@ if [[ "$INSERT_CEILING" == 1 ]]; then
       psql "$PG_URL/postgres" -qc "CREATE DATABASE $PG_CEILING_DB" >/dev/null
       CEILING_URL="$PG_URL/$PG_CEILING_DB" ;;
   esac
+  # 1 connection, the client's THREADS, and wrk's connection count (the write path's ratio is
+  # read against the ceiling at the same number of connections).
   CEILING_THREADS=(1)
   [[ "$THREADS" -gt 1 ]] && CEILING_THREADS+=("$THREADS")
+  if [[ "$WRK_CONNECTIONS" -gt 1 && "$WRK_CONNECTIONS" != "$THREADS" ]] && command -v wrk >/dev/null; then
+    CEILING_THREADS+=("$WRK_CONNECTIONS")
+  fi
   for t in "${CEILING_THREADS[@]}"; do
     echo "== raw insert ceiling: $INSERT_ROWS rows or ${INSERT_SECONDS}s, $t connection(s), $DATABASE side database"
     INSERT_CEILING_URL="$CEILING_URL" INSERT_CEILING_ROWS="$INSERT_ROWS" \
