@@ -116,13 +116,28 @@ struct BatchState {
     failed: HashMap<u64, (String, u32)>,
 }
 
-/// A first-come-first-served lock (a ticket lock): the writer that has waited longest goes
-/// next, so no writer starves behind newcomers.
+/// A first-come-first-served lock: the writer that has waited longest goes next, so no writer
+/// starves behind newcomers. Each waiter sleeps on its own (the thread is parked) and the one
+/// leaving wakes exactly the next one, handing the lock over: with one condition variable for
+/// all, every hand-over woke every waiter (16 connections: 15 wake-ups, 14 of them for
+/// nothing, on a machine whose cores are the bottleneck).
 #[derive(Default)]
 struct Gate {
-    /// (next ticket to hand out, ticket being served)
-    tickets: Mutex<(u64, u64)>,
-    turn: Condvar,
+    state: Mutex<GateState>,
+}
+
+#[derive(Default)]
+struct GateState {
+    /// Someone holds the lock (it passes from holder to the next waiter without being free).
+    held: bool,
+    /// Waiters in arrival order.
+    waiting: std::collections::VecDeque<Arc<Waiter>>,
+}
+
+/// A waiting thread and whether the lock was handed to it.
+struct Waiter {
+    thread: std::thread::Thread,
+    handed: std::sync::atomic::AtomicBool,
 }
 
 struct Turn<'a> {
@@ -131,26 +146,46 @@ struct Turn<'a> {
 
 impl Gate {
     fn enter(&self) -> Turn<'_> {
-        let mut t = lock(&self.tickets);
-        let mine = t.0;
-        t.0 += 1;
-        while t.1 != mine {
-            t = self.turn.wait(t).unwrap_or_else(|p| p.into_inner());
+        let me = {
+            let mut st = lock(&self.state);
+            if !st.held {
+                st.held = true;
+                return Turn { gate: self };
+            }
+            let me = Arc::new(Waiter {
+                thread: std::thread::current(),
+                handed: std::sync::atomic::AtomicBool::new(false),
+            });
+            st.waiting.push_back(Arc::clone(&me));
+            me
+        };
+        // Parks may end spuriously: the flag says whether the lock is ours.
+        while !me.handed.load(Ordering::Acquire) {
+            std::thread::park();
         }
         Turn { gate: self }
     }
 
-    /// Writers holding a ticket behind the one being served.
+    /// Writers waiting behind the one holding the lock.
     fn queued(&self) -> u64 {
-        let t = lock(&self.tickets);
-        t.0.saturating_sub(t.1 + 1)
+        lock(&self.state).waiting.len() as u64
     }
 }
 
 impl Drop for Turn<'_> {
     fn drop(&mut self) {
-        lock(&self.gate.tickets).1 += 1;
-        self.gate.turn.notify_all();
+        let next = {
+            let mut st = lock(&self.gate.state);
+            let next = st.waiting.pop_front();
+            if next.is_none() {
+                st.held = false;
+            }
+            next
+        };
+        if let Some(w) = next {
+            w.handed.store(true, Ordering::Release);
+            w.thread.unpark();
+        }
     }
 }
 
