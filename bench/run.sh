@@ -15,6 +15,7 @@
 # WRK_CONNECTIONS=16: POST /entries (and GET /health, the client's ceiling) measured with wrk
 # and a Lua script at that many connections when `wrk` is installed (0 skips it).
 # PORT=n: serve on that port (default: a free one).
+# POOL_SIZE=n: the server's pool (default: the config's 8; on PostgreSQL WRK_CONNECTIONS when larger).
 # SEED_CACHE=dir: keep the seeded database for the next run with the same knobs (same day).
 # RATE_LIMIT_PER_SECOND=0: the server's per-client rate limit (0: off, see below).
 # BIN_DIR=dir: use dir/worklog-kpi and dir/insert_ceiling instead of building (e.g. the binaries
@@ -85,6 +86,14 @@ PORT="${PORT:-$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1
 # The per-client rate limit (100/s, burst 1,000, keyed by IP) is off: every request of the load
 # client comes from 127.0.0.1, so it would measure the limiter (≈ 200 POST /entries/s over 10 s,
 # the rest answered 429), not the server. RATE_LIMIT_PER_SECOND=100 measures with it.
+# PostgreSQL: a pool as large as wrk's connection count (production.toml has 16), so that the
+# write path and the raw insert ceiling it is compared with commit as many transactions at once.
+# SQLite writes go through one writer connection whatever the pool's size (POOL_SIZE=n to set it).
+if [[ -n "${POOL_SIZE:-}" ]]; then
+  export APP__DATABASE__POOL_SIZE="$POOL_SIZE"
+elif [[ "$DATABASE" == postgres && "$WRK_CONNECTIONS" -gt 8 ]]; then
+  export APP__DATABASE__POOL_SIZE="$WRK_CONNECTIONS"
+fi
 export APP_CONFIG_DIR="$ROOT/config" APP__DATABASE__URL="$DB_URL" \
   APP__SERVER__HOST=127.0.0.1 APP__SERVER__PORT="$PORT" RUST_LOG="${RUST_LOG:-warn}" \
   APP__SERVER__RATE_LIMIT__PER_SECOND="${RATE_LIMIT_PER_SECOND:-0}"
