@@ -410,7 +410,7 @@ def main():
     row("batch rounds opened / units with members", f"{b_rounds} / {len(with_members)}",
         f"{len(roots)} request(s), statuses {b_status}")
     row("batch wall time s", f"{b_wall:.2f}", f"{b_people} people graded")
-    if b_wall > 0 and wall > 0:
+    if b_rounds > 0 and b_wall > 0 and wall > 0:
         row("  batch vs per-unit loop", f"{wall / b_wall:.1f}x faster",
             f"per-unit loop {wall:.2f} s for {people_graded} people")
     t0 = time.perf_counter()

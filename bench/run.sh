@@ -15,6 +15,7 @@
 # WRK_CONNECTIONS=16: POST /entries (and GET /health, the client's ceiling) measured with wrk
 # and a Lua script at that many connections when `wrk` is installed (0 skips it).
 # PORT=n: serve on that port (default: a free one).
+# PG_DB_PREFIX=worklog_bench: the run's throw-away PostgreSQL databases are <prefix>_<pid>[_ceiling].
 # POOL_SIZE=n: the server's pool (default: the config's 8; on PostgreSQL WRK_CONNECTIONS when larger).
 # SEED_CACHE=dir: keep the seeded database for the next run with the same knobs (same day).
 # RATE_LIMIT_PER_SECOND=0: the server's per-client rate limit (0: off, see below).
@@ -77,7 +78,7 @@ fi
 case "$DATABASE" in
   sqlite) DB_URL="sqlite://$WORK/bench.db" ;;
   postgres)
-    PG_DB="worklog_bench_$$"
+    PG_DB="${PG_DB_PREFIX:-worklog_bench}_$$"
     psql "$PG_URL/postgres" -qc "CREATE DATABASE $PG_DB" >/dev/null
     DB_URL="$PG_URL/$PG_DB" ;;
   *) echo "DATABASE must be sqlite or postgres" >&2; exit 2 ;;
