@@ -90,11 +90,14 @@ struct Shared {
     members: AtomicU64,
 }
 
+/// A job's work on the writer's connection (the flag: first of its batch).
+type Work<'a> = Box<dyn FnOnce(&mut DbConnection, bool) -> Ran + Send + 'a>;
+
 /// One caller's work, queued for the writer thread. Its closure borrows from the caller's
 /// stack (its lifetime is erased, see [`SqliteWriter::run`]): the caller waits until `done` is
 /// set, which happens only after the closure has run or been dropped.
 struct Job {
-    work: Option<Box<dyn FnOnce(&mut DbConnection, bool) -> Ran + Send + 'static>>,
+    work: Option<Work<'static>>,
     done: Arc<Done>,
 }
 
@@ -276,13 +279,12 @@ impl SqliteWriter {
             let work = move |conn: &mut DbConnection, first: bool| -> Ran {
                 crate::i18n::with_lang(lang, || run_member(conn, first, f, out))
             };
-            let work: Box<dyn FnOnce(&mut DbConnection, bool) -> Ran + Send + '_> = Box::new(work);
+            let work: Work<'_> = Box::new(work);
             // SAFETY: the closure borrows `slot` and what `f` borrows, all of which outlive
             // this block: `done.wait()` below returns only after the writer thread has run or
             // dropped the closure (`Job::settle` and `Job::drop` drop it before setting the
             // outcome), and nothing else keeps it.
-            let work: Box<dyn FnOnce(&mut DbConnection, bool) -> Ran + Send + 'static> =
-                unsafe { std::mem::transmute(work) };
+            let work: Work<'static> = unsafe { std::mem::transmute(work) };
             let done = Arc::new(Done::default());
             let job = Job {
                 work: Some(work),
