@@ -10,11 +10,13 @@
 # Other knobs: ENTRIES_PER_DAY=4 SEED=42 THREADS=4 PHASE_SECONDS=10 PG_URL=postgres://postgres@127.0.0.1:5432
 # GRADING_THREADS=1 (client threads opening the province's grading rounds, which stop after
 # PHASE_SECONDS x 6 s), INSERT_ROWS=5000 INSERT_SECONDS=$PHASE_SECONDS (raw insert ceiling, run by
-# examples/insert_ceiling on a side database of the same kind, with 1 and THREADS connections;
+# examples/insert_ceiling on a side database of the same kind, with 1, THREADS and WRK_CONNECTIONS connections;
 # INSERT_CEILING=0 skips it and the build of the example). CARGO_TARGET_DIR is respected.
 # WRK_CONNECTIONS=16: POST /entries (and GET /health, the client's ceiling) measured with wrk
 # and a Lua script at that many connections when `wrk` is installed (0 skips it).
 # PORT=n: serve on that port (default: a free one).
+# PG_DB_PREFIX=worklog_bench: the run's throw-away PostgreSQL databases are <prefix>_<pid>[_ceiling].
+# POOL_SIZE=n: the server's pool (default: the config's 8; on PostgreSQL WRK_CONNECTIONS when larger).
 # SEED_CACHE=dir: keep the seeded database for the next run with the same knobs (same day).
 # RATE_LIMIT_PER_SECOND=0: the server's per-client rate limit (0: off, see below).
 # PHASES=health,writes,reads,mixed,grading (default all): the phases of bench/load.py to run;
@@ -82,7 +84,7 @@ fi
 case "$DATABASE" in
   sqlite) DB_URL="sqlite://$WORK/bench.db" ;;
   postgres)
-    PG_DB="worklog_bench_$$"
+    PG_DB="${PG_DB_PREFIX:-worklog_bench}_$$"
     psql "$PG_URL/postgres" -qc "CREATE DATABASE $PG_DB" >/dev/null
     DB_URL="$PG_URL/$PG_DB" ;;
   *) echo "DATABASE must be sqlite or postgres" >&2; exit 2 ;;
@@ -91,6 +93,14 @@ PORT="${PORT:-$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1
 # The per-client rate limit (100/s, burst 1,000, keyed by IP) is off: every request of the load
 # client comes from 127.0.0.1, so it would measure the limiter (≈ 200 POST /entries/s over 10 s,
 # the rest answered 429), not the server. RATE_LIMIT_PER_SECOND=100 measures with it.
+# PostgreSQL: a pool as large as wrk's connection count (production.toml has 16), so that the
+# write path and the raw insert ceiling it is compared with commit as many transactions at once.
+# SQLite writes go through one writer connection whatever the pool's size (POOL_SIZE=n to set it).
+if [[ -n "${POOL_SIZE:-}" ]]; then
+  export APP__DATABASE__POOL_SIZE="$POOL_SIZE"
+elif [[ "$DATABASE" == postgres && "$WRK_CONNECTIONS" -gt 8 ]]; then
+  export APP__DATABASE__POOL_SIZE="$WRK_CONNECTIONS"
+fi
 export APP_CONFIG_DIR="$ROOT/config" APP__DATABASE__URL="$DB_URL" \
   APP__SERVER__HOST=127.0.0.1 APP__SERVER__PORT="$PORT" RUST_LOG="${RUST_LOG:-warn}" \
   APP__SERVER__RATE_LIMIT__PER_SECOND="${RATE_LIMIT_PER_SECOND:-0}"
@@ -156,8 +166,13 @@ if [[ "$INSERT_CEILING" == 1 ]]; then
       psql "$PG_URL/postgres" -qc "CREATE DATABASE $PG_CEILING_DB" >/dev/null
       CEILING_URL="$PG_URL/$PG_CEILING_DB" ;;
   esac
+  # 1 connection, the client's THREADS, and wrk's connection count (the write path's ratio is
+  # read against the ceiling at the same number of connections).
   CEILING_THREADS=(1)
   [[ "$THREADS" -gt 1 ]] && CEILING_THREADS+=("$THREADS")
+  if [[ "$WRK_CONNECTIONS" -gt 1 && "$WRK_CONNECTIONS" != "$THREADS" ]] && command -v wrk >/dev/null; then
+    CEILING_THREADS+=("$WRK_CONNECTIONS")
+  fi
   for t in "${CEILING_THREADS[@]}"; do
     echo "== raw insert ceiling: $INSERT_ROWS rows or ${INSERT_SECONDS}s, $t connection(s), $DATABASE side database"
     INSERT_CEILING_URL="$CEILING_URL" INSERT_CEILING_ROWS="$INSERT_ROWS" \

@@ -42,6 +42,24 @@ pub fn record(conn: &mut DbConnection, row: &NewAudit<'_>) -> QueryResult<()> {
     Ok(())
 }
 
+/// Several audit rows, a few hundred a statement.
+pub fn record_many(conn: &mut DbConnection, rows: &[NewAudit<'_>]) -> QueryResult<()> {
+    for chunk in rows.chunks(500) {
+        match (&mut *conn, chunk) {
+            (DbConnection::Sqlite(c), [one]) => diesel::insert_into(audit_log::table)
+                .values(one)
+                .execute(c)?,
+            (DbConnection::Sqlite(c), _) => diesel::insert_into(audit_log::table)
+                .values(chunk)
+                .execute(c)?,
+            (DbConnection::Pg(c), _) => diesel::insert_into(audit_log::table)
+                .values(chunk)
+                .execute(c)?,
+        };
+    }
+    Ok(())
+}
+
 pub struct AuditFilter {
     pub entity: Option<String>,
     pub entity_id: Option<i64>,

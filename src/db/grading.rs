@@ -119,6 +119,46 @@ pub fn insert_round(
         .get_result(conn)
 }
 
+/// Opens rounds of one period for several units, a few hundred rows a statement (read them
+/// back with [`rounds_of_units`]).
+pub fn insert_rounds(
+    conn: &mut DbConnection,
+    unit_ids: &[i64],
+    period: &str,
+    policy_id: i64,
+    created_by: i64,
+    now: NaiveDateTime,
+) -> QueryResult<usize> {
+    let mut n = 0;
+    for chunk in unit_ids.chunks(500) {
+        let rows: Vec<_> = chunk
+            .iter()
+            .map(|unit_id| {
+                (
+                    grading_rounds::unit_id.eq(*unit_id),
+                    grading_rounds::period.eq(period),
+                    grading_rounds::policy_id.eq(policy_id),
+                    grading_rounds::state.eq("open"),
+                    grading_rounds::created_by.eq(created_by),
+                    grading_rounds::version.eq(1i64),
+                    grading_rounds::created_at.eq(now),
+                    grading_rounds::updated_at.eq(now),
+                )
+            })
+            .collect();
+        // Per backend: diesel's MultiConnection has no multi-row insert for SQLite.
+        n += match conn {
+            DbConnection::Sqlite(c) => diesel::insert_into(grading_rounds::table)
+                .values(rows)
+                .execute(c)?,
+            DbConnection::Pg(c) => diesel::insert_into(grading_rounds::table)
+                .values(rows)
+                .execute(c)?,
+        };
+    }
+    Ok(n)
+}
+
 pub fn round(conn: &mut DbConnection, id: i64) -> QueryResult<Option<Round>> {
     grading_rounds::table
         .find(id)

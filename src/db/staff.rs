@@ -371,6 +371,24 @@ pub fn active_in_units(
     Ok(out)
 }
 
+/// Of `unit_ids`, those with at least one active member (one query per 900 units).
+pub fn units_with_active_members(
+    conn: &mut DbConnection,
+    unit_ids: &[i64],
+) -> QueryResult<Vec<i64>> {
+    let mut out = Vec::new();
+    for chunk in unit_ids.chunks(900) {
+        let mut rows: Vec<Option<i64>> = staff::table
+            .filter(staff::active.eq(true))
+            .filter(staff::unit_id.eq_any(chunk.to_vec()))
+            .select(staff::unit_id)
+            .distinct()
+            .load(conn)?;
+        out.extend(rows.drain(..).flatten());
+    }
+    Ok(out)
+}
+
 /// Active direct subordinates of some supervisors (one query).
 pub fn subordinates_of(conn: &mut DbConnection, supervisor_ids: &[i64]) -> QueryResult<Vec<Staff>> {
     staff::table

@@ -6,16 +6,27 @@
 //! cache (another connection had written since), re-reading the B-tree pages it touched, and
 //! took the file locks anew. The writer's cache stays valid because nobody else writes.
 //!
-//! Group commit: writers queue first come, first served (a ticket lock). The first writer of a
-//! batch begins `BEGIN IMMEDIATE` and runs its work in the transaction itself; when it is done and
-//! others are queued, it leaves the transaction open and hands the connection to the next one,
-//! which runs its work in a SAVEPOINT inside the same transaction. The last writer of the batch
-//! (nobody queued behind it, or the batch is full or old) commits once for all of them and wakes
-//! them. Nobody returns before the shared COMMIT has succeeded, so a response never announces
-//! what is not committed: durability is exactly that of one commit per request (WAL,
-//! `synchronous = NORMAL`). A writer whose work fails rolls back its savepoint only; the batch
-//! goes on. Only a failure of the transaction itself (the COMMIT, a broken connection, a panic)
-//! fails every member of the batch, and then nothing of the batch is committed.
+//! One thread: the connection belongs to a writer thread, and a caller's write transaction is
+//! a job queued for it (first come, first served); the caller sleeps until its job's batch has
+//! committed. Earlier the work ran on the caller's own thread and the connection was handed from
+//! caller to caller: every hand-over waited for the next caller's thread to be scheduled, and on
+//! a machine whose cores are busy (2 cores shared with the load client) those waits, one per
+//! request and all on the one serial path, were most of a write's latency (the server used 0.7
+//! of 2 cores at 16 connections while its writers queued). The writer thread goes from one job
+//! to the next without waiting for anyone; callers are woken off that path.
+//!
+//! Group commit: the thread begins `BEGIN IMMEDIATE` and runs the first queued job in the
+//! transaction itself; jobs queued meanwhile run next, each in a SAVEPOINT inside the same
+//! transaction, until none is queued or the batch is full or old; then it commits once for all
+//! of them and wakes them. Nobody returns before the shared COMMIT has succeeded, so a response
+//! never announces what is not committed: durability is exactly that of one commit per request
+//! (WAL, `synchronous = NORMAL`). A job whose work fails rolls back its savepoint only (the
+//! batch's first job: the transaction, which holds only its work) and the batch goes on. Only a
+//! failure of the transaction itself (the COMMIT, a broken connection, a panic) fails every
+//! member of the batch, and then nothing of the batch is committed.
+//!
+//! A job's closure borrows from its caller's stack (it is `Send`, its lifetime erased): the
+//! caller does not return before the thread has run or dropped it.
 //!
 //! A batch closes after [`MAX_MEMBERS`] writers or [`MAX_OPEN`]: a writer never waits for the
 //! commit longer than that plus the work queued before it.
@@ -32,7 +43,7 @@
 //! and survives a crash of the process; the WAL is fsynced at checkpoints, so a power loss may
 //! lose the last commits before a checkpoint, never the database's consistency).
 //!
-use std::collections::HashMap;
+use std::collections::VecDeque;
 use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
@@ -65,14 +76,100 @@ pub struct WriterStats {
 /// The writer of one SQLite database (one per pool).
 pub struct SqliteWriter {
     path: String,
+    shared: Arc<Shared>,
+    checkpointer: Arc<Checkpointer>,
+}
+
+/// What callers and the writer thread share.
+struct Shared {
     statements: Arc<StatementCounter>,
-    gate: Gate,
-    conn: Mutex<Option<DbConnection>>,
-    batch: Mutex<BatchState>,
-    settled: Condvar,
+    /// (queued work, the writer is gone, the thread runs)
+    queue: Mutex<(VecDeque<Job>, bool, bool)>,
+    wake: Condvar,
     commits: AtomicU64,
     members: AtomicU64,
-    checkpointer: Arc<Checkpointer>,
+}
+
+/// A job's work on the writer's connection (the flag: first of its batch).
+type Work<'a> = Box<dyn FnOnce(&mut DbConnection, bool) -> Ran + Send + 'a>;
+
+/// One caller's work, queued for the writer thread. Its closure borrows from the caller's
+/// stack (its lifetime is erased, see [`SqliteWriter::run`]): the caller waits until `done` is
+/// set, which happens only after the closure has run or been dropped.
+struct Job {
+    work: Option<Work<'static>>,
+    done: Arc<Done>,
+}
+
+/// How a job's closure ended on the connection.
+enum Ran {
+    /// Its work is in the transaction (Ok) or was rolled back (Err: its savepoint, or the
+    /// transaction it ran alone in).
+    Finished {
+        ok: bool,
+    },
+    /// The transaction is unusable.
+    Broken(String),
+    Panicked(Box<dyn std::any::Any + Send>),
+}
+
+/// A job's outcome, for its caller.
+enum Settled {
+    Committed,
+    Failed(String),
+    Panicked(Box<dyn std::any::Any + Send>),
+}
+
+#[derive(Default)]
+struct Done {
+    outcome: Mutex<Option<Settled>>,
+    cv: Condvar,
+}
+
+impl Done {
+    fn set(&self, s: Settled) {
+        let mut o = lock(&self.outcome);
+        if o.is_none() {
+            *o = Some(s);
+        }
+        drop(o);
+        self.cv.notify_all();
+    }
+
+    fn wait(&self) -> Settled {
+        let mut o = lock(&self.outcome);
+        loop {
+            if let Some(s) = o.take() {
+                return s;
+            }
+            o = self.cv.wait(o).unwrap_or_else(|p| p.into_inner());
+        }
+    }
+}
+
+impl Job {
+    /// Runs the closure (once) on the connection.
+    fn run(&mut self, conn: &mut DbConnection, first: bool) -> Ran {
+        match self.work.take() {
+            Some(work) => work(conn, first),
+            None => Ran::Broken("the work ran already".into()),
+        }
+    }
+
+    fn settle(mut self, s: Settled) {
+        // The closure (and what it borrows) is gone before the caller is released.
+        self.work = None;
+        self.done.set(s);
+    }
+}
+
+impl Drop for Job {
+    fn drop(&mut self) {
+        // Dropped without an outcome (the writer thread unwinding or gone): the caller must
+        // not wait forever, and must not return before the closure is dropped.
+        self.work = None;
+        self.done.set(Settled::Failed("the writer stopped".into()));
+    }
 }
 
 /// What the writer and its checkpointer thread share.
@@ -92,6 +189,8 @@ impl Drop for SqliteWriter {
     fn drop(&mut self) {
         lock(&self.checkpointer.state).1 = true;
         self.checkpointer.wake.notify_all();
+        lock(&self.shared.queue).1 = true;
+        self.shared.wake.notify_all();
     }
 }
 
@@ -103,93 +202,19 @@ impl std::fmt::Debug for SqliteWriter {
     }
 }
 
-#[derive(Default)]
-struct BatchState {
-    /// The batch whose transaction is open on the connection.
-    open: Option<u64>,
-    opened_at: Option<Instant>,
-    members: u32,
-    next_id: u64,
-    /// Every batch with a lower id has an outcome.
-    settled_below: u64,
-    /// Batches that failed as a whole, with the reason (removed by the last member reading it).
-    failed: HashMap<u64, (String, u32)>,
-}
-
-/// A first-come-first-served lock (a ticket lock): the writer that has waited longest goes
-/// next, so no writer starves behind newcomers.
-#[derive(Default)]
-struct Gate {
-    /// (next ticket to hand out, ticket being served)
-    tickets: Mutex<(u64, u64)>,
-    turn: Condvar,
-}
-
-struct Turn<'a> {
-    gate: &'a Gate,
-}
-
-impl Gate {
-    fn enter(&self) -> Turn<'_> {
-        let mut t = lock(&self.tickets);
-        let mine = t.0;
-        t.0 += 1;
-        while t.1 != mine {
-            t = self.turn.wait(t).unwrap_or_else(|p| p.into_inner());
-        }
-        Turn { gate: self }
-    }
-
-    /// Writers holding a ticket behind the one being served.
-    fn queued(&self) -> u64 {
-        let t = lock(&self.tickets);
-        t.0.saturating_sub(t.1 + 1)
-    }
-}
-
-impl Drop for Turn<'_> {
-    fn drop(&mut self) {
-        lock(&self.gate.tickets).1 += 1;
-        self.gate.turn.notify_all();
-    }
-}
-
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 std::thread_local! {
-    /// True while this thread runs work on a writer's connection (a write transaction nested
-    /// on another connection then runs as before, without the writer).
+    /// True on the writer's thread (a write transaction nested on another connection then runs
+    /// as before, without the writer).
     static INSIDE: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
 
-/// Whether this thread is inside a writer's transaction.
+/// Whether this thread is the writer's (inside its transaction).
 pub(crate) fn inside() -> bool {
     INSIDE.with(|i| i.get())
-}
-
-struct InsideGuard;
-impl InsideGuard {
-    fn new() -> InsideGuard {
-        INSIDE.with(|i| i.set(true));
-        InsideGuard
-    }
-}
-impl Drop for InsideGuard {
-    fn drop(&mut self) {
-        INSIDE.with(|i| i.set(false));
-    }
-}
-
-/// How a member's work ended.
-enum Outcome<T, E> {
-    /// Done (its changes are in the batch's transaction), or refused (its savepoint, or the
-    /// transaction it opened alone, was rolled back).
-    Finished(Result<T, E>),
-    /// The transaction is unusable: the whole batch is rolled back.
-    Broken(Result<T, E>, String),
-    Panicked(Box<dyn std::any::Any + Send>),
 }
 
 fn batch_error(reason: &str) -> DieselError {
@@ -200,242 +225,288 @@ impl SqliteWriter {
     pub(crate) fn new(path: String, statements: Arc<StatementCounter>) -> SqliteWriter {
         SqliteWriter {
             path,
-            statements,
-            gate: Gate::default(),
-            conn: Mutex::new(None),
-            batch: Mutex::new(BatchState::default()),
-            settled: Condvar::new(),
-            commits: AtomicU64::new(0),
-            members: AtomicU64::new(0),
+            shared: Arc::new(Shared {
+                statements,
+                queue: Mutex::new((VecDeque::new(), false, false)),
+                wake: Condvar::new(),
+                commits: AtomicU64::new(0),
+                members: AtomicU64::new(0),
+            }),
             checkpointer: Arc::default(),
         }
     }
 
     /// Starts the checkpointer thread (once, with the writer's first connection).
-    fn start_checkpointer(&self) {
+    fn start_checkpointer(path: &str, checkpointer: &Arc<Checkpointer>) {
         {
-            let mut st = lock(&self.checkpointer.state);
+            let mut st = lock(&checkpointer.state);
             if st.2 {
                 return;
             }
             st.2 = true;
         }
-        let shared = Arc::clone(&self.checkpointer);
-        let path = self.path.clone();
+        let shared = Arc::clone(checkpointer);
+        let path = path.to_string();
         let spawned = std::thread::Builder::new()
             .name("sqlite-checkpoint".into())
             .spawn(move || checkpoint_loop(&shared, &path));
         if let Err(e) = spawned {
             tracing::warn!("no checkpointer thread ({e}): the writer checkpoints on commit");
-            lock(&self.checkpointer.state).2 = false;
-        }
-    }
-
-    /// Counts a commit for the checkpointer.
-    fn committed(&self) {
-        let mut st = lock(&self.checkpointer.state);
-        st.0 += 1;
-        if st.0 >= CHECKPOINT_AFTER_COMMITS {
-            self.checkpointer.wake.notify_all();
+            lock(&checkpointer.state).2 = false;
         }
     }
 
     pub fn stats(&self) -> WriterStats {
         WriterStats {
-            commits: self.commits.load(Ordering::Relaxed),
-            members: self.members.load(Ordering::Relaxed),
+            commits: self.shared.commits.load(Ordering::Relaxed),
+            members: self.shared.members.load(Ordering::Relaxed),
         }
     }
 
-    fn connect(&self) -> Result<DbConnection, DieselError> {
-        let mut c = SqliteConnection::establish(&self.path)
-            .map_err(|e| batch_error(&format!("cannot open the database: {e}")))?;
-        c.batch_execute(SQLITE_PRAGMAS)?;
-        // The automatic checkpoint stays on (1,000 pages): see the module documentation.
-        self.start_checkpointer();
-        let mut conn = DbConnection::Sqlite(c);
-        conn.set_instrumentation(Counting::new(Arc::clone(&self.statements), None));
-        Ok(conn)
-    }
-
-    /// Runs `f` as one write transaction (see the module documentation).
+    /// Runs `f` as one write transaction (see the module documentation): queued for the
+    /// writer's thread, which runs it on the writer's connection; returns once its batch has
+    /// committed (or failed).
     pub fn run<T, E, F>(&self, f: F) -> Result<T, E>
     where
-        F: FnOnce(&mut DbConnection) -> Result<T, E>,
-        E: From<DieselError>,
+        F: FnOnce(&mut DbConnection) -> Result<T, E> + Send,
+        T: Send,
+        E: From<DieselError> + Send,
     {
-        let turn = self.gate.enter();
-        let mut slot = lock(&self.conn);
-        if slot.is_none() {
-            *slot = Some(self.connect()?);
-        }
-        let (id, first) = {
-            let mut b = lock(&self.batch);
-            match b.open {
-                Some(id) => {
-                    b.members += 1;
-                    (id, false)
-                }
-                None => {
-                    let id = b.next_id;
-                    b.next_id += 1;
-                    b.open = Some(id);
-                    b.opened_at = Some(Instant::now());
-                    b.members = 1;
-                    (id, true)
-                }
-            }
-        };
-        self.members.fetch_add(1, Ordering::Relaxed);
-        let outcome = match slot.as_mut() {
-            None => Outcome::Broken(
-                Err(batch_error("the writer has no connection").into()),
-                "the writer has no connection".to_string(),
-            ),
-            Some(conn) => {
-                let begun = if first {
-                    match conn {
-                        DbConnection::Sqlite(c) => {
-                            AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")
-                        }
-                        DbConnection::Pg(_) => Err(batch_error(
-                            "the SQLite writer holds a PostgreSQL connection",
-                        )),
-                    }
-                } else {
-                    Ok(())
-                };
-                match begun {
-                    // Nothing of this batch exists yet: nobody else is in it.
-                    Err(e) => {
-                        let reason = e.to_string();
-                        Outcome::Broken(Err(e.into()), reason)
-                    }
-                    Ok(()) => run_member(conn, first, f),
-                }
-            }
-        };
-        match outcome {
-            Outcome::Panicked(panic) => {
-                self.abort(id, &mut slot, "a writer of the batch panicked");
-                drop(slot);
-                drop(turn);
-                resume_unwind(panic)
-            }
-            Outcome::Broken(result, reason) => {
-                self.abort(id, &mut slot, &reason);
-                drop(slot);
-                drop(turn);
-                match result {
-                    Err(e) => Err(e),
-                    Ok(_) => Err(batch_error(&reason).into()),
-                }
-            }
-            Outcome::Finished(Err(e)) if first => {
-                // The transaction holds this writer's work only: roll it back whole.
-                let failure = match slot.as_mut() {
-                    Some(conn) => DbConnection::rollback_transaction(conn)
-                        .err()
-                        .map(|e| e.to_string()),
-                    None => None,
-                };
-                self.close(
-                    id,
-                    Some(failure.unwrap_or_else(|| "rolled back".into())),
-                    &mut slot,
-                );
-                Err(e)
-            }
-            Outcome::Finished(result) => {
-                let commit_now = {
-                    let b = lock(&self.batch);
-                    self.gate.queued() == 0
-                        || b.members >= MAX_MEMBERS
-                        || b.opened_at.is_some_and(|t| t.elapsed() >= MAX_OPEN)
-                };
-                let failure = if commit_now {
-                    let failure = match slot.as_mut() {
-                        Some(conn) => DbConnection::commit_transaction(conn)
-                            .err()
-                            .map(|e| e.to_string()),
-                        None => Some("the writer has no connection".to_string()),
-                    };
-                    self.close(id, failure.clone(), &mut slot);
-                    drop(slot);
-                    drop(turn);
-                    failure
-                } else {
-                    // Hand the open transaction to the next writer and wait for the commit.
-                    drop(slot);
-                    drop(turn);
-                    self.wait(id)
-                };
-                match (result, failure) {
-                    (Err(e), _) => Err(e),
-                    (Ok(v), None) => Ok(v),
-                    (Ok(_), Some(reason)) => Err(batch_error(&reason).into()),
-                }
-            }
-        }
-    }
-
-    /// Rolls the whole batch back (its transaction is unusable) and fails its members.
-    fn abort(&self, id: u64, slot: &mut Option<DbConnection>, reason: &str) {
-        if let Some(conn) = slot.as_mut() {
-            if in_transaction(conn) {
-                let _ = DbConnection::rollback_transaction(conn);
-            }
-        }
-        self.close(id, Some(reason.to_string()), slot);
-    }
-
-    /// Ends batch `id` (committed when `failure` is None) and wakes its members. A connection
-    /// left in a transaction or with a broken transaction manager is dropped; the next writer
-    /// opens a new one.
-    fn close(&self, id: u64, failure: Option<String>, slot: &mut Option<DbConnection>) {
-        if let Some(conn) = slot.as_mut() {
-            if is_broken(conn) || in_transaction(conn) {
-                *slot = None;
-            }
-        }
+        let mut slot: Option<Result<T, E>> = None;
+        let lang = crate::i18n::current();
         {
-            let mut b = lock(&self.batch);
-            b.open = None;
-            b.opened_at = None;
-            let others = b.members.saturating_sub(1);
-            match failure {
-                Some(reason) if others > 0 => {
-                    b.failed.insert(id, (reason, others));
-                }
-                Some(_) => {}
-                None => {
-                    self.commits.fetch_add(1, Ordering::Relaxed);
-                    self.committed();
+            let out = &mut slot;
+            let work = move |conn: &mut DbConnection, first: bool| -> Ran {
+                crate::i18n::with_lang(lang, || run_member(conn, first, f, out))
+            };
+            let work: Work<'_> = Box::new(work);
+            // SAFETY: the closure borrows `slot` and what `f` borrows, all of which outlive
+            // this block: `done.wait()` below returns only after the writer thread has run or
+            // dropped the closure (`Job::settle` and `Job::drop` drop it before setting the
+            // outcome), and nothing else keeps it.
+            let work: Work<'static> = unsafe { std::mem::transmute(work) };
+            let done = Arc::new(Done::default());
+            let job = Job {
+                work: Some(work),
+                done: Arc::clone(&done),
+            };
+            if let Err(job) = self.submit(job) {
+                drop(job);
+                let _ = done.wait();
+                return Err(batch_error("the writer thread could not start").into());
+            }
+            match done.wait() {
+                Settled::Committed => {}
+                Settled::Panicked(p) => resume_unwind(p),
+                Settled::Failed(reason) => {
+                    return match slot.take() {
+                        Some(Err(e)) => Err(e),
+                        _ => Err(batch_error(&reason).into()),
+                    }
                 }
             }
-            b.members = 0;
-            b.settled_below = id + 1;
         }
-        self.settled.notify_all();
+        slot.unwrap_or_else(|| Err(batch_error("the work did not run").into()))
     }
 
-    /// Waits for batch `id` to be settled; its failure, if it failed.
-    fn wait(&self, id: u64) -> Option<String> {
-        let mut b = lock(&self.batch);
-        while b.settled_below <= id {
-            b = self.settled.wait(b).unwrap_or_else(|p| p.into_inner());
+    /// Queues a job, starting the writer thread with the first one.
+    fn submit(&self, job: Job) -> Result<(), Job> {
+        let mut q = lock(&self.shared.queue);
+        if !q.2 {
+            let shared = Arc::clone(&self.shared);
+            let path = self.path.clone();
+            let checkpointer = Arc::clone(&self.checkpointer);
+            let spawned = std::thread::Builder::new()
+                .name("sqlite-writer".into())
+                .spawn(move || writer_loop(&shared, &path, &checkpointer));
+            if let Err(e) = spawned {
+                tracing::error!("no SQLite writer thread: {e}");
+                return Err(job);
+            }
+            q.2 = true;
         }
-        let (reason, left) = b.failed.get_mut(&id).map(|(r, n)| {
-            *n -= 1;
-            (r.clone(), *n)
-        })?;
-        if left == 0 {
-            b.failed.remove(&id);
-        }
-        Some(reason)
+        q.0.push_back(job);
+        drop(q);
+        self.shared.wake.notify_one();
+        Ok(())
     }
 }
 
+fn connect(
+    path: &str,
+    shared: &Shared,
+    checkpointer: &Arc<Checkpointer>,
+) -> Result<DbConnection, DieselError> {
+    let mut c = SqliteConnection::establish(path)
+        .map_err(|e| batch_error(&format!("cannot open the database: {e}")))?;
+    c.batch_execute(SQLITE_PRAGMAS)?;
+    // The automatic checkpoint stays on (1,000 pages): see the module documentation.
+    SqliteWriter::start_checkpointer(path, checkpointer);
+    let mut conn = DbConnection::Sqlite(c);
+    conn.set_instrumentation(Counting::new(Arc::clone(&shared.statements), None));
+    Ok(conn)
+}
+
+/// The next queued job, waiting for one; None when the writer is gone.
+fn next_job(shared: &Shared) -> Option<Job> {
+    let mut q = lock(&shared.queue);
+    loop {
+        if let Some(j) = q.0.pop_front() {
+            return Some(j);
+        }
+        if q.1 {
+            return None;
+        }
+        q = shared.wake.wait(q).unwrap_or_else(|p| p.into_inner());
+    }
+}
+
+/// A queued job, if there is one now.
+fn queued_job(shared: &Shared) -> Option<Job> {
+    lock(&shared.queue).0.pop_front()
+}
+
+/// The writer thread: takes queued jobs first come, first served, and runs them in batches
+/// (group commit, see the module documentation) until the writer is dropped.
+fn writer_loop(shared: &Shared, path: &str, checkpointer: &Arc<Checkpointer>) {
+    INSIDE.with(|i| i.set(true));
+    let mut conn: Option<DbConnection> = None;
+    let mut pending: Option<Job> = None;
+    loop {
+        let Some(mut first) = pending.take().or_else(|| next_job(shared)) else {
+            break;
+        };
+        if conn.is_none() {
+            match connect(path, shared, checkpointer) {
+                Ok(c) => conn = Some(c),
+                Err(e) => {
+                    first.settle(Settled::Failed(e.to_string()));
+                    continue;
+                }
+            }
+        }
+        let Some(c) = conn.as_mut() else { continue };
+        shared.members.fetch_add(1, Ordering::Relaxed);
+        let begun = match c {
+            DbConnection::Sqlite(s) => {
+                AnsiTransactionManager::begin_transaction_sql(s, "BEGIN IMMEDIATE")
+            }
+            DbConnection::Pg(_) => Err(batch_error(
+                "the SQLite writer holds a PostgreSQL connection",
+            )),
+        };
+        if let Err(e) = begun {
+            first.settle(Settled::Failed(e.to_string()));
+            conn = None;
+            continue;
+        }
+        let opened = Instant::now();
+        // The batch's first job runs in the transaction itself.
+        match first.run(c, true) {
+            Ran::Finished { ok: false } => {
+                // Only its own work is in the transaction: roll it back whole.
+                let failure = DbConnection::rollback_transaction(c).err();
+                let reason = failure
+                    .as_ref()
+                    .map(|e| e.to_string())
+                    .unwrap_or_else(|| "rolled back".into());
+                if failure.is_some() || is_broken(c) || in_transaction(c) {
+                    conn = None;
+                }
+                first.settle(Settled::Failed(reason));
+                continue;
+            }
+            Ran::Broken(reason) => {
+                abort(&mut conn);
+                first.settle(Settled::Failed(reason));
+                continue;
+            }
+            Ran::Panicked(p) => {
+                abort(&mut conn);
+                first.settle(Settled::Panicked(p));
+                continue;
+            }
+            Ran::Finished { ok: true } => {}
+        }
+        let mut members = vec![first];
+        let mut failure: Option<String> = None;
+        let mut panicked: Option<(usize, Box<dyn std::any::Any + Send>)> = None;
+        // Others queued meanwhile join, each in a savepoint, until the batch is full or old.
+        while (members.len() as u32) < MAX_MEMBERS && opened.elapsed() < MAX_OPEN {
+            let Some(mut job) = queued_job(shared) else {
+                break;
+            };
+            let Some(c) = conn.as_mut() else { break };
+            shared.members.fetch_add(1, Ordering::Relaxed);
+            match job.run(c, false) {
+                Ran::Finished { .. } => members.push(job),
+                Ran::Broken(reason) => {
+                    failure = Some(reason);
+                    members.push(job);
+                    break;
+                }
+                Ran::Panicked(p) => {
+                    failure = Some("a writer of the batch panicked".into());
+                    panicked = Some((members.len(), p));
+                    members.push(job);
+                    break;
+                }
+            }
+        }
+        if failure.is_none() {
+            let committed = match conn.as_mut() {
+                Some(c) => DbConnection::commit_transaction(c)
+                    .err()
+                    .map(|e| e.to_string()),
+                None => Some("the writer has no connection".into()),
+            };
+            failure = committed;
+        }
+        match failure {
+            None => {
+                shared.commits.fetch_add(1, Ordering::Relaxed);
+                committed(checkpointer);
+                for m in members {
+                    m.settle(Settled::Committed);
+                }
+            }
+            Some(reason) => {
+                abort(&mut conn);
+                for (i, m) in members.into_iter().enumerate() {
+                    match panicked.take_if(|(at, _)| *at == i) {
+                        Some((_, p)) => m.settle(Settled::Panicked(p)),
+                        None => m.settle(Settled::Failed(reason.clone())),
+                    }
+                }
+            }
+        }
+    }
+    // The writer is gone: whatever is still queued fails (Job::drop).
+    let rest: Vec<Job> = lock(&shared.queue).0.drain(..).collect();
+    drop(rest);
+}
+
+/// Rolls the open transaction back (it is unusable); a connection left in a transaction or
+/// with a broken transaction manager is dropped, and the next batch opens a new one.
+fn abort(conn: &mut Option<DbConnection>) {
+    if let Some(c) = conn.as_mut() {
+        if in_transaction(c) {
+            let _ = DbConnection::rollback_transaction(c);
+        }
+        if is_broken(c) || in_transaction(c) {
+            *conn = None;
+        }
+    }
+}
+
+/// Counts a commit for the checkpointer.
+fn committed(checkpointer: &Checkpointer) {
+    let mut st = lock(&checkpointer.state);
+    st.0 += 1;
+    if st.0 >= CHECKPOINT_AFTER_COMMITS {
+        checkpointer.wake.notify_all();
+    }
+}
 /// The checkpointer thread: a passive checkpoint after commits, until the writer is dropped.
 fn checkpoint_loop(shared: &Checkpointer, path: &str) {
     let mut conn: Option<SqliteConnection> = None;
@@ -475,13 +546,17 @@ fn checkpoint_loop(shared: &Checkpointer, path: &str) {
 }
 
 /// Runs one member's work: the batch's first writer in the transaction itself, the others in a
-/// savepoint.
-fn run_member<T, E, F>(conn: &mut DbConnection, first: bool, f: F) -> Outcome<T, E>
+/// savepoint. Its result goes to `out`.
+fn run_member<T, E, F>(
+    conn: &mut DbConnection,
+    first: bool,
+    f: F,
+    out: &mut Option<Result<T, E>>,
+) -> Ran
 where
     F: FnOnce(&mut DbConnection) -> Result<T, E>,
     E: From<DieselError>,
 {
-    let _inside = InsideGuard::new();
     match catch_unwind(AssertUnwindSafe(|| {
         if first {
             f(conn)
@@ -490,16 +565,21 @@ where
             conn.transaction(f)
         }
     })) {
-        Err(panic) => Outcome::Panicked(panic),
+        Err(panic) => Ran::Panicked(panic),
         Ok(result) => {
+            let ok = result.is_ok();
+            *out = Some(result);
             if is_broken(conn) || !in_transaction(conn) {
-                let reason = match &result {
-                    Err(_) => "the write transaction broke",
-                    Ok(_) => "the write transaction ended early",
-                };
-                Outcome::Broken(result, reason.to_string())
+                Ran::Broken(
+                    if ok {
+                        "the write transaction ended early"
+                    } else {
+                        "the write transaction broke"
+                    }
+                    .to_string(),
+                )
             } else {
-                Outcome::Finished(result)
+                Ran::Finished { ok }
             }
         }
     }

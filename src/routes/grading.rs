@@ -21,6 +21,7 @@ use crate::AppState;
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(open_round)
+        .service(open_subtree_rounds)
         .service(find_rounds)
         .service(get_round)
         .service(recompute_round)
@@ -349,6 +350,113 @@ pub async fn open_round(
             format!("/api/v1/grading/rounds/{id}"),
         ))
         .json(view))
+}
+
+/// Open the rounds of a subtree.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"unit_id": 1, "period": "2026-11"}))]
+pub struct OpenSubtreeRounds {
+    /// The root of the subtree (itself included).
+    pub unit_id: i64,
+    /// `2026-11`, `2026-Q4` or `2026`.
+    pub period: String,
+    /// A policy version for the rounds opened (default: the default policy).
+    pub policy_id: Option<i64>,
+}
+
+/// A round opened by a subtree request.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OpenedRound {
+    /// Round id.
+    pub id: i64,
+    /// The unit.
+    pub unit_id: i64,
+    /// The period.
+    pub period: String,
+    /// `open`.
+    pub state: String,
+    /// People graded in it (their proposed grades are in `GET /grading/rounds/{id}`).
+    pub graded: usize,
+}
+
+/// What opening a subtree's rounds did.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SubtreeRoundsView {
+    /// The period.
+    pub period: String,
+    /// Rounds opened and computed by this request, by unit id.
+    pub opened: Vec<OpenedRound>,
+    /// Rounds of the subtree that existed already for the period (left unchanged), by unit id.
+    pub existing: Vec<RoundSummary>,
+}
+
+/// Open the period's grading round of every unit of a subtree at once (the organisation
+/// department's month: one request instead of one per unit). Units with active members and no
+/// round for the period get one, computed as `POST /grading/rounds` would compute it; rounds
+/// that exist are listed under `existing` and left unchanged, so retrying never opens a round
+/// twice. Heads of the subtree's root (or above) and the organisation department.
+#[utoipa::path(
+    tag = "grading",
+    request_body = OpenSubtreeRounds,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The rounds opened now and those that existed", body = SubtreeRoundsView),
+        (status = 403, description = "Not a head of the subtree's root", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Unit not visible", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid period or policy", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/grading/rounds/batch")]
+pub async fn open_subtree_rounds(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    body: ValidJson<OpenSubtreeRounds>,
+) -> Result<web::Json<SubtreeRoundsView>, AppError> {
+    let b = body.0;
+    let today = local_today(&state);
+    let period = parse_period(Some(&b.period), today)?;
+    let done = state
+        .db(move |conn, _| {
+            let viewer = load_viewer(conn, user)?;
+            services::grading::open_subtree_rounds(
+                conn,
+                &viewer,
+                b.unit_id,
+                period,
+                b.policy_id,
+                today,
+            )
+        })
+        .await?;
+    let mut opened: Vec<OpenedRound> = done
+        .opened
+        .into_iter()
+        .map(|(r, graded)| OpenedRound {
+            id: r.id,
+            unit_id: r.unit_id,
+            period: r.period,
+            state: r.state,
+            graded,
+        })
+        .collect();
+    opened.sort_by_key(|r| r.unit_id);
+    let mut existing: Vec<RoundSummary> = done
+        .existing
+        .into_iter()
+        .map(|r| RoundSummary {
+            id: r.id,
+            unit_id: r.unit_id,
+            period: r.period,
+            state: r.state,
+        })
+        .collect();
+    existing.sort_by_key(|r| r.unit_id);
+    Ok(web::Json(SubtreeRoundsView {
+        period: period.to_string(),
+        opened,
+        existing,
+    }))
 }
 
 /// Which round to look for.

@@ -36,6 +36,36 @@ pub fn record(
     Ok(())
 }
 
+/// One audit row per entity, the same change made by `actor` to each (e.g. the rounds of a
+/// subtree opened together), written a few hundred rows a statement.
+pub fn record_many(
+    conn: &mut DbConnection,
+    actor: Option<i64>,
+    entity: &str,
+    action: &str,
+    from_state: Option<&str>,
+    to_state: Option<&str>,
+    details: Vec<(i64, serde_json::Value)>,
+) -> AppResult<()> {
+    let at = db::now_utc();
+    let rows: Vec<NewAudit<'_>> = details
+        .into_iter()
+        .map(|(entity_id, detail)| NewAudit {
+            at,
+            actor_id: actor,
+            entity,
+            entity_id,
+            action,
+            from_state,
+            to_state,
+            reason: None,
+            detail: Some(detail.to_string()),
+        })
+        .collect();
+    db::audit::record_many(conn, &rows)?;
+    Ok(())
+}
+
 /// The audit trail, for the organisation department and administrators only.
 pub fn list(
     conn: &mut DbConnection,

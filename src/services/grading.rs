@@ -226,6 +226,51 @@ fn not_open(state: &str) -> AppError {
     ))
 }
 
+/// The policy a new round is computed with: `policy_id`, or the default policy; it must grade
+/// that kind of period.
+fn policy_for(
+    conn: &mut DbConnection,
+    policy_id: Option<i64>,
+    period: Period,
+) -> AppResult<(PolicyRow, PolicyBody)> {
+    let policy = match policy_id {
+        Some(id) => db::grading::policy(conn, id)?.ok_or_else(|| {
+            AppError::validation(
+                "policy_id",
+                "unknown_reference",
+                "Chính sách không tồn tại.",
+                "The policy does not exist.",
+            )
+        })?,
+        None => db::grading::default_policy(conn)?
+            .ok_or_else(|| AppError::Internal(anyhow::anyhow!("no default policy")))?,
+    };
+    let body = parse_body(&policy)?;
+    if !body.preset.allows_period(period_kind(period)) {
+        return Err(AppError::validation(
+            "period",
+            "not_allowed",
+            "Chính sách này không áp dụng cho loại kỳ đã chọn.",
+            "This policy does not grade that kind of period.",
+        ));
+    }
+    Ok((policy, body))
+}
+
+/// Refuses a viewer who does not manage `unit`: 403 when they can see it, 404 otherwise.
+fn require_manages(viewer: &Viewer, unit: &Unit) -> AppResult<()> {
+    if manages(viewer, unit) {
+        Ok(())
+    } else if viewer.can_see_unit(&unit.path) {
+        Err(AppError::forbidden(
+            "Chỉ thủ trưởng hoặc Ban Tổ chức mở đợt đánh giá.",
+            "Only heads or the organisation department open grading rounds.",
+        ))
+    } else {
+        Err(AppError::NotFound)
+    }
+}
+
 /// Opens a grading round for a unit and period and computes every member's proposed grade.
 pub fn open_round(
     conn: &mut DbConnection,
@@ -237,78 +282,135 @@ pub fn open_round(
 ) -> AppResult<i64> {
     db::write_transaction(conn, |conn| {
         let unit = db::units::find(conn, unit_id)?.ok_or(AppError::NotFound)?;
-        if !manages(viewer, &unit) {
-            return Err(if viewer.can_see_unit(&unit.path) {
-                AppError::forbidden(
-                    "Chỉ thủ trưởng hoặc Ban Tổ chức mở đợt đánh giá.",
-                    "Only heads or the organisation department open grading rounds.",
-                )
-            } else {
-                AppError::NotFound
-            });
-        }
-        let policy = match policy_id {
-            Some(id) => db::grading::policy(conn, id)?.ok_or_else(|| {
-                AppError::validation(
-                    "policy_id",
-                    "unknown_reference",
-                    "Chính sách không tồn tại.",
-                    "The policy does not exist.",
-                )
-            })?,
-            None => db::grading::default_policy(conn)?
-                .ok_or_else(|| AppError::Internal(anyhow::anyhow!("no default policy")))?,
-        };
-        let body = parse_body(&policy)?;
-        if !body.preset.allows_period(period_kind(period)) {
-            return Err(AppError::validation(
-                "period",
-                "not_allowed",
-                "Chính sách này không áp dụng cho loại kỳ đã chọn.",
-                "This policy does not grade that kind of period.",
-            ));
-        }
+        require_manages(viewer, &unit)?;
+        let (policy, body) = policy_for(conn, policy_id, period)?;
         if db::grading::round_of(conn, unit_id, &period.to_string())?.is_some() {
             return Err(AppError::conflict(
                 "Đơn vị đã có đợt đánh giá cho kỳ này.",
                 "The unit already has a grading round for this period.",
             ));
         }
-        let id = db::grading::insert_round(
-            conn,
-            unit_id,
-            &period.to_string(),
-            policy.id,
-            viewer.staff_id,
-            db::now_utc(),
-        )?;
-        let round = db::grading::round(conn, id)?.ok_or(AppError::NotFound)?;
-        compute(conn, &round, &unit, &policy, &body, today)?;
-        audit::record(
-            conn,
-            Some(viewer.staff_id),
-            "grading_round",
-            id,
-            "open",
-            None,
-            Some("open"),
-            None,
-            Some(
-                serde_json::json!({"unit_id": unit_id, "period": period.to_string(), "policy_id": policy.id}),
-            ),
-        )?;
-        Ok(id)
+        let opened = open_and_compute(conn, viewer, vec![unit], period, &policy, &body, today)?;
+        opened
+            .first()
+            .map(|(r, _)| r.id)
+            .ok_or_else(|| AppError::Internal(anyhow::anyhow!("the round was not opened")))
     })
 }
 
-fn scores_of(text: &Option<String>) -> Vec<f64> {
-    text.as_deref()
-        .and_then(|t| serde_json::from_str(t).ok())
-        .unwrap_or_default()
+/// What opening the rounds of a subtree did.
+#[derive(Debug)]
+pub struct SubtreeRounds {
+    /// Rounds opened by this call, each with the number of people graded in it.
+    pub opened: Vec<(Round, usize)>,
+    /// Rounds that existed already for the period (left as they are).
+    pub existing: Vec<Round>,
 }
 
-/// (Re)computes every member's KPI and proposed grade from the current inputs. Deterministic:
-/// identical inputs give identical numbers.
+/// Opens the period's round of every unit of the subtree rooted at `root_id` that has active
+/// members and no round for the period yet, and computes them together (one load of the
+/// diary, tasks, leave and calendar for everybody, grades written a few hundred rows a
+/// statement). Idempotent: rounds that exist are returned as they are, never opened twice, so
+/// a retried call opens only what the first one did not. Heads of the root's subtree and the
+/// organisation department only (as for one round). Every unit is graded exactly as a round
+/// opened for it alone would grade it.
+pub fn open_subtree_rounds(
+    conn: &mut DbConnection,
+    viewer: &Viewer,
+    root_id: i64,
+    period: Period,
+    policy_id: Option<i64>,
+    today: NaiveDate,
+) -> AppResult<SubtreeRounds> {
+    db::write_transaction(conn, |conn| {
+        let root = db::units::find(conn, root_id)?.ok_or(AppError::NotFound)?;
+        require_manages(viewer, &root)?;
+        let (policy, body) = policy_for(conn, policy_id, period)?;
+        let units: Vec<Unit> =
+            db::units::in_subtrees(conn, Some(std::slice::from_ref(&root.path)))?
+                .into_iter()
+                .filter(|u| u.active)
+                .collect();
+        let unit_ids: Vec<i64> = units.iter().map(|u| u.id).collect();
+        let existing = db::grading::rounds_of_units(
+            conn,
+            &unit_ids,
+            std::slice::from_ref(&period.to_string()),
+        )?;
+        let taken: std::collections::HashSet<i64> = existing.iter().map(|r| r.unit_id).collect();
+        let with_members: std::collections::HashSet<i64> =
+            db::staff::units_with_active_members(conn, &unit_ids)?
+                .into_iter()
+                .collect();
+        let todo: Vec<Unit> = units
+            .into_iter()
+            .filter(|u| with_members.contains(&u.id) && !taken.contains(&u.id))
+            .collect();
+        let opened = open_and_compute(conn, viewer, todo, period, &policy, &body, today)?;
+        Ok(SubtreeRounds { opened, existing })
+    })
+}
+
+/// Inserts a round for each unit (none of which has one for the period), computes them
+/// together, and records the openings: what opening one round and a subtree's rounds share.
+/// Returns the rounds with the number of people graded in each.
+fn open_and_compute(
+    conn: &mut DbConnection,
+    viewer: &Viewer,
+    units: Vec<Unit>,
+    period: Period,
+    policy: &PolicyRow,
+    body: &PolicyBody,
+    today: NaiveDate,
+) -> AppResult<Vec<(Round, usize)>> {
+    if units.is_empty() {
+        return Ok(Vec::new());
+    }
+    let period_text = period.to_string();
+    let unit_ids: Vec<i64> = units.iter().map(|u| u.id).collect();
+    db::grading::insert_rounds(
+        conn,
+        &unit_ids,
+        &period_text,
+        policy.id,
+        viewer.staff_id,
+        db::now_utc(),
+    )?;
+    let mut by_unit: HashMap<i64, Unit> = units.into_iter().map(|u| (u.id, u)).collect();
+    let rounds: Vec<(Round, Unit)> =
+        db::grading::rounds_of_units(conn, &unit_ids, std::slice::from_ref(&period_text))?
+            .into_iter()
+            .filter_map(|r| by_unit.remove(&r.unit_id).map(|u| (r, u)))
+            .collect();
+    let graded = compute_rounds(conn, &rounds, policy, body, today)?;
+    let audits: Vec<(i64, serde_json::Value)> = rounds
+        .iter()
+        .map(|(r, u)| {
+            (
+                r.id,
+                serde_json::json!({"unit_id": u.id, "period": period_text, "policy_id": policy.id}),
+            )
+        })
+        .collect();
+    audit::record_many(
+        conn,
+        Some(viewer.staff_id),
+        "grading_round",
+        "open",
+        None,
+        Some("open"),
+        audits,
+    )?;
+    Ok(rounds
+        .into_iter()
+        .map(|(r, _)| {
+            let n = graded.get(&r.id).copied().unwrap_or(0);
+            (r, n)
+        })
+        .collect())
+}
+
+/// (Re)computes one round (the same computation as a subtree's rounds, for one unit).
 fn compute(
     conn: &mut DbConnection,
     round: &Round,
@@ -317,25 +419,51 @@ fn compute(
     body: &PolicyBody,
     today: NaiveDate,
 ) -> AppResult<()> {
+    compute_rounds(conn, &[(round.clone(), unit.clone())], policy, body, today).map(|_| ())
+}
+
+/// (Re)computes every member's KPI and proposed grade of some rounds of one period and policy
+/// from the current inputs, all rounds together: their members' KPI in one pass (the diary,
+/// tasks, leave and calendar loaded once for everybody), then each unit graded on its own, and
+/// new grades written a few hundred rows a statement. Deterministic: identical inputs give
+/// identical numbers, and a unit's grades do not depend on which other rounds are computed with
+/// it (each person belongs to one unit; what a person's KPI reads of another round is its
+/// stored grades, which are only those of the rounds computed here). Returns the number of
+/// people graded per round.
+fn compute_rounds(
+    conn: &mut DbConnection,
+    rounds: &[(Round, Unit)],
+    policy: &PolicyRow,
+    body: &PolicyBody,
+    today: NaiveDate,
+) -> AppResult<HashMap<i64, usize>> {
+    let Some((first, _)) = rounds.first() else {
+        return Ok(HashMap::new());
+    };
+    if rounds
+        .iter()
+        .any(|(r, _)| r.period != first.period || r.policy_id != policy.id)
+    {
+        return Err(AppError::Internal(anyhow::anyhow!(
+            "rounds computed together share their period and policy"
+        )));
+    }
     let period =
-        Period::parse(&round.period).map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))?;
-    let members = db::staff::members_of(conn, unit.id)?;
-    let existing: HashMap<i64, GradeRow> = db::grading::grades_of_round(conn, round.id)?
+        Period::parse(&first.period).map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))?;
+    let unit_ids: Vec<i64> = rounds.iter().map(|(_, u)| u.id).collect();
+    let members = db::staff::active_in_units(conn, Some(&unit_ids))?;
+    let round_ids: Vec<i64> = rounds.iter().map(|(r, _)| r.id).collect();
+    // Grades already computed, by (round, person).
+    let existing: HashMap<(i64, i64), GradeRow> = db::grading::grades_of_rounds(conn, &round_ids)?
         .into_iter()
-        .map(|g| (g.staff_id, g))
+        .map(|g| ((g.round_id, g.staff_id), g))
         .collect();
     let common: HashMap<i64, CommonInput> = existing
         .values()
-        .map(|g| {
-            (
-                g.staff_id,
-                CommonInput {
-                    scores: scores_of(&g.evaluator_scores),
-                    bonus: g.bonus,
-                },
-            )
-        })
+        .map(|g| (g.staff_id, CommonInput::of_grade(g)))
         .collect();
+    let recomputed: std::collections::HashSet<i64> =
+        existing.keys().map(|(round, _)| *round).collect();
     let kpi_policy = body.kpi_policy();
     let no_factors = HashMap::new();
     let run = KpiRun {
@@ -347,50 +475,11 @@ fn compute(
         today,
     };
     let kpis = compute_with_leaders(conn, &members, &run, &body.preset)?;
-    // A year's total is the average of the year's period totals weighted by days worked
-    // (rulebook "Year grade"), when the unit has decided rounds in that year.
-    let year_totals = match period {
-        Period::Year { year } => year_totals(conn, unit.id, year)?,
-        _ => HashMap::new(),
-    };
     // Leader ratings of the year's closed campaigns: an input of a leader's year grade.
     let leader_ratings = match period {
         Period::Year { year } => crate::services::ballots::leader_ratings_of_year(conn, year)?,
         _ => HashMap::new(),
     };
-    let graded: Vec<f64> = kpis
-        .values()
-        .filter(|k| !k.breakdown.not_graded)
-        .map(|k| k.breakdown.quantity)
-        .collect();
-    let unit_avg_quantity = if graded.is_empty() {
-        0.0
-    } else {
-        graded.iter().sum::<f64>() / graded.len() as f64
-    };
-    let candidates: Vec<Candidate> = members
-        .iter()
-        .filter_map(|m| {
-            let k = kpis.get(&m.id)?;
-            let g = existing.get(&m.id);
-            Some(Candidate {
-                staff_id: m.id,
-                total: year_totals
-                    .get(&m.id)
-                    .map(|y| y.total)
-                    .unwrap_or(k.breakdown.total),
-                disciplined: g.is_some_and(|g| g.disciplined),
-                worked_days: k.worked_days,
-                period_working_days: k.period_working_days,
-                ballot_votes: g.map(|g| g.ballot_votes).unwrap_or(0),
-                rework: i32::try_from(k.rework).unwrap_or(i32::MAX),
-                first_submission: k.first_submission,
-                is_head: unit.head_id == Some(m.id),
-                unit_avg_quantity,
-            })
-        })
-        .collect();
-    let decisions = grade_unit(&candidates, &body.preset);
     let holidays = calendar::load_calendar(conn, period.first_day(), period.last_day())?;
     let holiday_days: Vec<NaiveDate> = period
         .first_day()
@@ -398,92 +487,151 @@ fn compute(
         .take_while(|d| *d <= period.last_day())
         .filter(|d| holidays.is_holiday(*d))
         .collect();
-    let contracts =
-        db::staff::contracts_of(conn, &members.iter().map(|m| m.id).collect::<Vec<_>>())?;
+    let mut contracts: HashMap<i64, Vec<ContractInput>> = HashMap::new();
+    for c in db::staff::contracts_of(conn, &members.iter().map(|m| m.id).collect::<Vec<_>>())? {
+        contracts
+            .entry(c.staff_id)
+            .or_default()
+            .push(ContractInput {
+                effective_from: c.effective_from,
+                weekly_minutes: c.weekly_minutes,
+            });
+    }
+    let mut members_of: HashMap<i64, Vec<&db::staff::Staff>> = HashMap::new();
+    for m in &members {
+        if let Some(u) = m.unit_id {
+            members_of.entry(u).or_default().push(m);
+        }
+    }
     let now = db::now_utc();
-    let mut keep = Vec::new();
+    let mut graded: HashMap<i64, usize> = HashMap::new();
     let mut new_grades = Vec::new();
-    for d in decisions {
-        let Some(k) = kpis.get(&d.staff_id) else {
-            continue;
+    for (round, unit) in rounds {
+        let members: &[&db::staff::Staff] =
+            members_of.get(&unit.id).map(Vec::as_slice).unwrap_or(&[]);
+        // A year's total is the average of the year's period totals weighted by days worked
+        // (rulebook "Year grade"), when the unit has decided rounds in that year.
+        let year_totals = match period {
+            Period::Year { year } => year_totals(conn, unit.id, year)?,
+            _ => HashMap::new(),
         };
-        let Some(m) = members.iter().find(|m| m.id == d.staff_id) else {
-            continue;
-        };
-        keep.push(m.id);
-        let b = &k.breakdown;
-        let inputs = GradeInputs {
-            period: round.period.clone(),
-            period_first_day: period.first_day(),
-            period_last_day: period.last_day(),
-            policy: InputsPolicy {
-                id: policy.id,
-                code: policy.code.clone(),
-                version: policy.version,
-            },
-            credit_mode: kpi_policy.credit_mode,
-            combine: Some(kpi_policy.combine),
-            weights: kpi_policy.weights,
-            leader_unit_weight: kpi_policy.leader_unit_weight,
-            holidays: holiday_days.clone(),
-            working_days: k.period_working_days,
-            worked_days: k.worked_days,
-            contracts: contracts
-                .iter()
-                .filter(|c| c.staff_id == m.id)
-                .map(|c| ContractInput {
-                    effective_from: c.effective_from,
-                    weekly_minutes: c.weekly_minutes,
-                })
-                .collect(),
-            joined_on: m.joined_on,
-            left_on: m.left_on,
-            approved_entries: k.approved_entries,
-            credited_groups: k.groups.clone(),
-            tasks: k.tasks.clone(),
-            kpi: b.clone(),
-            unit_average_quantity: unit_avg_quantity,
-            year_from_periods: year_totals.get(&m.id).cloned(),
-            is_head: unit.head_id == Some(m.id),
-            computed_at: now.and_utc(),
-            leader_ratings: leader_ratings.get(&m.id).cloned(),
-        };
-        let inputs = serde_json::to_string(&inputs).map_err(|e| AppError::Internal(e.into()))?;
-        let values = GradeValues {
-            round_id: round.id,
-            staff_id: m.id,
-            unit_id: unit.id,
-            is_head: unit.head_id == Some(m.id),
-            is_leader: m.is_leader,
-            expected: b.expected,
-            credited: b.credited,
-            quantity: b.quantity,
-            quality: b.quality,
-            progress: b.progress,
-            task_score: b.task_score,
-            common_score: b.common_score,
-            bonus: b.bonus,
-            total: year_totals.get(&m.id).map(|y| y.total).unwrap_or(b.total),
-            worked_days: k.worked_days,
-            period_working_days: k.period_working_days,
-            rework: k.rework,
-            first_submission: k.first_submission,
-            proposed_grade: d.grade.as_str().to_string(),
-            reasons: serde_json::to_string(&d.reasons).map_err(|e| AppError::Internal(e.into()))?,
-            inputs,
-            updated_at: now,
-        };
-        if existing.contains_key(&m.id) {
-            db::grading::upsert_computed(conn, &values)?;
+        let graded_quantities: Vec<f64> = members
+            .iter()
+            .filter_map(|m| kpis.get(&m.id))
+            .filter(|k| !k.breakdown.not_graded)
+            .map(|k| k.breakdown.quantity)
+            .collect();
+        let unit_avg_quantity = if graded_quantities.is_empty() {
+            0.0
         } else {
-            // Nobody else writes this round's grades meanwhile (the caller's write
-            // transaction): the new ones go in together.
-            new_grades.push(values);
+            graded_quantities.iter().sum::<f64>() / graded_quantities.len() as f64
+        };
+        let candidates: Vec<Candidate> = members
+            .iter()
+            .filter_map(|m| {
+                let k = kpis.get(&m.id)?;
+                let g = existing.get(&(round.id, m.id));
+                Some(Candidate {
+                    staff_id: m.id,
+                    total: year_totals
+                        .get(&m.id)
+                        .map(|y| y.total)
+                        .unwrap_or(k.breakdown.total),
+                    disciplined: g.is_some_and(|g| g.disciplined),
+                    worked_days: k.worked_days,
+                    period_working_days: k.period_working_days,
+                    ballot_votes: g.map(|g| g.ballot_votes).unwrap_or(0),
+                    rework: i32::try_from(k.rework).unwrap_or(i32::MAX),
+                    first_submission: k.first_submission,
+                    is_head: unit.head_id == Some(m.id),
+                    unit_avg_quantity,
+                })
+            })
+            .collect();
+        let by_id: HashMap<i64, &db::staff::Staff> = members.iter().map(|m| (m.id, *m)).collect();
+        let decisions = grade_unit(&candidates, &body.preset);
+        let mut keep = Vec::new();
+        for d in decisions {
+            let Some(k) = kpis.get(&d.staff_id) else {
+                continue;
+            };
+            let Some(m) = by_id.get(&d.staff_id) else {
+                continue;
+            };
+            keep.push(m.id);
+            let b = &k.breakdown;
+            let inputs = GradeInputs {
+                period: round.period.clone(),
+                period_first_day: period.first_day(),
+                period_last_day: period.last_day(),
+                policy: InputsPolicy {
+                    id: policy.id,
+                    code: policy.code.clone(),
+                    version: policy.version,
+                },
+                credit_mode: kpi_policy.credit_mode,
+                combine: Some(kpi_policy.combine),
+                weights: kpi_policy.weights,
+                leader_unit_weight: kpi_policy.leader_unit_weight,
+                holidays: holiday_days.clone(),
+                working_days: k.period_working_days,
+                worked_days: k.worked_days,
+                contracts: contracts.get(&m.id).cloned().unwrap_or_default(),
+                joined_on: m.joined_on,
+                left_on: m.left_on,
+                approved_entries: k.approved_entries,
+                credited_groups: k.groups.clone(),
+                tasks: k.tasks.clone(),
+                kpi: b.clone(),
+                unit_average_quantity: unit_avg_quantity,
+                year_from_periods: year_totals.get(&m.id).cloned(),
+                is_head: unit.head_id == Some(m.id),
+                computed_at: now.and_utc(),
+                leader_ratings: leader_ratings.get(&m.id).cloned(),
+            };
+            let inputs =
+                serde_json::to_string(&inputs).map_err(|e| AppError::Internal(e.into()))?;
+            let values = GradeValues {
+                round_id: round.id,
+                staff_id: m.id,
+                unit_id: unit.id,
+                is_head: unit.head_id == Some(m.id),
+                is_leader: m.is_leader,
+                expected: b.expected,
+                credited: b.credited,
+                quantity: b.quantity,
+                quality: b.quality,
+                progress: b.progress,
+                task_score: b.task_score,
+                common_score: b.common_score,
+                bonus: b.bonus,
+                total: year_totals.get(&m.id).map(|y| y.total).unwrap_or(b.total),
+                worked_days: k.worked_days,
+                period_working_days: k.period_working_days,
+                rework: k.rework,
+                first_submission: k.first_submission,
+                proposed_grade: d.grade.as_str().to_string(),
+                reasons: serde_json::to_string(&d.reasons)
+                    .map_err(|e| AppError::Internal(e.into()))?,
+                inputs,
+                updated_at: now,
+            };
+            if existing.contains_key(&(round.id, m.id)) {
+                db::grading::upsert_computed(conn, &values)?;
+            } else {
+                // Nobody else writes these rounds' grades meanwhile (the caller's write
+                // transaction): the new ones go in together.
+                new_grades.push(values);
+            }
+        }
+        graded.insert(round.id, keep.len());
+        // Rounds computed for the first time have nothing to delete.
+        if recomputed.contains(&round.id) {
+            db::grading::delete_grades_except(conn, round.id, &keep)?;
         }
     }
     db::grading::insert_computed(conn, &new_grades)?;
-    db::grading::delete_grades_except(conn, round.id, &keep)?;
-    Ok(())
+    Ok(graded)
 }
 
 /// A person's year total built from the year's period totals.

@@ -16,6 +16,7 @@ mod errors;
 mod exports;
 mod faults;
 mod grading;
+mod grading_batch;
 mod grading_formula;
 mod grading_rules;
 mod health;
