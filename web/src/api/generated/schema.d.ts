@@ -657,6 +657,29 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/grading/rounds/batch": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Open the period's grading round of every unit of a subtree at once (the organisation
+         *     department's month: one request instead of one per unit). Units with active members and no
+         *     round for the period get one, computed as `POST /grading/rounds` would compute it; rounds
+         *     that exist are listed under `existing` and left unchanged, so retrying never opens a round
+         *     twice. Heads of the subtree's root (or above) and the organisation department.
+         */
+        post: operations["open_subtree_rounds"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/grading/rounds/{id}": {
         parameters: {
             query?: never;
@@ -3859,6 +3882,27 @@ export interface components {
              */
             unit_id: number;
         };
+        /**
+         * @description Open the rounds of a subtree.
+         * @example {
+         *       "period": "2026-11",
+         *       "unit_id": 1
+         *     }
+         */
+        OpenSubtreeRounds: {
+            /** @description `2026-11`, `2026-Q4` or `2026`. */
+            period: string;
+            /**
+             * Format: int64
+             * @description A policy version for the rounds opened (default: the default policy).
+             */
+            policy_id?: number | null;
+            /**
+             * Format: int64
+             * @description The root of the subtree (itself included).
+             */
+            unit_id: number;
+        };
         /** @description An opened campaign and the size of its roll. */
         OpenedCampaign: components["schemas"]["CampaignView"] & {
             /**
@@ -3866,6 +3910,25 @@ export interface components {
              * @example 120
              */
             roll_size: number;
+        };
+        /** @description A round opened by a subtree request. */
+        OpenedRound: {
+            /** @description People graded in it (their proposed grades are in `GET /grading/rounds/{id}`). */
+            graded: number;
+            /**
+             * Format: int64
+             * @description Round id.
+             */
+            id: number;
+            /** @description The period. */
+            period: string;
+            /** @description `open`. */
+            state: string;
+            /**
+             * Format: int64
+             * @description The unit.
+             */
+            unit_id: number;
         };
         /** @description An override of a proposed grade. */
         OverrideRequest: {
@@ -5342,6 +5405,15 @@ export interface components {
         SubmittedDay: {
             /** @description The submitted entries. */
             items: components["schemas"]["EntryView"][];
+        };
+        /** @description What opening a subtree's rounds did. */
+        SubtreeRoundsView: {
+            /** @description Rounds of the subtree that existed already for the period (left unchanged), by unit id. */
+            existing: components["schemas"]["RoundSummary"][];
+            /** @description Rounds opened and computed by this request, by unit id. */
+            opened: components["schemas"]["OpenedRound"][];
+            /** @description The period. */
+            period: string;
         };
         /** @description A task behind some credited minutes, with its delays as counted for the period. */
         TaskDelay: {
@@ -8507,6 +8579,65 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Invalid period or policy */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    open_subtree_rounds: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retry safe: the same key and request replay the first response (`Idempotency-Replayed: true`); the same key with another request is 422. */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OpenSubtreeRounds"];
+            };
+        };
+        responses: {
+            /** @description The rounds opened now and those that existed */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SubtreeRoundsView"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            /** @description Not a head of the subtree's root */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unit not visible */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            409: components["responses"]["Conflict"];
             /** @description Invalid period or policy */
             422: {
                 headers: {
