@@ -37,6 +37,31 @@ pub struct Settings {
     pub reminders: ReminderSettings,
     #[serde(default)]
     pub email: EmailSettings,
+    #[serde(default)]
+    pub rollups: RollupSettings,
+}
+
+/// The maintained rollups (issue 14): what readers would otherwise build on their first read.
+#[derive(Debug, Clone, Deserialize)]
+pub struct RollupSettings {
+    /// Seconds between two passes of the warmer, which builds in the background the weekly
+    /// rollups of this month and the last, and the monthly KPI of the dashboard's six months,
+    /// whenever they are missing (first start, a new day, a write that invalidated a month); 0
+    /// turns it off (reads still build what they find missing).
+    #[serde(default = "default_warm_interval_secs")]
+    pub warm_interval_secs: u64,
+}
+
+impl Default for RollupSettings {
+    fn default() -> Self {
+        RollupSettings {
+            warm_interval_secs: default_warm_interval_secs(),
+        }
+    }
+}
+
+fn default_warm_interval_secs() -> u64 {
+    20
 }
 
 /// Reminders (issue 13): the scheduler inside the service and the rules of each note.
@@ -542,6 +567,10 @@ impl Settings {
                 ..ReminderSettings::default()
             },
             email: EmailSettings::default(),
+            // Tests warm the rollups themselves (services::warm::warm).
+            rollups: RollupSettings {
+                warm_interval_secs: 0,
+            },
         }
     }
 }

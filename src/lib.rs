@@ -326,6 +326,12 @@ pub fn run_servers(
     if data.settings.reminders.scheduler {
         services::reminders::spawn_scheduler(data.clone().into_inner());
     }
+    if data.settings.rollups.warm_interval_secs > 0 {
+        services::warm::spawn_warmer(
+            data.clone().into_inner(),
+            std::time::Duration::from_secs(data.settings.rollups.warm_interval_secs),
+        );
+    }
     let admin_server = match admin {
         Some(admin) => {
             let data = data.clone();

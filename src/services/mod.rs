@@ -33,6 +33,7 @@ pub mod staff;
 pub mod tasks;
 pub mod totals;
 pub mod units;
+pub mod warm;
 pub mod weeks;
 
 /// A page of a keyset-paginated list.

@@ -588,3 +588,77 @@ async fn stored_monthly_kpi_follows_every_input_that_changes() {
     assert_same(&live(&app, &o, p).await, &after_holiday, "holiday");
     assert_ne!(after_holiday[&w2], after_approval[&w2], "the holiday shows");
 }
+
+/// The rollup warmer (services::warm) builds in the background what the dashboard would build
+/// on its first read, and rebuilds a month an approval invalidated; what it stores is what a
+/// reader computes.
+#[tokio::test]
+async fn the_warmer_builds_the_dashboards_months_and_rebuilds_what_an_approval_invalidated() {
+    use worklog_kpi::db::{kpi_months, rollups};
+    let app = crate::helpers::spawn_app().await;
+    let o = october(&app).await;
+    let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 15).expect("date");
+    let months: Vec<String> = [
+        "2026-06", "2026-07", "2026-08", "2026-09", "2026-10", "2026-11",
+    ]
+    .iter()
+    .map(|m| (*m).to_owned())
+    .collect();
+    let day = |s: &str| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("date");
+    let built = || {
+        let mut conn = app.pool.get().expect("connection");
+        let months = kpi_months::built(&mut conn, &months).expect("months");
+        let weeks =
+            rollups::built_between(&mut conn, day("2026-09-28"), day("2026-11-23")).expect("weeks");
+        (months, weeks)
+    };
+    let (before_months, _) = built();
+    assert!(
+        before_months.is_empty(),
+        "nothing read yet: {before_months:?}"
+    );
+
+    {
+        let mut conn = app.pool.get().expect("connection");
+        worklog_kpi::services::warm::warm(&mut conn, today).expect("warm");
+    }
+    let (after_months, after_weeks) = built();
+    let mut got: Vec<(String, chrono::NaiveDate)> = after_months;
+    got.sort();
+    assert_eq!(
+        got,
+        [
+            ("2026-06", "2026-06-30"),
+            ("2026-07", "2026-07-31"),
+            ("2026-08", "2026-08-31"),
+            ("2026-09", "2026-09-30"),
+            ("2026-10", "2026-10-31"),
+            ("2026-11", "2026-11-15"),
+        ]
+        .iter()
+        .map(|(m, d)| ((*m).to_owned(), day(d)))
+        .collect::<Vec<_>>(),
+        "six months, the current one as of today"
+    );
+    // ISO weeks whose Thursday is in October or November 2026: W40 (Sept 28) .. W48 (Nov 23).
+    assert_eq!(after_weeks.len(), 9, "{after_weeks:?}");
+    assert_eq!(after_weeks.first(), Some(&day("2026-09-28")));
+    assert_eq!(after_weeks.last(), Some(&day("2026-11-23")));
+
+    // An approval of an October line invalidates October only; the next pass rebuilds it.
+    assert_eq!(
+        act(&app, &o.h2, o.waiting_entry, "approve").await.status(),
+        StatusCode::OK
+    );
+    let (invalidated, _) = built();
+    assert!(
+        !invalidated.iter().any(|(m, _)| m == "2026-10") && invalidated.len() == 5,
+        "{invalidated:?}"
+    );
+    {
+        let mut conn = app.pool.get().expect("connection");
+        worklog_kpi::services::warm::warm(&mut conn, today).expect("warm");
+    }
+    let (rebuilt, _) = built();
+    assert_eq!(rebuilt.len(), 6, "{rebuilt:?}");
+}

@@ -1,0 +1,109 @@
+//! The rollup warmer (issue 14): builds in the background what a reader would otherwise build on
+//! its first read: the weekly rollups of this month and the last (`services::rollups`) and the
+//! monthly KPI of the dashboard's six months (`services::kpi_months`). Readers still check and
+//! build what they find missing, so the warmer changes when the work is done, never what is read:
+//! a month an approval invalidated is rebuilt by the next pass (or by a reader that comes first).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{Datelike, NaiveDate};
+
+use crate::db::DbConnection;
+use crate::domain::period::{IsoWeek, Period};
+use crate::error::{AppError, AppResult};
+use crate::services::{kpi_months, reports, rollups};
+
+/// What one pass makes sure of, for the organisation's date `today`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WarmPlan {
+    /// ISO weeks of this month and the last (the dashboard's and the under-logged report's
+    /// default periods and the month before them).
+    pub weeks: Vec<IsoWeek>,
+    /// The six months of the dashboard's KPI trend, ending with this month.
+    pub months: Vec<Period>,
+}
+
+/// The plan of a pass on `today`.
+pub fn plan(today: NaiveDate) -> AppResult<WarmPlan> {
+    // A date's own month always exists; a year out of the period's range plans nothing.
+    let Ok(this) = Period::new_month(today.year(), today.month()) else {
+        return Ok(WarmPlan {
+            weeks: Vec::new(),
+            months: Vec::new(),
+        });
+    };
+    let months = reports::trend_months(this, reports::TREND_MONTHS);
+    let mut weeks = Vec::new();
+    for m in months.iter().rev().take(2).rev() {
+        for w in reports::weeks_of(*m) {
+            if !weeks.contains(&w) {
+                weeks.push(w);
+            }
+        }
+    }
+    Ok(WarmPlan { weeks, months })
+}
+
+/// One pass: builds what is missing (nothing when everything is built).
+pub fn warm(conn: &mut DbConnection, today: NaiveDate) -> AppResult<()> {
+    let plan = plan(today)?;
+    rollups::ensure_built(conn, &plan.weeks)?;
+    kpi_months::ensure_built(conn, &plan.months, today)
+}
+
+/// Runs [`warm`] every `every`, first at once.
+pub fn spawn_warmer(state: Arc<crate::AppState>, every: Duration) {
+    tokio::spawn(async move {
+        let mut interval = tokio::time::interval(every);
+        interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            interval.tick().await;
+            let state = Arc::clone(&state);
+            let outcome = tokio::task::spawn_blocking(move || {
+                let started = std::time::Instant::now();
+                let today = crate::routes::local_today(&state);
+                let mut conn = state.pool.get().map_err(AppError::from)?;
+                warm(&mut conn, today)?;
+                drop(conn);
+                let elapsed = started.elapsed();
+                if elapsed > Duration::from_millis(200) {
+                    // A build of a province's months frees what it computed.
+                    crate::auth::hashing::release_free_memory();
+                }
+                Ok::<_, AppError>(elapsed)
+            })
+            .await;
+            match outcome {
+                Ok(Ok(elapsed)) if elapsed > Duration::from_millis(50) => {
+                    tracing::info!(elapsed_ms = elapsed.as_millis() as u64, "rollups warmed")
+                }
+                Ok(Ok(_)) => {}
+                Ok(Err(e)) => tracing::warn!(error = %e, "warming the rollups failed"),
+                Err(e) => tracing::warn!(error = %e, "warming the rollups panicked"),
+            }
+        }
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_pass_covers_this_month_and_the_last_and_the_six_trend_months() {
+        let today = NaiveDate::from_ymd_opt(2026, 12, 1).unwrap();
+        let p = plan(today).unwrap();
+        let months: Vec<String> = p.months.iter().map(Period::to_string).collect();
+        assert_eq!(
+            months,
+            ["2026-07", "2026-08", "2026-09", "2026-10", "2026-11", "2026-12"]
+        );
+        // November 2026's ISO weeks (Thursday in the month: W45..W48) and December's
+        // (W49..W53), each once.
+        let names: Vec<String> = p.weeks.iter().map(|w| w.to_string()).collect();
+        assert_eq!(names.first().map(String::as_str), Some("2026-W45"));
+        assert_eq!(names.last().map(String::as_str), Some("2026-W53"));
+        assert_eq!(names.len(), 9);
+    }
+}
