@@ -10,15 +10,16 @@ use std::time::Duration;
 use chrono::{Datelike, NaiveDate};
 
 use crate::db::DbConnection;
-use crate::domain::period::{IsoWeek, Period};
+use crate::domain::period::{weeks_between, IsoWeek, Period};
 use crate::error::{AppError, AppResult};
+use crate::services::weeks::STREAK_LOOKBACK_WEEKS;
 use crate::services::{kpi_months, reports, rollups};
 
 /// What one pass makes sure of, for the organisation's date `today`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WarmPlan {
     /// ISO weeks of this month and the last (the dashboard's and the under-logged report's
-    /// default periods and the month before them).
+    /// default periods and the month before them), with the streak look-back before them.
     pub weeks: Vec<IsoWeek>,
     /// The six months of the dashboard's KPI trend, ending with this month.
     pub months: Vec<Period>,
@@ -34,15 +35,27 @@ pub fn plan(today: NaiveDate) -> AppResult<WarmPlan> {
         });
     };
     let months = reports::trend_months(this, reports::TREND_MONTHS);
-    let mut weeks = Vec::new();
-    for m in months.iter().rev().take(2).rev() {
-        for w in reports::weeks_of(*m) {
-            if !weeks.contains(&w) {
-                weeks.push(w);
-            }
-        }
-    }
-    Ok(WarmPlan { weeks, months })
+    // The ISO weeks of last month and this one, and the streak look-back before them (the
+    // under-logged figures count a streak back over STREAK_LOOKBACK_WEEKS ended weeks).
+    let last_month = months
+        .len()
+        .checked_sub(2)
+        .map(|i| months[i])
+        .unwrap_or(this);
+    let (Some(first), Some(last)) = (
+        reports::weeks_of(last_month).first().copied(),
+        reports::weeks_of(this).last().copied(),
+    ) else {
+        return Ok(WarmPlan {
+            weeks: Vec::new(),
+            months,
+        });
+    };
+    let start = (0..STREAK_LOOKBACK_WEEKS).fold(first, |w, _| w.prev());
+    Ok(WarmPlan {
+        weeks: weeks_between(start, last),
+        months,
+    })
 }
 
 /// One pass: builds what is missing (nothing when everything is built).
@@ -100,10 +113,10 @@ mod tests {
             ["2026-07", "2026-08", "2026-09", "2026-10", "2026-11", "2026-12"]
         );
         // November 2026's ISO weeks (Thursday in the month: W45..W48) and December's
-        // (W49..W53), each once.
+        // (W49..W53), each once, after the 12 weeks of the streak look-back (W33..W44).
         let names: Vec<String> = p.weeks.iter().map(|w| w.to_string()).collect();
-        assert_eq!(names.first().map(String::as_str), Some("2026-W45"));
+        assert_eq!(names.first().map(String::as_str), Some("2026-W33"));
         assert_eq!(names.last().map(String::as_str), Some("2026-W53"));
-        assert_eq!(names.len(), 9);
+        assert_eq!(names.len(), 12 + 9);
     }
 }
