@@ -70,6 +70,7 @@ async fn daily_totals_follow_every_kind_of_entry_write() {
     // The monthly KPI sums too (`services::kpi_months`): rebuilt before every step, so that a
     // month still marked built after the step must equal its recomputation (drift below).
     let kpi_months = months_between(old - Duration::days(7), today() + Duration::days(14));
+    let mut backlog_seen = 0;
     for step in 0..500 {
         build_kpi_months(&app, &kpi_months).await;
         let op = rng.below(14);
@@ -315,6 +316,9 @@ async fn daily_totals_follow_every_kind_of_entry_write() {
             *kinds.entry(kind).or_default() += 1;
         }
         let drift = app.totals_drift().await;
+        // The approval backlog counters are part of the drift: note how many rows they had.
+        let rows = backlog_rows(&app).await;
+        backlog_seen = backlog_seen.max(rows);
         assert!(
             drift.is_empty(),
             "step {step} ({kind} on entry {id}): {} row(s) drifted; first {:?}",
@@ -347,6 +351,11 @@ async fn daily_totals_follow_every_kind_of_entry_write() {
             "{k} never succeeded: {kinds:?}"
         );
     }
+    // Lines waited for both approvers (h1 and tochuc) at some point.
+    assert!(
+        backlog_seen >= 2,
+        "backlog counter rows seen: {backlog_seen}"
+    );
     // And the sequence produced declared days with anomalies and approved minutes to compare.
     let pool = app.pool.clone();
     let (approved, flagged): (i64, i64) = tokio::task::spawn_blocking(move || {
@@ -373,6 +382,26 @@ async fn daily_totals_follow_every_kind_of_entry_write() {
         approved > 0 && flagged > 0,
         "approved {approved}, flagged {flagged}"
     );
+}
+
+/// Rows of the approval backlog counters (`backlog_waiting`).
+async fn backlog_rows(app: &crate::helpers::TestApp) -> i64 {
+    let pool = app.pool.clone();
+    tokio::task::spawn_blocking(move || {
+        let mut conn = pool.get().expect("connection");
+        #[derive(diesel::QueryableByName)]
+        struct Count {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            n: i64,
+        }
+        let c: Count =
+            diesel::sql_query("SELECT CAST(COUNT(*) AS BIGINT) AS n FROM backlog_waiting")
+                .get_result(&mut conn)
+                .expect("count");
+        c.n
+    })
+    .await
+    .expect("join")
 }
 
 /// Builds the weekly rollups of the weeks from `from` to `to` (what a report's first read does).
@@ -526,6 +555,38 @@ async fn a_corrupted_row_or_another_policy_is_detected_and_a_rebuild_mends_it() 
             "unit week drift: {drift:?}"
         );
         totals::rebuild_all(&mut conn, &policy).expect("rebuild");
+        // The approval backlog counters (one waiting line of s1 for h1): a changed count, a
+        // changed oldest work date and a missing row are found; rewriting them mends them.
+        assert!(totals::drift(&mut conn, &policy).expect("drift").is_empty());
+        diesel::sql_query("UPDATE backlog_waiting SET waiting = waiting + 2")
+            .execute(&mut conn)
+            .expect("corrupt");
+        match totals::drift(&mut conn, &policy).expect("drift").as_slice() {
+            [totals::Drift::Backlog {
+                stored: Some(s),
+                expected: Some(e),
+            }] => assert_eq!((s.2, e.2), (3, 1)),
+            other => panic!("expected one backlog row to differ: {other:?}"),
+        }
+        diesel::sql_query("UPDATE backlog_waiting SET waiting = 1, oldest_work_date = '2001-01-01'")
+            .execute(&mut conn)
+            .expect("corrupt");
+        assert!(matches!(
+            totals::drift(&mut conn, &policy).expect("drift").as_slice(),
+            [totals::Drift::Backlog { stored: Some(s), expected: Some(e) }] if s.4 != e.4
+        ));
+        diesel::sql_query("DELETE FROM backlog_waiting")
+            .execute(&mut conn)
+            .expect("corrupt");
+        assert!(matches!(
+            totals::drift(&mut conn, &policy).expect("drift").as_slice(),
+            [totals::Drift::Backlog { stored: None, expected: Some(e) }] if e.2 == 1
+        ));
+        assert_eq!(
+            worklog_kpi::db::entries::rebuild_backlog_counters(&mut conn).expect("rebuild"),
+            1
+        );
+        assert!(totals::drift(&mut conn, &policy).expect("drift").is_empty());
         diesel::sql_query("UPDATE day_totals SET submitted_minutes = submitted_minutes + 1")
             .execute(&mut conn)
             .expect("corrupt");
