@@ -377,6 +377,9 @@ pub fn update_versioned(
 /// the database keeps (`backlog_waiting`, one row per unit and approver), not from the entries.
 pub type BacklogRow = (Option<i64>, i64, Option<NaiveDateTime>, Option<NaiveDate>);
 
+/// (approver or 0, waiting, oldest submission, oldest work date) of a group of units.
+type KeyedBacklogRow = (i64, Option<i64>, Option<NaiveDateTime>, Option<NaiveDate>);
+
 /// `backlog_waiting.approver_key` of waiting entries with no approver.
 const NO_APPROVER: i64 = 0;
 
@@ -392,7 +395,7 @@ pub fn backlog_by_approver(
     use diesel::dsl::{min, sum};
     let mut out = Vec::new();
     for chunk in unit_ids.chunks(900) {
-        let rows: Vec<(i64, Option<i64>, Option<NaiveDateTime>, Option<NaiveDate>)> = b::table
+        let rows: Vec<KeyedBacklogRow> = b::table
             .filter(b::unit_id.eq_any(chunk.to_vec()))
             .group_by(b::approver_key)
             .select((
@@ -411,17 +414,14 @@ pub fn backlog_by_approver(
 
 /// The counters as the entries give them, one row per unit and approver, in key order
 /// (`check-totals` compares them with `backlog_waiting`).
-pub type BacklogCounter = (i64, i64, i64, Option<NaiveDateTime>, Option<NaiveDate>);
+pub type BacklogCounter = BacklogGroup<i64, i64>;
+
+/// (unit, approver, waiting, oldest submission, oldest work date).
+pub type BacklogGroup<A, N> = (i64, A, N, Option<NaiveDateTime>, Option<NaiveDate>);
 
 pub fn backlog_counters_expected(conn: &mut DbConnection) -> QueryResult<Vec<BacklogCounter>> {
     use diesel::dsl::{count_star, min};
-    let rows: Vec<(
-        i64,
-        Option<i64>,
-        i64,
-        Option<NaiveDateTime>,
-        Option<NaiveDate>,
-    )> = entries::table
+    let rows: Vec<BacklogGroup<Option<i64>, i64>> = entries::table
         .filter(entries::deleted_at.is_null())
         .filter(entries::state.eq("submitted"))
         .group_by((entries::unit_id, entries::approver_id))
@@ -458,7 +458,7 @@ pub fn rebuild_backlog_counters(conn: &mut DbConnection) -> QueryResult<usize> {
 /// The stored counters (`backlog_waiting`), in key order.
 pub fn backlog_counters_stored(conn: &mut DbConnection) -> QueryResult<Vec<BacklogCounter>> {
     use crate::db::schema::backlog_waiting as b;
-    let rows: Vec<(i64, i64, i32, Option<NaiveDateTime>, Option<NaiveDate>)> = b::table
+    let rows: Vec<BacklogGroup<i64, i32>> = b::table
         .order((b::unit_id, b::approver_key))
         .select((
             b::unit_id,
