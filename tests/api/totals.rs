@@ -709,3 +709,83 @@ async fn a_rebuild_behind_concurrent_diary_writes_loses_none_of_them() {
     assert!(rebuilds.await.expect("join") >= 1);
     app.assert_no_totals_drift().await;
 }
+
+/// The backlog counters are kept by the database, not by the service: writes in raw SQL (an
+/// approver cleared, a line moved to another unit, a submission time changed, hard deletes) keep
+/// them equal to a grouping of the entries too.
+#[tokio::test]
+async fn backlog_counters_follow_raw_sql_writes() {
+    use worklog_kpi::services::totals;
+    let app = spawn_app().await;
+    let d = diary_setup(&app).await;
+    for (who, days) in [(&d.s1, 3), (&d.s2, 2)] {
+        for k in 0..days {
+            let e = log(
+                &app,
+                who,
+                crate::diary::line(&d, today() - Duration::days(k), 60),
+            )
+            .await;
+            let id = e["id"].as_i64().expect("id");
+            let res = crate::diary::act(&app, who, id, "submit").await;
+            assert_eq!(res.status(), StatusCode::OK);
+        }
+    }
+    app.assert_no_totals_drift().await;
+    let pool = app.pool.clone();
+    let policy = app.totals_policy;
+    tokio::task::spawn_blocking(move || {
+        let mut conn = pool.get().expect("connection");
+        let backlog_drift = |conn: &mut _| -> Vec<totals::Drift> {
+            totals::drift(conn, &policy)
+                .expect("drift")
+                .into_iter()
+                .filter(|d| matches!(d, totals::Drift::Backlog { .. }))
+                .collect()
+        };
+        let rows = |conn: &mut _| worklog_kpi::db::entries::backlog_counters_stored(conn).expect("rows");
+        assert_eq!(rows(&mut conn).iter().map(|r| r.2).sum::<i64>(), 5);
+        let units = rows(&mut conn).len();
+        for (what, sql) in [
+            (
+                "approver cleared",
+                "UPDATE entries SET approver_id = NULL WHERE id = (SELECT MIN(id) FROM entries WHERE state = 'submitted')",
+            ),
+            (
+                "submission moved earlier",
+                "UPDATE entries SET submitted_at = '2001-02-03 04:05:06' WHERE id = (SELECT MAX(id) FROM entries WHERE state = 'submitted')",
+            ),
+            (
+                "work date moved earlier",
+                "UPDATE entries SET work_date = '2001-02-03' WHERE id = (SELECT MAX(id) FROM entries WHERE state = 'submitted')",
+            ),
+            (
+                "line moved to the other unit",
+                "UPDATE entries SET unit_id = (SELECT MAX(unit_id) FROM entries) WHERE id = (SELECT MIN(id) FROM entries WHERE state = 'submitted' AND approver_id IS NOT NULL)",
+            ),
+            (
+                "oldest line hard-deleted",
+                "DELETE FROM entries WHERE id = (SELECT MAX(id) FROM entries WHERE state = 'submitted')",
+            ),
+            ("the rest decided", "UPDATE entries SET state = 'approved' WHERE state = 'submitted' AND approver_id IS NOT NULL"),
+            ("every waiting line deleted", "DELETE FROM entries WHERE state = 'submitted'"),
+        ] {
+            diesel::sql_query(sql).execute(&mut conn).expect(what);
+            let drift = backlog_drift(&mut conn);
+            assert!(drift.is_empty(), "{what}: {drift:?}");
+            if what == "approver cleared" {
+                // A row under approver key 0 (none) appeared.
+                assert!(rows(&mut conn).iter().any(|r| r.1 == 0), "{what}");
+                assert!(rows(&mut conn).len() > units);
+            }
+            if what == "submission moved earlier" {
+                assert!(rows(&mut conn)
+                    .iter()
+                    .any(|r| r.3.map(|t| t.to_string()) == Some("2001-02-03 04:05:06".into())));
+            }
+        }
+        assert!(rows(&mut conn).is_empty());
+    })
+    .await
+    .expect("join");
+}
