@@ -146,7 +146,7 @@ fn main() -> anyhow::Result<()> {
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
             if drift.is_empty() {
                 println!(
-                    "daily totals, weekly rollups and monthly KPI sums match the diary entries"
+                    "daily totals, weekly rollups, monthly KPI sums and backlog counters match the diary entries"
                 );
                 return Ok(());
             }
@@ -178,6 +178,17 @@ fn main() -> anyhow::Result<()> {
                 services::kpi_months::forget_all(&mut conn).map_err(|e| anyhow::anyhow!("{e}"))?;
                 println!(
                     "{kpi} monthly KPI sum(s) differed: every month is forgotten (the next read rebuilds it)"
+                );
+            }
+            let backlog = drift
+                .iter()
+                .filter(|d| matches!(d, services::totals::Drift::Backlog { .. }))
+                .count();
+            if backlog > 0 {
+                let rows = db::write_transaction(&mut conn, db::entries::rebuild_backlog_counters)
+                    .map_err(|e| anyhow::anyhow!("{e}"))?;
+                println!(
+                    "{backlog} approval backlog counter(s) differed: the counters were rewritten ({rows} rows)"
                 );
             }
             anyhow::bail!("{} daily total row(s) differ from the entries", drift.len())

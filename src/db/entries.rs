@@ -373,31 +373,105 @@ pub fn update_versioned(
 // ---------------------------------------------------------------------------------------------
 
 /// Submitted entries waiting, by approver: (approver, count, earliest submission, earliest work
-/// date). An approver may appear once per chunk of units: callers merge.
+/// date). An approver may appear once per chunk of units: callers merge. Read from the counters
+/// the database keeps (`backlog_waiting`, one row per unit and approver), not from the entries.
 pub type BacklogRow = (Option<i64>, i64, Option<NaiveDateTime>, Option<NaiveDate>);
+
+/// (approver or 0, waiting, oldest submission, oldest work date) of a group of units.
+type KeyedBacklogRow = (i64, Option<i64>, Option<NaiveDateTime>, Option<NaiveDate>);
+
+/// `backlog_waiting.approver_key` of waiting entries with no approver.
+const NO_APPROVER: i64 = 0;
+
+fn approver_of_key(key: i64) -> Option<i64> {
+    (key != NO_APPROVER).then_some(key)
+}
 
 pub fn backlog_by_approver(
     conn: &mut DbConnection,
     unit_ids: &[i64],
 ) -> QueryResult<Vec<BacklogRow>> {
-    use diesel::dsl::{count_star, min};
+    use crate::db::schema::backlog_waiting as b;
+    use diesel::dsl::{min, sum};
     let mut out = Vec::new();
     for chunk in unit_ids.chunks(900) {
-        let mut rows: Vec<BacklogRow> = entries::table
-            .filter(entries::unit_id.eq_any(chunk.to_vec()))
-            .filter(entries::deleted_at.is_null())
-            .filter(entries::state.eq("submitted"))
-            .group_by(entries::approver_id)
+        let rows: Vec<KeyedBacklogRow> = b::table
+            .filter(b::unit_id.eq_any(chunk.to_vec()))
+            .group_by(b::approver_key)
             .select((
-                entries::approver_id,
-                count_star(),
-                min(entries::submitted_at),
-                min(entries::work_date),
+                b::approver_key,
+                sum(b::waiting),
+                min(b::oldest_submitted_at),
+                min(b::oldest_work_date),
             ))
             .load(conn)?;
-        out.append(&mut rows);
+        out.extend(rows.into_iter().map(|(key, n, first_sub, first_day)| {
+            (approver_of_key(key), n.unwrap_or(0), first_sub, first_day)
+        }));
     }
     Ok(out)
+}
+
+/// The counters as the entries give them, one row per unit and approver, in key order
+/// (`check-totals` compares them with `backlog_waiting`).
+pub type BacklogCounter = BacklogGroup<i64, i64>;
+
+/// (unit, approver, waiting, oldest submission, oldest work date).
+pub type BacklogGroup<A, N> = (i64, A, N, Option<NaiveDateTime>, Option<NaiveDate>);
+
+pub fn backlog_counters_expected(conn: &mut DbConnection) -> QueryResult<Vec<BacklogCounter>> {
+    use diesel::dsl::{count_star, min};
+    let rows: Vec<BacklogGroup<Option<i64>, i64>> = entries::table
+        .filter(entries::deleted_at.is_null())
+        .filter(entries::state.eq("submitted"))
+        .group_by((entries::unit_id, entries::approver_id))
+        .select((
+            entries::unit_id,
+            entries::approver_id,
+            count_star(),
+            min(entries::submitted_at),
+            min(entries::work_date),
+        ))
+        .load(conn)?;
+    let mut out: Vec<BacklogCounter> = rows
+        .into_iter()
+        .map(|(unit, approver, n, s, d)| (unit, approver.unwrap_or(NO_APPROVER), n, s, d))
+        .collect();
+    out.sort_by_key(|r| (r.0, r.1));
+    Ok(out)
+}
+
+/// Rewrites the counters from the entries (`check-totals` after a drift); returns the rows.
+pub fn rebuild_backlog_counters(conn: &mut DbConnection) -> QueryResult<usize> {
+    use diesel::RunQueryDsl;
+    diesel::sql_query("DELETE FROM backlog_waiting").execute(conn)?;
+    diesel::sql_query(
+        "INSERT INTO backlog_waiting \
+         (unit_id, approver_key, waiting, oldest_submitted_at, oldest_work_date) \
+         SELECT unit_id, COALESCE(approver_id, 0), count(*), min(submitted_at), min(work_date) \
+         FROM entries WHERE state = 'submitted' AND deleted_at IS NULL \
+         GROUP BY unit_id, COALESCE(approver_id, 0)",
+    )
+    .execute(conn)
+}
+
+/// The stored counters (`backlog_waiting`), in key order.
+pub fn backlog_counters_stored(conn: &mut DbConnection) -> QueryResult<Vec<BacklogCounter>> {
+    use crate::db::schema::backlog_waiting as b;
+    let rows: Vec<BacklogGroup<i64, i32>> = b::table
+        .order((b::unit_id, b::approver_key))
+        .select((
+            b::unit_id,
+            b::approver_key,
+            b::waiting,
+            b::oldest_submitted_at,
+            b::oldest_work_date,
+        ))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(u, k, n, s, d)| (u, k, i64::from(n), s, d))
+        .collect())
 }
 
 /// A diary line with its decision already made, for bulk inserts (`seed-demo`).

@@ -362,6 +362,18 @@ pub fn build_counted_pool(
 }
 
 /// Applies every pending migration of the connection's backend.
+/// Refreshes the planner statistics after a bulk load: `ANALYZE` on PostgreSQL (autovacuum
+/// catches up only later, and until then the planner works from empty-table estimates). Nothing on
+/// SQLite, whose plans here do not depend on statistics (it keeps none unless asked). Returns
+/// whether it ran.
+pub fn analyze_after_bulk_load(conn: &mut DbConnection) -> diesel::QueryResult<bool> {
+    if is_sqlite(conn) {
+        return Ok(false);
+    }
+    diesel::RunQueryDsl::execute(diesel::sql_query("ANALYZE"), conn)?;
+    Ok(true)
+}
+
 pub fn run_migrations(conn: &mut DbConnection) -> anyhow::Result<usize> {
     let applied = match conn {
         DbConnection::Pg(c) => c

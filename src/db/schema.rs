@@ -387,6 +387,16 @@ diesel::table! {
 }
 
 diesel::table! {
+    backlog_waiting (unit_id, approver_key) {
+        unit_id -> BigInt,
+        approver_key -> BigInt,
+        waiting -> Integer,
+        oldest_submitted_at -> Nullable<Timestamp>,
+        oldest_work_date -> Nullable<Date>,
+    }
+}
+
+diesel::table! {
     kpi_unit_months (month, unit_id) {
         month -> Text,
         unit_id -> BigInt,
@@ -548,6 +558,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     rollup_weeks,
     kpi_months_built,
     kpi_unit_months,
+    backlog_waiting,
     criteria_sets,
     rating_campaigns,
     rating_electors,

@@ -416,6 +416,12 @@ pub enum Drift {
     },
     /// A unit's month of KPI (`kpi_unit_months`).
     KpiMonth(crate::services::kpi_months::MonthDrift),
+    /// Waiting entries of a unit and approver (`backlog_waiting`): (unit, approver or 0, waiting,
+    /// oldest submission, oldest work date).
+    Backlog {
+        stored: Option<db::entries::BacklogCounter>,
+        expected: Option<db::entries::BacklogCounter>,
+    },
 }
 
 /// Rows present on either side that are not equal on both.
@@ -482,6 +488,15 @@ pub fn drift(conn: &mut DbConnection, policy: &TotalsPolicy) -> AppResult<Vec<Dr
         crate::services::kpi_months::drift(conn)?
             .into_iter()
             .map(Drift::KpiMonth),
+    );
+    out.extend(
+        differences(
+            db::entries::backlog_counters_stored(conn)?,
+            db::entries::backlog_counters_expected(conn)?,
+            |r| (r.0, r.1),
+        )
+        .into_iter()
+        .map(|(stored, expected)| Drift::Backlog { stored, expected }),
     );
     Ok(out)
 }

@@ -20,13 +20,40 @@ async fn a_small_demo_organisation_is_seeded_and_usable() {
     };
     let pool = app.pool.clone();
     let policy = app.totals_policy;
-    let summary = tokio::task::spawn_blocking(move || {
+    let (summary, lines, analysed) = tokio::task::spawn_blocking(move || {
         let mut conn = pool.get().expect("connection");
-        seed(&mut conn, &opts, today, &policy, |_| {})
+        let mut lines = Vec::new();
+        let summary = seed(&mut conn, &opts, today, &policy, |l| {
+            lines.push(l.to_owned())
+        });
+        // PostgreSQL: the bulk load ends with ANALYZE, so the planner has statistics for the
+        // diary (None on SQLite, which keeps none).
+        let analysed = (!worklog_kpi::db::is_sqlite(&conn)).then(|| {
+            #[derive(diesel::QueryableByName)]
+            struct Analysed {
+                #[diesel(sql_type = diesel::sql_types::Bool)]
+                done: bool,
+            }
+            diesel::RunQueryDsl::get_result::<Analysed>(
+                diesel::sql_query(
+                    "SELECT last_analyze IS NOT NULL AS done FROM pg_stat_user_tables \
+                     WHERE relname = 'entries' AND schemaname = current_schema()",
+                ),
+                &mut conn,
+            )
+            .expect("statistics")
+            .done
+        });
+        (summary, lines, analysed)
     })
     .await
-    .expect("join")
-    .expect("seed");
+    .expect("join");
+    let summary = summary.expect("seed");
+    let announced = lines.iter().any(|l| l.contains("ANALYZE"));
+    match analysed {
+        Some(done) => assert!(done && announced, "analysed {done}, lines {lines:?}"),
+        None => assert!(!announced, "{lines:?}"),
+    }
     assert_eq!(summary.units, 4);
     assert_eq!(summary.staff, 24);
     // Two lines per person and working day, from a month ago to yesterday.

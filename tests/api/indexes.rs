@@ -58,10 +58,19 @@ fn diary_hot_paths_are_index_scans() {
             "SELECT staff_id, rework_count, task_id, SUM(minutes) FROM month_credits WHERE staff_id IN (1, 2) AND month_start BETWEEN '2026-01-01' AND '2026-12-01' GROUP BY staff_id, rework_count, task_id",
             "month_credits_staff_month",
         ),
-        // approval backlog of a subtree: submitted lines only
+        // approval backlog of a subtree: the counters kept per unit and approver
         (
-            "SELECT approver_id, COUNT(*), MIN(submitted_at), MIN(work_date) FROM entries WHERE unit_id IN (1, 2) AND deleted_at IS NULL AND state = 'submitted' GROUP BY approver_id",
-            "entries_state_unit",
+            "SELECT approver_key, SUM(waiting), MIN(oldest_submitted_at), MIN(oldest_work_date) FROM backlog_waiting WHERE unit_id IN (1, 2) GROUP BY approver_key",
+            "sqlite_autoindex_backlog_waiting_1",
+        ),
+        // the backlog triggers: the oldest waiting line of a unit and approver after a removal
+        (
+            "SELECT min(submitted_at) FROM entries WHERE unit_id = 1 AND COALESCE(approver_id, 0) = 2 AND state = 'submitted' AND deleted_at IS NULL",
+            "entries_waiting_submitted",
+        ),
+        (
+            "SELECT min(work_date) FROM entries WHERE unit_id = 1 AND COALESCE(approver_id, 0) = 2 AND state = 'submitted' AND deleted_at IS NULL",
+            "entries_waiting_work_date",
         ),
         // idempotent create
         ("SELECT * FROM entries WHERE staff_id = 1 AND client_ref = 'x'", "sqlite_autoindex_entries_1"),

@@ -70,6 +70,7 @@ async fn daily_totals_follow_every_kind_of_entry_write() {
     // The monthly KPI sums too (`services::kpi_months`): rebuilt before every step, so that a
     // month still marked built after the step must equal its recomputation (drift below).
     let kpi_months = months_between(old - Duration::days(7), today() + Duration::days(14));
+    let mut backlog_seen = 0;
     for step in 0..500 {
         build_kpi_months(&app, &kpi_months).await;
         let op = rng.below(14);
@@ -315,6 +316,9 @@ async fn daily_totals_follow_every_kind_of_entry_write() {
             *kinds.entry(kind).or_default() += 1;
         }
         let drift = app.totals_drift().await;
+        // The approval backlog counters are part of the drift: note how many rows they had.
+        let rows = backlog_rows(&app).await;
+        backlog_seen = backlog_seen.max(rows);
         assert!(
             drift.is_empty(),
             "step {step} ({kind} on entry {id}): {} row(s) drifted; first {:?}",
@@ -347,6 +351,11 @@ async fn daily_totals_follow_every_kind_of_entry_write() {
             "{k} never succeeded: {kinds:?}"
         );
     }
+    // Lines waited for both approvers (h1 and tochuc) at some point.
+    assert!(
+        backlog_seen >= 2,
+        "backlog counter rows seen: {backlog_seen}"
+    );
     // And the sequence produced declared days with anomalies and approved minutes to compare.
     let pool = app.pool.clone();
     let (approved, flagged): (i64, i64) = tokio::task::spawn_blocking(move || {
@@ -373,6 +382,26 @@ async fn daily_totals_follow_every_kind_of_entry_write() {
         approved > 0 && flagged > 0,
         "approved {approved}, flagged {flagged}"
     );
+}
+
+/// Rows of the approval backlog counters (`backlog_waiting`).
+async fn backlog_rows(app: &crate::helpers::TestApp) -> i64 {
+    let pool = app.pool.clone();
+    tokio::task::spawn_blocking(move || {
+        let mut conn = pool.get().expect("connection");
+        #[derive(diesel::QueryableByName)]
+        struct Count {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            n: i64,
+        }
+        let c: Count =
+            diesel::sql_query("SELECT CAST(COUNT(*) AS BIGINT) AS n FROM backlog_waiting")
+                .get_result(&mut conn)
+                .expect("count");
+        c.n
+    })
+    .await
+    .expect("join")
 }
 
 /// Builds the weekly rollups of the weeks from `from` to `to` (what a report's first read does).
@@ -526,6 +555,38 @@ async fn a_corrupted_row_or_another_policy_is_detected_and_a_rebuild_mends_it() 
             "unit week drift: {drift:?}"
         );
         totals::rebuild_all(&mut conn, &policy).expect("rebuild");
+        // The approval backlog counters (one waiting line of s1 for h1): a changed count, a
+        // changed oldest work date and a missing row are found; rewriting them mends them.
+        assert!(totals::drift(&mut conn, &policy).expect("drift").is_empty());
+        diesel::sql_query("UPDATE backlog_waiting SET waiting = waiting + 2")
+            .execute(&mut conn)
+            .expect("corrupt");
+        match totals::drift(&mut conn, &policy).expect("drift").as_slice() {
+            [totals::Drift::Backlog {
+                stored: Some(s),
+                expected: Some(e),
+            }] => assert_eq!((s.2, e.2), (3, 1)),
+            other => panic!("expected one backlog row to differ: {other:?}"),
+        }
+        diesel::sql_query("UPDATE backlog_waiting SET waiting = 1, oldest_work_date = '2001-01-01'")
+            .execute(&mut conn)
+            .expect("corrupt");
+        assert!(matches!(
+            totals::drift(&mut conn, &policy).expect("drift").as_slice(),
+            [totals::Drift::Backlog { stored: Some(s), expected: Some(e) }] if s.4 != e.4
+        ));
+        diesel::sql_query("DELETE FROM backlog_waiting")
+            .execute(&mut conn)
+            .expect("corrupt");
+        assert!(matches!(
+            totals::drift(&mut conn, &policy).expect("drift").as_slice(),
+            [totals::Drift::Backlog { stored: None, expected: Some(e) }] if e.2 == 1
+        ));
+        assert_eq!(
+            worklog_kpi::db::entries::rebuild_backlog_counters(&mut conn).expect("rebuild"),
+            1
+        );
+        assert!(totals::drift(&mut conn, &policy).expect("drift").is_empty());
         diesel::sql_query("UPDATE day_totals SET submitted_minutes = submitted_minutes + 1")
             .execute(&mut conn)
             .expect("corrupt");
@@ -647,4 +708,84 @@ async fn a_rebuild_behind_concurrent_diary_writes_loses_none_of_them() {
     stop.store(true, std::sync::atomic::Ordering::SeqCst);
     assert!(rebuilds.await.expect("join") >= 1);
     app.assert_no_totals_drift().await;
+}
+
+/// The backlog counters are kept by the database, not by the service: writes in raw SQL (an
+/// approver cleared, a line moved to another unit, a submission time changed, hard deletes) keep
+/// them equal to a grouping of the entries too.
+#[tokio::test]
+async fn backlog_counters_follow_raw_sql_writes() {
+    use worklog_kpi::services::totals;
+    let app = spawn_app().await;
+    let d = diary_setup(&app).await;
+    for (who, days) in [(&d.s1, 3), (&d.s2, 2)] {
+        for k in 0..days {
+            let e = log(
+                &app,
+                who,
+                crate::diary::line(&d, today() - Duration::days(k), 60),
+            )
+            .await;
+            let id = e["id"].as_i64().expect("id");
+            let res = crate::diary::act(&app, who, id, "submit").await;
+            assert_eq!(res.status(), StatusCode::OK);
+        }
+    }
+    app.assert_no_totals_drift().await;
+    let pool = app.pool.clone();
+    let policy = app.totals_policy;
+    tokio::task::spawn_blocking(move || {
+        let mut conn = pool.get().expect("connection");
+        let backlog_drift = |conn: &mut _| -> Vec<totals::Drift> {
+            totals::drift(conn, &policy)
+                .expect("drift")
+                .into_iter()
+                .filter(|d| matches!(d, totals::Drift::Backlog { .. }))
+                .collect()
+        };
+        let rows = |conn: &mut _| worklog_kpi::db::entries::backlog_counters_stored(conn).expect("rows");
+        assert_eq!(rows(&mut conn).iter().map(|r| r.2).sum::<i64>(), 5);
+        let units = rows(&mut conn).len();
+        for (what, sql) in [
+            (
+                "approver cleared",
+                "UPDATE entries SET approver_id = NULL WHERE id = (SELECT MIN(id) FROM entries WHERE state = 'submitted')",
+            ),
+            (
+                "submission moved earlier",
+                "UPDATE entries SET submitted_at = '2001-02-03 04:05:06' WHERE id = (SELECT MAX(id) FROM entries WHERE state = 'submitted')",
+            ),
+            (
+                "work date moved earlier",
+                "UPDATE entries SET work_date = '2001-02-03' WHERE id = (SELECT MAX(id) FROM entries WHERE state = 'submitted')",
+            ),
+            (
+                "line moved to the other unit",
+                "UPDATE entries SET unit_id = (SELECT MAX(unit_id) FROM entries) WHERE id = (SELECT MIN(id) FROM entries WHERE state = 'submitted' AND approver_id IS NOT NULL)",
+            ),
+            (
+                "oldest line hard-deleted",
+                "DELETE FROM entries WHERE id = (SELECT MAX(id) FROM entries WHERE state = 'submitted')",
+            ),
+            ("the rest decided", "UPDATE entries SET state = 'approved' WHERE state = 'submitted' AND approver_id IS NOT NULL"),
+            ("every waiting line deleted", "DELETE FROM entries WHERE state = 'submitted'"),
+        ] {
+            diesel::sql_query(sql).execute(&mut conn).expect(what);
+            let drift = backlog_drift(&mut conn);
+            assert!(drift.is_empty(), "{what}: {drift:?}");
+            if what == "approver cleared" {
+                // A row under approver key 0 (none) appeared.
+                assert!(rows(&mut conn).iter().any(|r| r.1 == 0), "{what}");
+                assert!(rows(&mut conn).len() > units);
+            }
+            if what == "submission moved earlier" {
+                assert!(rows(&mut conn)
+                    .iter()
+                    .any(|r| r.3.map(|t| t.to_string()) == Some("2001-02-03 04:05:06".into())));
+            }
+        }
+        assert!(rows(&mut conn).is_empty());
+    })
+    .await
+    .expect("join");
 }
