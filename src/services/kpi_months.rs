@@ -50,6 +50,17 @@ pub struct UnitKpi {
 }
 
 impl UnitKpi {
+    /// The sums a stored row holds.
+    pub fn of_row(r: &UnitMonth) -> UnitKpi {
+        UnitKpi {
+            members: r.members,
+            people: r.people,
+            total_sum: r.total_sum,
+            expected: r.expected,
+            credited: r.credited,
+        }
+    }
+
     /// Adds another unit's sums (a row of several units).
     pub fn add(&mut self, other: &UnitKpi) {
         self.members += other.members;
@@ -184,16 +195,9 @@ pub fn unit_months(
         months.iter().map(|m| (*m, HashMap::new())).collect();
     for r in db::kpi_months::unit_months(conn, &names)? {
         if let Some(m) = by_name.get(&r.month) {
-            out.entry(*m).or_default().insert(
-                r.unit_id,
-                UnitKpi {
-                    members: r.members,
-                    people: r.people,
-                    total_sum: r.total_sum,
-                    expected: r.expected,
-                    credited: r.credited,
-                },
-            );
+            out.entry(*m)
+                .or_default()
+                .insert(r.unit_id, UnitKpi::of_row(&r));
         }
     }
     Ok(out)
@@ -265,18 +269,7 @@ pub fn forget_all(conn: &mut DbConnection) -> AppResult<()> {
 fn unit_months_stored(conn: &mut DbConnection, name: &str) -> AppResult<HashMap<i64, UnitKpi>> {
     Ok(db::kpi_months::unit_months(conn, &[name.to_owned()])?
         .into_iter()
-        .map(|r| {
-            (
-                r.unit_id,
-                UnitKpi {
-                    members: r.members,
-                    people: r.people,
-                    total_sum: r.total_sum,
-                    expected: r.expected,
-                    credited: r.credited,
-                },
-            )
-        })
+        .map(|r| (r.unit_id, UnitKpi::of_row(&r)))
         .collect())
 }
 

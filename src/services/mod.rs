@@ -70,3 +70,30 @@ pub struct Paging {
     pub limit: i64,
     pub after_id: Option<i64>,
 }
+
+/// Runs `job` on the blocking pool at once and then every `every` (a missed tick waits for the
+/// next), handing its outcome to `report`: the shape of the service's background jobs (the
+/// reminder scheduler, the rollup warmer). A job that panics is reported, not fatal.
+pub fn spawn_every<T, J, R>(
+    state: std::sync::Arc<crate::AppState>,
+    every: std::time::Duration,
+    job: J,
+    report: R,
+) where
+    T: Send + 'static,
+    J: Fn(&crate::AppState) -> crate::error::AppResult<T> + Send + Sync + 'static,
+    R: Fn(Result<crate::error::AppResult<T>, tokio::task::JoinError>) + Send + 'static,
+{
+    let job = std::sync::Arc::new(job);
+    tokio::spawn(async move {
+        let mut interval = tokio::time::interval(every);
+        interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            interval.tick().await;
+            let state = std::sync::Arc::clone(&state);
+            let job = std::sync::Arc::clone(&job);
+            let outcome = tokio::task::spawn_blocking(move || job(&state)).await;
+            report(outcome);
+        }
+    });
+}

@@ -598,39 +598,27 @@ pub fn send_emails(
 pub fn spawn_scheduler(state: Arc<crate::AppState>) {
     let holder = format!("{}-{:016x}", std::process::id(), rand::random::<u64>());
     let every = Duration::from_secs(state.settings.reminders.interval_secs.max(10));
-    tokio::spawn(async move {
-        let mut interval = tokio::time::interval(every);
-        interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        loop {
-            interval.tick().await;
-            let state = Arc::clone(&state);
-            let holder = holder.clone();
-            let outcome = tokio::task::spawn_blocking(move || {
-                let mut conn = state.pool.get().map_err(AppError::from)?;
-                let out = run_once(&mut conn, &state.settings, &holder, db::now_utc());
-                drop(conn);
-                // A run reads everyone's week: give what it freed back to the system.
-                crate::auth::hashing::release_free_memory();
-                out
-            })
-            .await;
-            match outcome {
-                Ok(Ok(r)) if r.ran => tracing::info!(
-                    week_short = r.week_short,
-                    approvals_waiting = r.approvals_waiting,
-                    report_due = r.report_due,
-                    campaigns_closed = r.campaigns_closed,
-                    emails_sent = r.emails_sent,
-                    elapsed_ms = r.elapsed_ms as u64,
-                    "reminder run"
-                ),
-                Ok(Ok(_)) => {
-                    tracing::debug!("reminder run skipped: another instance holds the lease")
-                }
-                Ok(Err(e)) => tracing::warn!(error = %e, "reminder run failed"),
-                Err(e) => tracing::warn!(error = %e, "reminder run panicked"),
-            }
-        }
+    let job = move |state: &crate::AppState| {
+        let mut conn = state.pool.get().map_err(AppError::from)?;
+        let out = run_once(&mut conn, &state.settings, &holder, db::now_utc());
+        drop(conn);
+        // A run reads everyone's week: give what it freed back to the system.
+        crate::auth::hashing::release_free_memory();
+        out
+    };
+    super::spawn_every(state, every, job, |outcome| match outcome {
+        Ok(Ok(r)) if r.ran => tracing::info!(
+            week_short = r.week_short,
+            approvals_waiting = r.approvals_waiting,
+            report_due = r.report_due,
+            campaigns_closed = r.campaigns_closed,
+            emails_sent = r.emails_sent,
+            elapsed_ms = r.elapsed_ms as u64,
+            "reminder run"
+        ),
+        Ok(Ok(_)) => tracing::debug!("reminder run skipped: another instance holds the lease"),
+        Ok(Err(e)) => tracing::warn!(error = %e, "reminder run failed"),
+        Err(e) => tracing::warn!(error = %e, "reminder run panicked"),
     });
 }
 

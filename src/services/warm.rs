@@ -67,35 +67,26 @@ pub fn warm(conn: &mut DbConnection, today: NaiveDate) -> AppResult<()> {
 
 /// Runs [`warm`] every `every`, first at once.
 pub fn spawn_warmer(state: Arc<crate::AppState>, every: Duration) {
-    tokio::spawn(async move {
-        let mut interval = tokio::time::interval(every);
-        interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        loop {
-            interval.tick().await;
-            let state = Arc::clone(&state);
-            let outcome = tokio::task::spawn_blocking(move || {
-                let started = std::time::Instant::now();
-                let today = crate::routes::local_today(&state);
-                let mut conn = state.pool.get().map_err(AppError::from)?;
-                warm(&mut conn, today)?;
-                drop(conn);
-                let elapsed = started.elapsed();
-                if elapsed > Duration::from_millis(200) {
-                    // A build of a province's months frees what it computed.
-                    crate::auth::hashing::release_free_memory();
-                }
-                Ok::<_, AppError>(elapsed)
-            })
-            .await;
-            match outcome {
-                Ok(Ok(elapsed)) if elapsed > Duration::from_millis(50) => {
-                    tracing::info!(elapsed_ms = elapsed.as_millis() as u64, "rollups warmed")
-                }
-                Ok(Ok(_)) => {}
-                Ok(Err(e)) => tracing::warn!(error = %e, "warming the rollups failed"),
-                Err(e) => tracing::warn!(error = %e, "warming the rollups panicked"),
-            }
+    let job = |state: &crate::AppState| {
+        let started = std::time::Instant::now();
+        let today = crate::routes::local_today(state);
+        let mut conn = state.pool.get().map_err(AppError::from)?;
+        warm(&mut conn, today)?;
+        drop(conn);
+        let elapsed = started.elapsed();
+        if elapsed > Duration::from_millis(200) {
+            // A build of a province's months frees what it computed.
+            crate::auth::hashing::release_free_memory();
         }
+        Ok(elapsed)
+    };
+    super::spawn_every(state, every, job, |outcome| match outcome {
+        Ok(Ok(elapsed)) if elapsed > Duration::from_millis(50) => {
+            tracing::info!(elapsed_ms = elapsed.as_millis() as u64, "rollups warmed")
+        }
+        Ok(Ok(_)) => {}
+        Ok(Err(e)) => tracing::warn!(error = %e, "warming the rollups failed"),
+        Err(e) => tracing::warn!(error = %e, "warming the rollups panicked"),
     });
 }
 
