@@ -293,6 +293,15 @@ async function story(base, browser) {
     return !!reg.active;
   });
   check(installed, 'the service worker is active (installable PWA)');
+  // The screens loaded on first use are cached at install too, so they open offline.
+  const cached = await staff.page.evaluate(async () => {
+    const names = [];
+    for (const key of await caches.keys()) for (const req of await (await caches.open(key)).keys()) names.push(new URL(req.url).pathname);
+    return names;
+  });
+  for (const screen of ['DashboardPage', 'AdminPage', 'GradingPage', 'BallotsPage']) {
+    check(cached.some((p) => p.startsWith(`/assets/${screen}-`) && p.endsWith('.js')), `the service worker cached the ${screen} chunk (${cached.join(', ')})`);
+  }
   const manifest = await (await fetch(`${base}/manifest.webmanifest`)).json();
   check(manifest.start_url === '/' && manifest.display === 'standalone', 'manifest');
   // Chromium's installability wants PNG icons of 192 and 512 px; maskable ones for launchers.

@@ -1,7 +1,7 @@
 // Service worker: keeps the app shell (index.html and the hashed assets it names) so the diary
 // opens with no connection. API calls are never cached here: the diary's offline data lives in
 // IndexedDB and is synchronised by the app itself.
-const CACHE = 'worklog-shell-v1';
+const CACHE = 'worklog-shell-v2';
 const SHELL = ['/', '/manifest.webmanifest', '/icon.svg'];
 
 self.addEventListener('install', (event) => {
@@ -13,6 +13,13 @@ self.addEventListener('install', (event) => {
       const html = await (await cache.match('/')).text();
       const assets = [...html.matchAll(/(?:src|href)="(\/assets\/[^"]+)"/g)].map((m) => m[1]);
       await cache.addAll(assets);
+      // The screens loaded on first use: the entry script names their chunks ("./Name-hash.js").
+      const chunks = new Set();
+      for (const script of assets.filter((a) => a.endsWith('.js'))) {
+        const code = await (await cache.match(script)).text();
+        for (const m of code.matchAll(/"\.\/([A-Za-z0-9_-]+\.(?:js|css))"/g)) chunks.add(`/assets/${m[1]}`);
+      }
+      await cache.addAll([...chunks]);
       await self.skipWaiting();
     })(),
   );

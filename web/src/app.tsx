@@ -9,12 +9,17 @@ import { LeavesPage } from './pages/diary/LeavesPage';
 import { MyKpiPage } from './pages/diary/MyKpiPage';
 import { ApprovalsPage } from './pages/approvals/ApprovalsPage';
 import { TeamPage } from './pages/approvals/TeamPage';
-import { GradingRound, GradingStart } from './pages/grading/GradingPage';
-import { DashboardPage } from './pages/dashboard/DashboardPage';
-import { AdminPage } from './pages/admin/AdminPage';
 import { ChangePasswordScreen } from './pages/account/ChangePassword';
 import { InboxBell, InboxPage } from './pages/inbox/InboxPage';
-import { BallotsPage, CampaignPage } from './pages/ballots/BallotsPage';
+import { lazyScreen } from './lib/lazy';
+
+// Loaded on first use (see lib/lazy): the dashboard brings Chart.js.
+const DashboardPage = lazyScreen(() => import('./pages/dashboard/DashboardPage').then((m) => m.DashboardPage));
+const AdminPage = lazyScreen(() => import('./pages/admin/AdminPage').then((m) => m.AdminPage));
+const GradingStart = lazyScreen(() => import('./pages/grading/GradingPage').then((m) => m.GradingStart));
+const GradingRound = lazyScreen(() => import('./pages/grading/GradingPage').then((m) => m.GradingRound));
+const BallotsPage = lazyScreen(() => import('./pages/ballots/BallotsPage').then((m) => m.BallotsPage));
+const CampaignPage = lazyScreen(() => import('./pages/ballots/BallotsPage').then((m) => m.CampaignPage));
 
 export function App() {
   const [lang, setLangState] = useState<Lang>(currentLang());
