@@ -180,6 +180,17 @@ fn main() -> anyhow::Result<()> {
                     "{kpi} monthly KPI sum(s) differed: every month is forgotten (the next read rebuilds it)"
                 );
             }
+            let people = drift
+                .iter()
+                .filter(|d| matches!(d, services::totals::Drift::PeopleMonth(_)))
+                .count();
+            if people > 0 {
+                services::people_months::forget_all(&mut conn)
+                    .map_err(|e| anyhow::anyhow!("{e}"))?;
+                println!(
+                    "{people} monthly under-logging count(s) differed: every month is forgotten (the next read rebuilds it)"
+                );
+            }
             let backlog = drift
                 .iter()
                 .filter(|d| matches!(d, services::totals::Drift::Backlog { .. }))

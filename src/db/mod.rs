@@ -13,6 +13,7 @@ pub mod kpi_months;
 pub mod leaves;
 pub mod locks;
 pub mod notes;
+pub mod people_months;
 pub mod products;
 pub mod rollups;
 pub mod schema;

@@ -380,13 +380,13 @@ pub struct UnitPeriodPeople {
     pub under_approved: i64,
 }
 
-/// [`UnitPeriodPeople`] of some units (one grouped statement per chunk of units; a person
-/// belongs to one unit, so the counts of different units add up).
+/// [`UnitPeriodPeople`] of some units, or of every unit (`None`): one grouped statement per
+/// chunk of units; a person belongs to one unit, so the counts of different units add up.
 pub fn period_people_by_unit(
     conn: &mut DbConnection,
     weeks: &[NaiveDate],
     ended: &[NaiveDate],
-    unit_ids: &[i64],
+    unit_ids: Option<&[i64]>,
 ) -> QueryResult<Vec<UnitPeriodPeople>> {
     if weeks.is_empty() {
         return Ok(Vec::new());
@@ -397,9 +397,15 @@ pub fn period_people_by_unit(
     } else {
         format!("week_start IN ({})", dates_list(ended))
     };
+    let filters: Vec<String> = match unit_ids {
+        None => vec![String::new()],
+        Some(ids) => ids
+            .chunks(IDS_PER_STATEMENT)
+            .map(|chunk| format!(" AND unit_id IN ({})", ids_list(chunk)))
+            .collect(),
+    };
     let mut out = Vec::new();
-    for chunk in unit_ids.chunks(IDS_PER_STATEMENT) {
-        let units = ids_list(chunk);
+    for units in filters {
         let mut rows: Vec<UnitPeriodPeople> = diesel::sql_query(format!(
             "SELECT unit_id, CAST(SUM(e) AS BIGINT) AS people, \
              CAST(SUM(ul) AS BIGINT) AS under_logged, CAST(SUM(ua) AS BIGINT) AS under_approved \
@@ -407,7 +413,7 @@ pub fn period_people_by_unit(
                MAX(CASE WHEN expected > 0 THEN 1 ELSE 0 END) AS e, \
                MAX(CASE WHEN expected > 0 AND logged < expected AND {ended} THEN 1 ELSE 0 END) AS ul, \
                MAX(CASE WHEN expected > 0 AND approved < expected AND {ended} THEN 1 ELSE 0 END) AS ua \
-               FROM week_totals WHERE week_start IN ({weeks}) AND unit_id IN ({units}) \
+               FROM week_totals WHERE week_start IN ({weeks}){units} \
                GROUP BY unit_id, staff_id) t \
              GROUP BY unit_id"
         ))

@@ -397,6 +397,24 @@ diesel::table! {
 }
 
 diesel::table! {
+    people_months_built (month) {
+        month -> Text,
+        as_of -> Date,
+        built_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    people_unit_months (month, unit_id) {
+        month -> Text,
+        unit_id -> BigInt,
+        people -> BigInt,
+        under_logged -> BigInt,
+        under_approved -> BigInt,
+    }
+}
+
+diesel::table! {
     kpi_unit_months (month, unit_id) {
         month -> Text,
         unit_id -> BigInt,
@@ -558,6 +576,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     rollup_weeks,
     kpi_months_built,
     kpi_unit_months,
+    people_months_built,
+    people_unit_months,
     backlog_waiting,
     criteria_sets,
     rating_campaigns,

@@ -389,6 +389,24 @@ pub fn units_with_active_members(
     Ok(out)
 }
 
+/// Active people of each of `unit_ids` that has any (one grouped count per 900 units).
+pub fn active_count_by_unit(
+    conn: &mut DbConnection,
+    unit_ids: &[i64],
+) -> QueryResult<Vec<(i64, i64)>> {
+    let mut out = Vec::new();
+    for chunk in unit_ids.chunks(900) {
+        let rows: Vec<(Option<i64>, i64)> = staff::table
+            .filter(staff::active.eq(true))
+            .filter(staff::unit_id.eq_any(chunk.to_vec()))
+            .group_by(staff::unit_id)
+            .select((staff::unit_id, diesel::dsl::count_star()))
+            .load(conn)?;
+        out.extend(rows.into_iter().filter_map(|(u, n)| Some((u?, n))));
+    }
+    Ok(out)
+}
+
 /// Active direct subordinates of some supervisors (one query).
 pub fn subordinates_of(conn: &mut DbConnection, supervisor_ids: &[i64]) -> QueryResult<Vec<Staff>> {
     staff::table

@@ -29,8 +29,8 @@ use crate::error::AppResult;
 use crate::i18n::GradeView;
 use crate::services::kpi_months::{self, UnitKpi};
 use crate::services::reports::{
-    self, AnomalyCounts, ApproverBacklog, GradeCount, GradeCounts, Hours, LevelGrades, Scope,
-    UnitRef, UnitStaffing, UnitUnderLogging, WeekUnderLogging,
+    self, AnomalyCounts, ApproverBacklog, GradeCount, GradeCounts, Hours, LevelGrades, UnitRef,
+    UnitScope, UnitStaffing, UnitUnderLogging, WeekUnderLogging,
 };
 
 /// Approvers listed in the dashboard's backlog (most waiting first); the full list is
@@ -234,7 +234,7 @@ struct Rows {
 }
 
 impl Rows {
-    fn of(scope: &Scope) -> Rows {
+    fn of(scope: &UnitScope) -> Rows {
         // Without a root (the whole organisation), a single outermost unit (the province) is
         // split like a root, so that the rows compare its departments and districts.
         let root = scope.root.as_ref().map(|r| r.id).or_else(|| {
@@ -341,7 +341,7 @@ fn add_anomalies(a: &mut AnomalyCounts, b: &AnomalyCounts) {
 /// Mean KPI of each row's people and of everyone, from the units' sums.
 fn row_kpis(
     rows: &Rows,
-    scope: &Scope,
+    scope: &UnitScope,
     sums: &HashMap<i64, UnitKpi>,
 ) -> (Vec<RowKpi>, Option<f64>, usize) {
     let mut by_row: HashMap<i64, UnitKpi> = HashMap::new();
@@ -427,7 +427,8 @@ pub fn dashboard(
     // Per-part timings (`RUST_LOG=worklog_kpi::services::dashboard=debug`): the profile
     // docs/scaling.md reports.
     let mut clock = PartClock::start();
-    let scope = reports::resolve_scope(conn, viewer, unit_id)?;
+    // Units and their headcounts only: every figure of a month comes from unit × period rollups.
+    let scope = reports::resolve_units(conn, viewer, unit_id)?;
     let rows = Rows::of(&scope);
     clock.lap("scope");
     // The KPI sums per unit of the trend's six months (the last is the period's when it is a
@@ -436,7 +437,11 @@ pub fn dashboard(
     let by_month = kpi_months::unit_months(conn, &months, settings.today)?;
     let unit_kpis = match by_month.get(&period) {
         Some(sums) => sums.clone(),
-        None => kpi_months::of_period(conn, &scope.people, period, settings.today)?,
+        None => {
+            // A quarter or a year: its KPI is not a sum of months', so its people are computed.
+            let people = reports::resolve_scope(conn, viewer, unit_id)?.people;
+            kpi_months::of_period(conn, &people, period, settings.today)?
+        }
     };
     clock.lap("kpi_months");
     let grades = reports::grade_distribution_in(conn, &scope, period)?;
@@ -584,7 +589,7 @@ pub fn dashboard(
         })
         .collect();
     clock.lap("trend");
-    clock.done(scope.people.len());
+    clock.done(scope.headcount());
 
     Ok(Dashboard {
         period: period.to_string(),

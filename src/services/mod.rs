@@ -23,6 +23,7 @@ pub mod kpi_months;
 pub mod leaves;
 pub mod ops;
 pub mod pdf;
+pub mod people_months;
 pub mod print;
 pub mod products;
 pub mod reminders;

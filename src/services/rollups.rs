@@ -147,6 +147,18 @@ pub fn ensure_built(conn: &mut DbConnection, weeks: &[IsoWeek]) -> AppResult<()>
     })
 }
 
+/// Whether every one of `weeks` is built.
+pub fn all_built(conn: &mut DbConnection, weeks: &[IsoWeek]) -> AppResult<bool> {
+    let wanted: Vec<NaiveDate> = weeks.iter().map(|w| w.monday()).collect();
+    let (Some(first), Some(last)) = (wanted.iter().min(), wanted.iter().max()) else {
+        return Ok(true);
+    };
+    let built: HashSet<NaiveDate> = db::rollups::built_between(conn, *first, *last)?
+        .into_iter()
+        .collect();
+    Ok(wanted.iter().all(|w| built.contains(w)))
+}
+
 /// After an entry write: the person's week and their unit's week (see the module table).
 pub fn refresh_person_week(
     conn: &mut DbConnection,

@@ -416,6 +416,8 @@ pub enum Drift {
     },
     /// A unit's month of KPI (`kpi_unit_months`).
     KpiMonth(crate::services::kpi_months::MonthDrift),
+    /// A unit's month of under-logging (`people_unit_months`).
+    PeopleMonth(crate::services::people_months::PeopleMonthDrift),
     /// Waiting entries of a unit and approver (`backlog_waiting`): (unit, approver or 0, waiting,
     /// oldest submission, oldest work date).
     Backlog {
@@ -488,6 +490,11 @@ pub fn drift(conn: &mut DbConnection, policy: &TotalsPolicy) -> AppResult<Vec<Dr
         crate::services::kpi_months::drift(conn)?
             .into_iter()
             .map(Drift::KpiMonth),
+    );
+    out.extend(
+        crate::services::people_months::drift(conn)?
+            .into_iter()
+            .map(Drift::PeopleMonth),
     );
     out.extend(
         differences(

@@ -1,6 +1,7 @@
 //! The rollup warmer (issue 14): builds in the background what a reader would otherwise build on
 //! its first read: the weekly rollups of this month and the last (`services::rollups`) and the
-//! monthly KPI of the dashboard's six months (`services::kpi_months`). Readers still check and
+//! monthly KPI of the dashboard's six months (`services::kpi_months`), and the monthly
+//! under-logging counts of this month and the last (`services::people_months`). Readers still check and
 //! build what they find missing, so the warmer changes when the work is done, never what is read:
 //! a month an approval invalidated is rebuilt by the next pass (or by a reader that comes first).
 
@@ -13,7 +14,7 @@ use crate::db::DbConnection;
 use crate::domain::period::{weeks_between, IsoWeek, Period};
 use crate::error::{AppError, AppResult};
 use crate::services::weeks::STREAK_LOOKBACK_WEEKS;
-use crate::services::{kpi_months, reports, rollups};
+use crate::services::{kpi_months, people_months, reports, rollups};
 
 /// What one pass makes sure of, for the organisation's date `today`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -23,6 +24,8 @@ pub struct WarmPlan {
     pub weeks: Vec<IsoWeek>,
     /// The six months of the dashboard's KPI trend, ending with this month.
     pub months: Vec<Period>,
+    /// Last month and this one (the dashboard's under-logging counts).
+    pub under_months: Vec<Period>,
 }
 
 /// The plan of a pass on `today`.
@@ -32,6 +35,7 @@ pub fn plan(today: NaiveDate) -> AppResult<WarmPlan> {
         return Ok(WarmPlan {
             weeks: Vec::new(),
             months: Vec::new(),
+            under_months: Vec::new(),
         });
     };
     let months = reports::trend_months(this, reports::TREND_MONTHS);
@@ -42,6 +46,8 @@ pub fn plan(today: NaiveDate) -> AppResult<WarmPlan> {
         .checked_sub(2)
         .map(|i| months[i])
         .unwrap_or(this);
+    let mut under_months = vec![last_month, this];
+    under_months.dedup();
     let (Some(first), Some(last)) = (
         reports::weeks_of(last_month).first().copied(),
         reports::weeks_of(this).last().copied(),
@@ -49,12 +55,14 @@ pub fn plan(today: NaiveDate) -> AppResult<WarmPlan> {
         return Ok(WarmPlan {
             weeks: Vec::new(),
             months,
+            under_months,
         });
     };
     let start = (0..STREAK_LOOKBACK_WEEKS).fold(first, |w, _| w.prev());
     Ok(WarmPlan {
         weeks: weeks_between(start, last),
         months,
+        under_months,
     })
 }
 
@@ -62,7 +70,8 @@ pub fn plan(today: NaiveDate) -> AppResult<WarmPlan> {
 pub fn warm(conn: &mut DbConnection, today: NaiveDate) -> AppResult<()> {
     let plan = plan(today)?;
     rollups::ensure_built(conn, &plan.weeks)?;
-    kpi_months::ensure_built(conn, &plan.months, today)
+    kpi_months::ensure_built(conn, &plan.months, today)?;
+    people_months::ensure_built(conn, &plan.under_months, today)
 }
 
 /// Runs [`warm`] every `every`, first at once.
@@ -109,5 +118,7 @@ mod tests {
         assert_eq!(names.first().map(String::as_str), Some("2026-W33"));
         assert_eq!(names.last().map(String::as_str), Some("2026-W53"));
         assert_eq!(names.len(), 12 + 9);
+        let under: Vec<String> = p.under_months.iter().map(Period::to_string).collect();
+        assert_eq!(under, ["2026-11", "2026-12"]);
     }
 }

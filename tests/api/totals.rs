@@ -67,8 +67,9 @@ async fn daily_totals_follow_every_kind_of_entry_write() {
 
     let mut kinds = std::collections::BTreeMap::<&str, usize>::new();
     let mut last_approved: Option<(i64, String)> = None;
-    // The monthly KPI sums too (`services::kpi_months`): rebuilt before every step, so that a
-    // month still marked built after the step must equal its recomputation (drift below).
+    // The monthly KPI sums and under-logging counts too (`services::kpi_months`,
+    // `services::people_months`): rebuilt before every step, so that a month still marked built
+    // after the step must equal its recomputation (drift below).
     let kpi_months = months_between(old - Duration::days(7), today() + Duration::days(14));
     let mut backlog_seen = 0;
     for step in 0..500 {
@@ -437,8 +438,8 @@ fn months_between(
     out
 }
 
-/// Builds the monthly KPI sums of `months` (what the dashboard's first read does) and checks
-/// they are marked built.
+/// Builds the monthly KPI sums and under-logging counts of `months` (what the dashboard's first
+/// read does) and checks they are marked built.
 async fn build_kpi_months(
     app: &crate::helpers::TestApp,
     months: &[worklog_kpi::domain::period::Period],
@@ -450,6 +451,11 @@ async fn build_kpi_months(
         worklog_kpi::services::kpi_months::ensure_built(&mut conn, &months, today())
             .expect("build");
         let built = worklog_kpi::db::kpi_months::all_built(&mut conn).expect("built");
+        assert!(built.len() >= months.len(), "built: {built:?}");
+        // The monthly under-logging counts (`services::people_months`) the same way.
+        worklog_kpi::services::people_months::ensure_built(&mut conn, &months, today())
+            .expect("build");
+        let built = worklog_kpi::db::people_months::all_built(&mut conn).expect("built");
         assert!(built.len() >= months.len(), "built: {built:?}");
     })
     .await
@@ -785,6 +791,148 @@ async fn backlog_counters_follow_raw_sql_writes() {
             }
         }
         assert!(rows(&mut conn).is_empty());
+    })
+    .await
+    .expect("join");
+}
+
+#[tokio::test]
+async fn monthly_under_logging_counts_follow_raw_sql_writes_to_the_weeks() {
+    use chrono::Datelike;
+    use worklog_kpi::db::people_months;
+    use worklog_kpi::domain::period::{IsoWeek, Period};
+    use worklog_kpi::services::{people_months as months, reports, totals};
+    let app = spawn_app().await;
+    let _d = diary_setup(&app).await;
+    let pool = app.pool.clone();
+    let policy = app.totals_policy;
+    tokio::task::spawn_blocking(move || {
+        let mut conn = pool.get().expect("connection");
+        let month_of =
+            |d: chrono::NaiveDate| Period::new_month(d.year(), d.month()).expect("month");
+        // A month whose weeks have all ended, and the month of the week in progress.
+        let old = month_of(today() - Duration::days(70));
+        let current = IsoWeek::of(today());
+        let now = month_of(current.monday() + Duration::days(3));
+        let first = reports::weeks_of(old)[0].monday();
+        let cur = current.monday();
+        let is_built = |conn: &mut _, m: Period| {
+            people_months::all_built(conn)
+                .expect("built")
+                .iter()
+                .any(|(name, _)| *name == m.to_string())
+        };
+        let people_drift = |conn: &mut _| -> Vec<totals::Drift> {
+            totals::drift(conn, &policy)
+                .expect("drift")
+                .into_iter()
+                .filter(|d| matches!(d, totals::Drift::PeopleMonth(_)))
+                .collect()
+        };
+        let short_in_old = |conn: &mut _| -> i64 {
+            months::unit_month(conn, old, today())
+                .expect("counts")
+                .values()
+                .map(|c| c.under_logged)
+                .sum()
+        };
+        // Everyone joined long before the old month (then the built weeks follow).
+        let long_ago = today() - Duration::days(400);
+        for sql in [
+            format!("UPDATE staff SET joined_on = '{long_ago}'"),
+            format!("UPDATE staff_contracts SET effective_from = '{long_ago}'"),
+        ] {
+            diesel::sql_query(sql).execute(&mut conn).expect("joined");
+        }
+        worklog_kpi::db::write_transaction(&mut conn, worklog_kpi::services::rollups::rebuild)
+            .expect("rebuild the weeks");
+        months::ensure_built(&mut conn, &[old, now], today()).expect("build");
+        assert!(is_built(&mut conn, old) && is_built(&mut conn, now));
+        // Nobody logged anything: everyone expected in the old month was short.
+        let people: i64 = months::unit_month(&mut conn, old, today())
+            .expect("counts")
+            .values()
+            .map(|c| c.people)
+            .sum();
+        assert!(people >= 3, "{people}");
+        assert_eq!(short_in_old(&mut conn), people);
+        assert!(people_drift(&mut conn).is_empty());
+
+        let run = |conn: &mut worklog_kpi::db::DbConnection, what: &str, sql: String| {
+            diesel::sql_query(sql).execute(conn).expect(what);
+        };
+        // Logging in the week in progress changes no stored count: both months stay built.
+        run(
+            &mut conn,
+            "a little logged this week",
+            format!(
+                "UPDATE week_totals SET logged = 1 WHERE week_start = '{cur}' AND expected > 1"
+            ),
+        );
+        assert!(
+            is_built(&mut conn, now),
+            "a count that did not change invalidated the month"
+        );
+        run(
+            &mut conn,
+            "this week's norm reached",
+            format!("UPDATE week_totals SET logged = expected WHERE week_start = '{cur}'"),
+        );
+        assert!(
+            is_built(&mut conn, now),
+            "a week not ended is judged when it ends"
+        );
+        assert!(people_drift(&mut conn).is_empty());
+        // An ended week reaches its norm: that month is invalidated and one person fewer is short.
+        let who = format!(
+            "(SELECT MIN(staff_id) FROM week_totals WHERE week_start = '{first}' AND expected > 0)"
+        );
+        run(
+            &mut conn,
+            "an ended week logged in full",
+            format!(
+                "UPDATE week_totals SET logged = expected, approved = expected \
+             WHERE week_start = '{first}' AND staff_id = {who}"
+            ),
+        );
+        assert!(
+            !is_built(&mut conn, old),
+            "the month of an ended week that changed"
+        );
+        assert!(is_built(&mut conn, now), "another month is left alone");
+        // One of the old month's weeks reached, the other weeks still short: still short.
+        assert_eq!(short_in_old(&mut conn), people);
+        run(
+            &mut conn,
+            "the person's other weeks logged too",
+            format!(
+                "UPDATE week_totals SET logged = expected \
+             WHERE staff_id = {who} AND week_start IN ({})",
+                reports::weeks_of(old)
+                    .iter()
+                    .map(|w| format!("'{}'", w.monday()))
+                    .collect::<Vec<_>>()
+                    .join(",")
+            ),
+        );
+        assert_eq!(short_in_old(&mut conn), people - 1);
+        assert!(people_drift(&mut conn).is_empty());
+        // Whether a person is expected, and rows removed, invalidate whatever the week.
+        run(
+            &mut conn,
+            "nobody expected this week",
+            format!("UPDATE week_totals SET expected = 0 WHERE week_start = '{cur}'"),
+        );
+        assert!(!is_built(&mut conn, now));
+        months::ensure_built(&mut conn, &[now], today()).expect("build");
+        assert!(is_built(&mut conn, now));
+        run(
+            &mut conn,
+            "a row removed",
+            format!("DELETE FROM week_totals WHERE week_start = '{cur}' AND staff_id = {who}"),
+        );
+        assert!(!is_built(&mut conn, now));
+        assert!(people_drift(&mut conn).is_empty());
     })
     .await
     .expect("join");

@@ -90,7 +90,7 @@ fn flags(facts: &EntryFacts, policy: &DiaryPolicy, kind: Anomaly) -> bool {
 
 pub fn anomalies_in(
     conn: &mut DbConnection,
-    scope: &Scope,
+    scope: &UnitScope,
     period: Period,
     policy: &DiaryPolicy,
 ) -> AppResult<AnomalyReport> {
@@ -144,7 +144,7 @@ pub fn anomaly_report(
     unit_id: Option<i64>,
     policy: &DiaryPolicy,
 ) -> AppResult<Labeled<AnomalyReport>> {
-    let scope = resolve_scope(conn, viewer, unit_id)?;
+    let scope = resolve_units(conn, viewer, unit_id)?;
     Labeled::of(&scope, anomalies_in(conn, &scope, period, policy)?)
 }
 

@@ -44,7 +44,7 @@ pub struct BacklogReport {
 
 pub fn backlog_in(
     conn: &mut DbConnection,
-    scope: &Scope,
+    scope: &UnitScope,
     today: NaiveDate,
     utc_offset_minutes: i32,
 ) -> AppResult<BacklogReport> {
@@ -113,7 +113,7 @@ pub fn backlog_report(
     today: NaiveDate,
     utc_offset_minutes: i32,
 ) -> AppResult<Labeled<BacklogReport>> {
-    let scope = resolve_scope(conn, viewer, unit_id)?;
+    let scope = resolve_units(conn, viewer, unit_id)?;
     Labeled::of(&scope, backlog_in(conn, &scope, today, utc_offset_minutes)?)
 }
 

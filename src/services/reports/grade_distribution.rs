@@ -69,7 +69,7 @@ pub struct GradeDistribution {
 
 pub fn grade_distribution_in(
     conn: &mut DbConnection,
-    scope: &Scope,
+    scope: &UnitScope,
     period: Period,
 ) -> AppResult<GradeDistribution> {
     let rounds = published_in(conn, scope, period)?;
@@ -119,7 +119,7 @@ pub fn grade_distribution(
     period: Period,
     unit_id: Option<i64>,
 ) -> AppResult<Labeled<GradeDistribution>> {
-    let scope = resolve_scope(conn, viewer, unit_id)?;
+    let scope = resolve_units(conn, viewer, unit_id)?;
     Labeled::of(&scope, grade_distribution_in(conn, &scope, period)?)
 }
 

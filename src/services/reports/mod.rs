@@ -117,33 +117,34 @@ impl UnitRef {
     }
 }
 
-/// The part of the organisation a report covers, with its active people.
+/// The part of the organisation a report covers: its units and how many active people each has.
+/// What the dashboard of a month reads (its figures come from unit × period rollups); a report
+/// that lists or computes people resolves a [`Scope`], which adds them.
 #[derive(Debug, Clone)]
-pub struct Scope {
+pub struct UnitScope {
     /// The subtree's root (None: the whole organisation, or several headed subtrees).
     pub root: Option<Unit>,
     /// Every unit of the subtree, parents before children.
     pub units: Vec<Unit>,
     pub unit_ids: Vec<i64>,
-    /// Active people of those units, by id.
-    pub people: Vec<Staff>,
-    /// Positions in `people` of each unit's direct members.
-    members: HashMap<i64, Vec<usize>>,
+    /// Active direct members of each unit that has any.
+    headcount: HashMap<i64, usize>,
 }
 
-impl Scope {
-    /// A unit's direct members.
-    fn members(&self, unit_id: i64) -> impl Iterator<Item = &Staff> {
-        self.members
-            .get(&unit_id)
-            .into_iter()
-            .flatten()
-            .filter_map(|i| self.people.get(*i))
-    }
-
+impl UnitScope {
     /// The unit has active members.
     pub fn has_members(&self, unit_id: i64) -> bool {
-        self.members.contains_key(&unit_id)
+        self.headcount.contains_key(&unit_id)
+    }
+
+    /// Active direct members of a unit.
+    pub fn headcount_of(&self, unit_id: i64) -> usize {
+        self.headcount.get(&unit_id).copied().unwrap_or(0)
+    }
+
+    /// Active people of the whole scope.
+    pub fn headcount(&self) -> usize {
+        self.headcount.values().sum()
     }
 
     fn unit(&self, id: i64) -> Option<&Unit> {
@@ -169,6 +170,34 @@ impl Scope {
     }
 }
 
+/// A [`UnitScope`] with its active people.
+#[derive(Debug, Clone)]
+pub struct Scope {
+    base: UnitScope,
+    /// Active people of those units, by id.
+    pub people: Vec<Staff>,
+    /// Positions in `people` of each unit's direct members.
+    members: HashMap<i64, Vec<usize>>,
+}
+
+impl std::ops::Deref for Scope {
+    type Target = UnitScope;
+    fn deref(&self) -> &UnitScope {
+        &self.base
+    }
+}
+
+impl Scope {
+    /// A unit's direct members.
+    fn members(&self, unit_id: i64) -> impl Iterator<Item = &Staff> {
+        self.members
+            .get(&unit_id)
+            .into_iter()
+            .flatten()
+            .filter_map(|i| self.people.get(*i))
+    }
+}
+
 fn not_a_head() -> AppError {
     AppError::forbidden(
         "Chỉ thủ trưởng đơn vị và Ban Tổ chức được xem bảng điều khiển và báo cáo.",
@@ -176,13 +205,14 @@ fn not_a_head() -> AppError {
     )
 }
 
-/// Resolves the subtree a caller asks for: 403 for plain staff, 404 for a unit that does not
-/// exist or lies outside the caller's subtrees.
-pub fn resolve_scope(
+/// Resolves the subtree a caller asks for, with each unit's headcount (one grouped count, no
+/// people loaded): 403 for plain staff, 404 for a unit that does not exist or lies outside the
+/// caller's subtrees.
+pub fn resolve_units(
     conn: &mut DbConnection,
     viewer: &Viewer,
     unit_id: Option<i64>,
-) -> AppResult<Scope> {
+) -> AppResult<UnitScope> {
     if !viewer.is_org_wide() && viewer.headed_paths.is_empty() {
         return Err(not_a_head());
     }
@@ -222,10 +252,34 @@ pub fn resolve_scope(
         }
     };
     let unit_ids: Vec<i64> = units.iter().map(|u| u.id).collect();
-    let people = if unit_ids.is_empty() {
+    let headcount = if unit_ids.is_empty() {
+        HashMap::new()
+    } else {
+        db::staff::active_count_by_unit(conn, &unit_ids)?
+            .into_iter()
+            .filter(|(_, n)| *n > 0)
+            .map(|(u, n)| (u, usize::try_from(n).unwrap_or(0)))
+            .collect()
+    };
+    Ok(UnitScope {
+        root,
+        units,
+        unit_ids,
+        headcount,
+    })
+}
+
+/// [`resolve_units`] with the scope's active people (the same errors).
+pub fn resolve_scope(
+    conn: &mut DbConnection,
+    viewer: &Viewer,
+    unit_id: Option<i64>,
+) -> AppResult<Scope> {
+    let base = resolve_units(conn, viewer, unit_id)?;
+    let people = if base.unit_ids.is_empty() {
         Vec::new()
     } else {
-        db::staff::active_in_units(conn, Some(&unit_ids))?
+        db::staff::active_in_units(conn, Some(&base.unit_ids))?
     };
     let mut members: HashMap<i64, Vec<usize>> = HashMap::new();
     for (i, p) in people.iter().enumerate() {
@@ -234,9 +288,7 @@ pub fn resolve_scope(
         }
     }
     Ok(Scope {
-        root,
-        units,
-        unit_ids,
+        base,
         people,
         members,
     })
@@ -288,7 +340,7 @@ fn final_grade(g: &db::grading::GradeRow) -> Grade {
 /// Published rounds of the scope's units, in tree order.
 fn published_in(
     conn: &mut DbConnection,
-    scope: &Scope,
+    scope: &UnitScope,
     period: Period,
 ) -> AppResult<Vec<(db::grading::Round, Unit, Vec<db::grading::GradeRow>)>> {
     let ids: HashSet<i64> = scope.unit_ids.iter().copied().collect();
@@ -324,7 +376,7 @@ pub struct Labeled<T> {
 }
 
 impl<T> Labeled<T> {
-    pub fn of(scope: &Scope, report: T) -> AppResult<Labeled<T>> {
+    pub fn of(scope: &UnitScope, report: T) -> AppResult<Labeled<T>> {
         Ok(Labeled {
             scope_name: scope.root_name(),
             scope_code: scope.root_code(),
@@ -334,7 +386,7 @@ impl<T> Labeled<T> {
 }
 
 /// Unit lookup for the dashboard.
-pub fn unit_ref(scope: &Scope, id: i64) -> Option<UnitRef> {
+pub fn unit_ref(scope: &UnitScope, id: i64) -> Option<UnitRef> {
     scope.unit(id).map(UnitRef::of)
 }
 

@@ -100,39 +100,37 @@ pub fn norm_per_person(cal: &crate::domain::calendar::Calendar, period: Period) 
     (days.len(), norm)
 }
 
-/// Staffing of a subtree from the KPI sums of its units (`services::kpi_months`) and the
-/// logged minutes of its people.
+/// Staffing of a subtree from the KPI sums of its units (`services::kpi_months`), their
+/// headcounts and the logged minutes of their active people (grouped by unit in the database:
+/// no person is loaded).
 pub fn staffing_in(
     conn: &mut DbConnection,
-    scope: &Scope,
+    scope: &UnitScope,
     period: Period,
     unit_kpis: &HashMap<i64, UnitKpi>,
 ) -> AppResult<StaffingReport> {
     let cal = calendar::load_calendar(conn, period.first_day(), period.last_day())?;
     let (working_days, norm) = norm_per_person(&cal, period);
-    let ids: Vec<i64> = scope.people.iter().map(|p| p.id).collect();
-    // Logged (submitted + approved) and approved minutes by person, from the daily totals.
+    // Logged (submitted + approved) and approved minutes by unit, from the daily totals.
     let logged: HashMap<i64, (i64, i64)> =
-        db::totals::minutes_by_person(conn, &ids, period.first_day(), period.last_day())?
+        db::totals::minutes_by_unit(conn, &scope.unit_ids, period.first_day(), period.last_day())?
             .into_iter()
-            .map(|(staff, logged, approved)| (staff, (logged, approved)))
+            .map(|(unit, logged, approved)| (unit, (logged, approved)))
             .collect();
-    let figures = |unit_ids: &[i64], members: &[&Staff]| -> (Hours, UnitKpi) {
+    let figures = |unit_ids: &[i64]| -> (Hours, UnitKpi) {
         let mut h = Hours::default();
         let mut k = UnitKpi::default();
         for u in unit_ids {
             if let Some(s) = unit_kpis.get(u) {
                 k.add(s);
             }
-        }
-        h.expected = k.expected;
-        h.credited = k.credited;
-        for m in members {
-            if let Some((l, a)) = logged.get(&m.id) {
+            if let Some((l, a)) = logged.get(u) {
                 h.logged += l;
                 h.approved += a;
             }
         }
+        h.expected = k.expected;
+        h.credited = k.credited;
         (h, k)
     };
     let staffing = |headcount: usize, credited: i64| {
@@ -141,13 +139,13 @@ pub fn staffing_in(
     };
     let mut units = Vec::new();
     for u in &scope.units {
-        let members: Vec<&Staff> = scope.members(u.id).collect();
-        let (hours, k) = figures(&[u.id], &members);
+        let headcount = scope.headcount_of(u.id);
+        let (hours, k) = figures(&[u.id]);
         let (kpi_average, kpi_people) = k.average();
-        let (workload, fte_needed, surplus) = staffing(members.len(), hours.credited);
+        let (workload, fte_needed, surplus) = staffing(headcount, hours.credited);
         units.push(UnitStaffing {
             unit: UnitRef::of(u),
-            headcount: members.len(),
+            headcount,
             hours,
             workload,
             fte_needed,
@@ -156,9 +154,9 @@ pub fn staffing_in(
             kpi_people,
         });
     }
-    let everyone: Vec<&Staff> = scope.people.iter().collect();
-    let (hours, _) = figures(&scope.unit_ids, &everyone);
-    let (workload, fte_needed, surplus) = staffing(everyone.len(), hours.credited);
+    let headcount = scope.headcount();
+    let (hours, _) = figures(&scope.unit_ids);
+    let (workload, fte_needed, surplus) = staffing(headcount, hours.credited);
     let (over, under) = most_over_and_under_staffed(&units);
     let most_over_staffed = over.iter().map(|u| u.unit.unit_id).collect();
     let most_under_staffed = under.iter().map(|u| u.unit.unit_id).collect();
@@ -167,7 +165,7 @@ pub fn staffing_in(
         root: scope.root_ref(),
         working_days,
         norm_per_person: norm,
-        headcount: scope.people.len(),
+        headcount,
         hours,
         workload,
         fte_needed,
@@ -216,6 +214,12 @@ pub fn staffing(
     unit_id: Option<i64>,
     today: NaiveDate,
 ) -> AppResult<Labeled<StaffingReport>> {
+    if matches!(period, Period::Month { .. }) {
+        // A month: the stored KPI sums per unit; nobody is loaded.
+        let scope = resolve_units(conn, viewer, unit_id)?;
+        let unit_kpis = kpi_months::of_period(conn, &[], period, today)?;
+        return Labeled::of(&scope, staffing_in(conn, &scope, period, &unit_kpis)?);
+    }
     let scope = resolve_scope(conn, viewer, unit_id)?;
     let unit_kpis = kpi_months::of_period(conn, &scope.people, period, today)?;
     Labeled::of(&scope, staffing_in(conn, &scope, period, &unit_kpis)?)

@@ -78,7 +78,7 @@ pub struct UnderLoggedPeriod {
 /// plan counts for "expected to work", and it is never under-logged (it is judged when it ends).
 pub fn under_logged_in(
     conn: &mut DbConnection,
-    scope: &Scope,
+    scope: &UnitScope,
     period: Period,
     basis: UnderLogBasis,
     today: NaiveDate,
@@ -95,17 +95,25 @@ pub fn under_logged_in(
         UnderLogBasis::Logged => logged,
         UnderLogBasis::Approved => approved,
     };
-    let per_unit: HashMap<i64, (usize, usize)> =
-        db::rollups::period_people_by_unit(conn, &mondays, &ended, &scope.unit_ids)?
+    let n = |v: i64| usize::try_from(v).unwrap_or(0);
+    // A month: the maintained unit × month counts (services::people_months); a quarter or a
+    // year: the same grouping over its weeks, for the scope's units.
+    let per_unit: HashMap<i64, (usize, usize)> = if matches!(period, Period::Month { .. }) {
+        crate::services::people_months::unit_month(conn, period, today)?
+            .into_iter()
+            .map(|(unit, c)| (unit, (n(c.people), n(c.under(basis)))))
+            .collect()
+    } else {
+        db::rollups::period_people_by_unit(conn, &mondays, &ended, Some(&scope.unit_ids))?
             .into_iter()
             .map(|r| {
-                let n = |v: i64| usize::try_from(v).unwrap_or(0);
                 (
                     r.unit_id,
                     (n(r.people), n(under(r.under_logged, r.under_approved))),
                 )
             })
-            .collect();
+            .collect()
+    };
     let mut weeks_rows: BTreeMap<NaiveDate, (i64, i64)> = BTreeMap::new();
     for u in db::rollups::unit_weeks_in(conn, &mondays, Some(scope.unit_ids.as_slice()))? {
         let w = weeks_rows.entry(u.week_start).or_default();

@@ -1,0 +1,73 @@
+-- Under-logging of every month per unit (issue 14): what the dashboard reads instead of counting
+-- the distinct people of every unit over the month's person x week rows on each call.
+--
+-- `people_unit_months` holds, for the months listed in `people_months_built`, per unit: the
+-- people expected to work in at least one ISO week of the month (the weeks whose Thursday lies
+-- in it), and of them those with at least one week under-logged on either basis among the weeks
+-- that had ended on the marker's `as_of` day. Each person counts once however many weeks. The
+-- rows are derived from `week_totals` (services::people_months); a month is rebuilt whole, in one
+-- write transaction, by the first read that finds it missing or built for another day.
+--
+-- Exact invalidation by the triggers below, whoever writes `week_totals`: a row added or removed
+-- invalidates its week's month; an update invalidates it only when it changes what a stored
+-- count depends on: the unit, whether the person is expected (expected > 0), or whether an ended
+-- week is short on either basis. Logging in a week not yet ended therefore never invalidates
+-- (that week is judged when it ends, and a new day rebuilds the month), nor do drafts (they do
+-- not change week_totals at all).
+CREATE TABLE people_months_built (
+    month TEXT PRIMARY KEY NOT NULL,
+    -- Weeks whose Sunday is before this day had ended: today when the build ran, or the day
+    -- after the month's last week when every week had ended (an ended month is not rebuilt).
+    as_of DATE NOT NULL,
+    built_at TIMESTAMP NOT NULL
+);
+
+CREATE TABLE people_unit_months (
+    month TEXT NOT NULL,
+    unit_id BIGINT NOT NULL REFERENCES units(id),
+    people BIGINT NOT NULL,
+    under_logged BIGINT NOT NULL,
+    under_approved BIGINT NOT NULL,
+    PRIMARY KEY (month, unit_id)
+);
+
+-- Rows added or removed (a week built or rebuilt: thousands per statement), by statement.
+CREATE FUNCTION people_months_weeks_new() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    DELETE FROM people_months_built
+    WHERE month IN (SELECT DISTINCT to_char(week_start + 3, 'YYYY-MM') FROM new_rows);
+    RETURN NULL;
+END $$;
+CREATE FUNCTION people_months_weeks_old() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    DELETE FROM people_months_built
+    WHERE month IN (SELECT DISTINCT to_char(week_start + 3, 'YYYY-MM') FROM old_rows);
+    RETURN NULL;
+END $$;
+CREATE TRIGGER people_months_weeks_ins AFTER INSERT ON week_totals
+    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION people_months_weeks_new();
+CREATE TRIGGER people_months_weeks_del AFTER DELETE ON week_totals
+    REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION people_months_weeks_old();
+
+-- An update (one person's week per diary write): the WHEN condition keeps the function from
+-- running unless a flag a count depends on changed.
+CREATE FUNCTION people_months_weeks_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    DELETE FROM people_months_built
+    WHERE month IN (to_char(OLD.week_start + 3, 'YYYY-MM'), to_char(NEW.week_start + 3, 'YYYY-MM'))
+      AND (OLD.unit_id IS DISTINCT FROM NEW.unit_id
+           OR OLD.week_start IS DISTINCT FROM NEW.week_start
+           OR OLD.staff_id IS DISTINCT FROM NEW.staff_id
+           OR (OLD.expected > 0) IS DISTINCT FROM (NEW.expected > 0)
+           -- a shortfall flag changed: it counts only in a week ended on the as_of day
+           OR NEW.week_start + 6 < as_of);
+    RETURN NULL;
+END $$;
+CREATE TRIGGER people_months_weeks_upd AFTER UPDATE ON week_totals FOR EACH ROW
+    WHEN (OLD.unit_id IS DISTINCT FROM NEW.unit_id
+          OR OLD.week_start IS DISTINCT FROM NEW.week_start
+          OR OLD.staff_id IS DISTINCT FROM NEW.staff_id
+          OR (OLD.expected > 0) IS DISTINCT FROM (NEW.expected > 0)
+          OR (OLD.logged < OLD.expected) IS DISTINCT FROM (NEW.logged < NEW.expected)
+          OR (OLD.approved < OLD.expected) IS DISTINCT FROM (NEW.approved < NEW.expected))
+    EXECUTE FUNCTION people_months_weeks_changed();
