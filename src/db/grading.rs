@@ -308,6 +308,36 @@ pub fn grades_of_rounds(conn: &mut DbConnection, round_ids: &[i64]) -> QueryResu
         .load(conn)
 }
 
+/// (round, final grade, proposed grade, how many grades carry that pair).
+pub type RoundGradeCount = (i64, Option<String>, String, i64);
+
+/// How many grades of each round carry each (final grade, proposed grade) pair: what a grade
+/// distribution needs, without loading the people's rows.
+pub fn grade_counts_of_rounds(
+    conn: &mut DbConnection,
+    round_ids: &[i64],
+) -> QueryResult<Vec<RoundGradeCount>> {
+    let mut out = Vec::new();
+    for chunk in round_ids.chunks(900) {
+        let mut rows = grades::table
+            .filter(grades::round_id.eq_any(chunk.to_vec()))
+            .group_by((
+                grades::round_id,
+                grades::final_grade,
+                grades::proposed_grade,
+            ))
+            .select((
+                grades::round_id,
+                grades::final_grade,
+                grades::proposed_grade,
+                diesel::dsl::count_star(),
+            ))
+            .load(conn)?;
+        out.append(&mut rows);
+    }
+    Ok(out)
+}
+
 pub fn grade(conn: &mut DbConnection, id: i64) -> QueryResult<Option<GradeRow>> {
     grades::table
         .find(id)

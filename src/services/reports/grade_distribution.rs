@@ -72,12 +72,41 @@ pub fn grade_distribution_in(
     scope: &UnitScope,
     period: Period,
 ) -> AppResult<GradeDistribution> {
-    let rounds = published_in(conn, scope, period)?;
+    // The period's published rounds of the scope, in tree order, and how many of each round's
+    // people hold each grade (grouped in the database: no person's row is loaded).
+    let ids: HashSet<i64> = scope.unit_ids.iter().copied().collect();
+    let rounds: Vec<db::grading::Round> = db::grading::published_rounds(conn, &period.to_string())?
+        .into_iter()
+        .filter(|r| ids.contains(&r.unit_id))
+        .collect();
+    let mut units: HashMap<i64, Unit> =
+        db::units::find_many(conn, &rounds.iter().map(|r| r.unit_id).collect::<Vec<_>>())?
+            .into_iter()
+            .map(|u| (u.id, u))
+            .collect();
+    let mut graded: HashMap<i64, Vec<Grade>> = HashMap::new();
+    for (round, decided, proposed, n) in
+        db::grading::grade_counts_of_rounds(conn, &rounds.iter().map(|r| r.id).collect::<Vec<_>>())?
+    {
+        let grade = final_grade_of(decided.as_deref(), &proposed);
+        graded
+            .entry(round)
+            .or_default()
+            .extend(std::iter::repeat_n(grade, usize::try_from(n).unwrap_or(0)));
+    }
+    let mut rounds: Vec<(db::grading::Round, Unit, Vec<Grade>)> = rounds
+        .into_iter()
+        .filter_map(|r| {
+            let unit = units.remove(&r.unit_id)?;
+            let g = graded.remove(&r.id).unwrap_or_default();
+            Some((r, unit, g))
+        })
+        .collect();
+    rounds.sort_by(|a, b| a.1.path.cmp(&b.1.path));
     let mut all = Vec::new();
     let mut by_level: BTreeMap<usize, (String, Vec<Grade>)> = BTreeMap::new();
     let mut by_unit = Vec::new();
-    for (round, unit, grades) in &rounds {
-        let g: Vec<Grade> = grades.iter().map(final_grade).collect();
+    for (round, unit, g) in &rounds {
         let order = crate::domain::org::UnitLevel::parse(&unit.level)
             .and_then(|l| {
                 crate::domain::org::UnitLevel::ALL
@@ -94,7 +123,7 @@ pub fn grade_distribution_in(
         by_unit.push(UnitGrades {
             unit: UnitRef::of(unit),
             round_id: round.id,
-            counts: grade_counts(&g),
+            counts: grade_counts(g),
         });
     }
     Ok(GradeDistribution {

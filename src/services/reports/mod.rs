@@ -334,7 +334,12 @@ fn grade_counts(grades: &[Grade]) -> GradeCounts {
 }
 
 fn final_grade(g: &db::grading::GradeRow) -> Grade {
-    Grade::parse(g.final_grade.as_deref().unwrap_or(&g.proposed_grade)).unwrap_or(Grade::NotGraded)
+    final_grade_of(g.final_grade.as_deref(), &g.proposed_grade)
+}
+
+/// A grade's final value: the decided grade, else the proposed one.
+fn final_grade_of(decided: Option<&str>, proposed: &str) -> Grade {
+    Grade::parse(decided.unwrap_or(proposed)).unwrap_or(Grade::NotGraded)
 }
 
 /// Published rounds of the scope's units, in tree order.
