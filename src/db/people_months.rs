@@ -1,4 +1,4 @@
-//! Storage of the under-logging of every month per unit (`people_unit_months`,
+//! Storage of the under-logging and logged minutes of every month per unit (`people_unit_months`,
 //! `people_months_built`); what they hold and what invalidates them is `services::people_months`
 //! and the migration `2026-12-01-000004_people_months` (database triggers on `week_totals`).
 
@@ -8,7 +8,8 @@ use diesel::prelude::*;
 use super::schema::{people_months_built, people_unit_months};
 use super::DbConnection;
 
-/// One unit's month: its people expected to work, and of them those short in an ended week.
+/// One unit's month: its people expected to work, of them those short in an ended week, and the
+/// minutes its active members logged.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Queryable, Selectable, Insertable)]
 #[diesel(table_name = people_unit_months)]
 pub struct PeopleMonth {
@@ -20,6 +21,10 @@ pub struct PeopleMonth {
     pub under_logged: i64,
     /// The same on the approved basis.
     pub under_approved: i64,
+    /// Logged (submitted + approved) minutes of the month's days of the unit's active members.
+    pub logged: i64,
+    /// Approved minutes of the same.
+    pub approved: i64,
 }
 
 /// The built months among `months` with the day their ended weeks were counted to.

@@ -411,6 +411,8 @@ diesel::table! {
         people -> BigInt,
         under_logged -> BigInt,
         under_approved -> BigInt,
+        logged -> BigInt,
+        approved -> BigInt,
     }
 }
 

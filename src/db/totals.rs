@@ -488,11 +488,11 @@ pub fn minutes_by_person(
 }
 
 /// Logged (submitted + approved) and approved minutes between two dates of the active people of
-/// each unit, by the unit they belong to now: (unit, logged, approved), one grouped statement
-/// per 900 units (the staffing figures, without loading the people).
+/// each unit (`None`: every unit), by the unit they belong to now: (unit, logged, approved), one
+/// grouped statement per 900 units (the staffing figures, without loading the people).
 pub fn minutes_by_unit(
     conn: &mut DbConnection,
-    unit_ids: &[i64],
+    unit_ids: Option<&[i64]>,
     from: NaiveDate,
     to: NaiveDate,
 ) -> QueryResult<Vec<(i64, i64, i64)>> {
@@ -505,18 +505,26 @@ pub fn minutes_by_unit(
         #[diesel(sql_type = diesel::sql_types::BigInt)]
         approved: i64,
     }
+    let filters: Vec<String> = match unit_ids {
+        None => vec!["s.unit_id IS NOT NULL".to_owned()],
+        Some(ids) => ids
+            .chunks(900)
+            .map(|chunk| {
+                let ids: Vec<String> = chunk.iter().map(i64::to_string).collect();
+                format!("s.unit_id IN ({})", ids.join(","))
+            })
+            .collect(),
+    };
     let mut out = Vec::new();
-    for chunk in unit_ids.chunks(900) {
-        let ids: Vec<String> = chunk.iter().map(i64::to_string).collect();
+    for units in filters {
         let rows: Vec<Row> = diesel::sql_query(format!(
             "SELECT s.unit_id AS unit_id, \
              CAST(COALESCE(SUM(d.submitted_minutes + d.approved_minutes), 0) AS BIGINT) AS logged, \
              CAST(COALESCE(SUM(d.approved_minutes), 0) AS BIGINT) AS approved \
              FROM staff s JOIN day_totals d ON d.staff_id = s.id \
-             WHERE s.active AND s.unit_id IN ({}) \
+             WHERE s.active AND {units} \
              AND d.work_date BETWEEN '{}' AND '{}' \
              GROUP BY s.unit_id",
-            ids.join(","),
             from.format("%Y-%m-%d"),
             to.format("%Y-%m-%d"),
         ))

@@ -448,7 +448,7 @@ pub fn dashboard(
     clock.lap("grades");
     let under = reports::under_logged_in(conn, &scope, period, settings.basis, settings.today)?;
     clock.lap("under_logged");
-    let staffing = reports::staffing_in(conn, &scope, period, &unit_kpis)?;
+    let staffing = reports::staffing_in(conn, &scope, period, &unit_kpis, settings.today)?;
     clock.lap("staffing");
     let anomalies = reports::anomalies_in(conn, &scope, period, &settings.diary)?;
     clock.lap("anomalies");

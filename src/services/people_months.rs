@@ -1,6 +1,7 @@
-//! Under-logging of every month per unit (issue 14): the dashboard's and the period report's
-//! per-unit counts of people expected to work and of people short in at least one ended week,
-//! read from `people_unit_months` instead of grouping the month's person × week rows on each call.
+//! Under-logging and logged minutes of every month per unit (issue 14): the dashboard's and the
+//! period report's per-unit counts of people expected to work and of people short in at least
+//! one ended week, and staffing's logged and approved minutes, read from `people_unit_months`
+//! instead of grouping the month's person × week rows and every person's day totals on each call.
 //!
 //! A month is *built* whole (every unit, from the maintained `week_totals` of its ISO weeks: the
 //! weeks whose Thursday lies in it) by the first read that finds it missing or built for another
@@ -14,8 +15,12 @@
 //! week that had ended on the marker's day is short on either basis. Everything that changes who
 //! is expected or short (entries, leave, holidays, contracts, people moved, joining or leaving)
 //! reaches the counts through `week_totals`, which `services::rollups` keeps. Logging in the
-//! current week, and drafts, leave the months valid. `check-totals` compares every built month
-//! with a recomputation ([`drift`]).
+//! current week, and drafts, leave the months valid.
+//!
+//! The minutes are kept rather than rebuilt: while a month is built, triggers on `day_totals`
+//! add each row's change in logged and approved minutes to its person's unit (a day of drafts
+//! only fires nothing); a person moved, activated, deactivated, added or removed invalidates
+//! every month. `check-totals` compares every built month with a recomputation ([`drift`]).
 
 use std::collections::HashMap;
 
@@ -37,6 +42,10 @@ pub struct UnitPeople {
     pub under_logged: i64,
     /// The same on the approved basis.
     pub under_approved: i64,
+    /// Logged (submitted + approved) minutes of the month's days of the unit's active members.
+    pub logged: i64,
+    /// Approved minutes of the same.
+    pub approved: i64,
 }
 
 impl UnitPeople {
@@ -58,8 +67,8 @@ pub fn as_of(month: Period, today: NaiveDate) -> NaiveDate {
     }
 }
 
-/// The counts of one month for every unit from the stored `week_totals` (a recomputation: what
-/// a build stores). The month's weeks must be built.
+/// The counts of one month for every unit from the stored `week_totals`, and the minutes from
+/// the day totals (a recomputation: what a build stores). The month's weeks must be built.
 pub fn compute_month(
     conn: &mut DbConnection,
     month: Period,
@@ -72,22 +81,23 @@ pub fn compute_month(
         .filter(|w| w.sunday() < as_of)
         .map(|w| w.monday())
         .collect();
-    Ok(
-        db::rollups::period_people_by_unit(conn, &mondays, &ended, None)?
-            .into_iter()
-            .filter(|r| r.people > 0)
-            .map(|r| {
-                (
-                    r.unit_id,
-                    UnitPeople {
-                        people: r.people,
-                        under_logged: r.under_logged,
-                        under_approved: r.under_approved,
-                    },
-                )
-            })
-            .collect(),
-    )
+    let mut out: HashMap<i64, UnitPeople> = HashMap::new();
+    for r in db::rollups::period_people_by_unit(conn, &mondays, &ended, None)? {
+        let u = out.entry(r.unit_id).or_default();
+        u.people = r.people;
+        u.under_logged = r.under_logged;
+        u.under_approved = r.under_approved;
+    }
+    for (unit, logged, approved) in
+        db::totals::minutes_by_unit(conn, None, month.first_day(), month.last_day())?
+    {
+        let u = out.entry(unit).or_default();
+        u.logged = logged;
+        u.approved = approved;
+    }
+    // A unit with nothing is no row (the triggers may leave one at zero: the same thing).
+    out.retain(|_, u| *u != UnitPeople::default());
+    Ok(out)
 }
 
 fn rows_of(month: &str, counts: &HashMap<i64, UnitPeople>) -> Vec<PeopleMonth> {
@@ -99,6 +109,8 @@ fn rows_of(month: &str, counts: &HashMap<i64, UnitPeople>) -> Vec<PeopleMonth> {
             people: c.people,
             under_logged: c.under_logged,
             under_approved: c.under_approved,
+            logged: c.logged,
+            approved: c.approved,
         })
         .collect();
     rows.sort_by_key(|r| r.unit_id);
@@ -114,9 +126,12 @@ fn of_rows(rows: Vec<PeopleMonth>) -> HashMap<i64, UnitPeople> {
                     people: r.people,
                     under_logged: r.under_logged,
                     under_approved: r.under_approved,
+                    logged: r.logged,
+                    approved: r.approved,
                 },
             )
         })
+        .filter(|(_, u)| *u != UnitPeople::default())
         .collect()
 }
 
@@ -262,6 +277,8 @@ mod tests {
             people: 5,
             under_logged: 1,
             under_approved: 3,
+            logged: 0,
+            approved: 0,
         };
         assert_eq!(u.under(UnderLogBasis::Logged), 1);
         assert_eq!(u.under(UnderLogBasis::Approved), 3);

@@ -797,7 +797,7 @@ async fn backlog_counters_follow_raw_sql_writes() {
 }
 
 #[tokio::test]
-async fn monthly_under_logging_counts_follow_raw_sql_writes_to_the_weeks() {
+async fn monthly_unit_counts_follow_raw_sql_writes_to_the_weeks_and_the_days() {
     use chrono::Datelike;
     use worklog_kpi::db::people_months;
     use worklog_kpi::domain::period::{IsoWeek, Period};
@@ -932,6 +932,52 @@ async fn monthly_under_logging_counts_follow_raw_sql_writes_to_the_weeks() {
             format!("DELETE FROM week_totals WHERE week_start = '{cur}' AND staff_id = {who}"),
         );
         assert!(!is_built(&mut conn, now));
+        assert!(people_drift(&mut conn).is_empty());
+
+        // The minutes follow the day totals of a built month, added to the person's unit.
+        let logged_in_old = |conn: &mut _| -> (i64, i64) {
+            months::unit_month(conn, old, today())
+                .expect("counts")
+                .values()
+                .fold((0, 0), |(l, a), c| (l + c.logged, a + c.approved))
+        };
+        assert_eq!(logged_in_old(&mut conn), (0, 0));
+        let day = old.first_day() + Duration::days(9);
+        let next = old.last_day() + Duration::days(1);
+        run(&mut conn, "a day logged", format!(
+            "INSERT INTO day_totals (staff_id, work_date, unit_id, draft_minutes, \
+             submitted_minutes, approved_minutes, returned_minutes, logged_entries, \
+             day_over_threshold, far_above_standard, duplicate, late_backfill) \
+             SELECT id, '{day}', unit_id, 7, 60, 120, 0, 2, 0, 0, 0, 0 FROM staff WHERE id = {who}"
+        ));
+        assert!(is_built(&mut conn, old), "minutes are kept, not rebuilt");
+        assert_eq!(logged_in_old(&mut conn), (180, 120));
+        run(&mut conn, "only drafts change", format!(
+            "UPDATE day_totals SET draft_minutes = 99 WHERE work_date = '{day}'"
+        ));
+        run(&mut conn, "a line approved", format!(
+            "UPDATE day_totals SET submitted_minutes = 0, approved_minutes = 180 WHERE work_date = '{day}'"
+        ));
+        assert_eq!(logged_in_old(&mut conn), (180, 180));
+        assert!(people_drift(&mut conn).is_empty());
+        run(&mut conn, "the day moved to the next month", format!(
+            "UPDATE day_totals SET work_date = '{next}' WHERE work_date = '{day}'"
+        ));
+        assert_eq!(logged_in_old(&mut conn), (0, 0));
+        run(&mut conn, "the day moved back", format!(
+            "UPDATE day_totals SET work_date = '{day}' WHERE work_date = '{next}'"
+        ));
+        assert_eq!(logged_in_old(&mut conn), (180, 180));
+        // Whose minutes count where: moving the person invalidates every month.
+        months::ensure_built(&mut conn, &[old, now], today()).expect("build");
+        run(&mut conn, "the person moved", format!(
+            "UPDATE staff SET unit_id = (SELECT MAX(id) FROM units) WHERE id = {who}"
+        ));
+        assert!(!is_built(&mut conn, old) && !is_built(&mut conn, now));
+        run(&mut conn, "the day removed", format!(
+            "DELETE FROM day_totals WHERE work_date = '{day}'"
+        ));
+        assert_eq!(logged_in_old(&mut conn), (0, 0));
         assert!(people_drift(&mut conn).is_empty());
     })
     .await

@@ -1,6 +1,14 @@
 DROP TRIGGER IF EXISTS people_months_weeks_ins ON week_totals;
 DROP TRIGGER IF EXISTS people_months_weeks_del ON week_totals;
 DROP TRIGGER IF EXISTS people_months_weeks_upd ON week_totals;
+DROP TRIGGER IF EXISTS people_months_days_ins ON day_totals;
+DROP TRIGGER IF EXISTS people_months_days_del ON day_totals;
+DROP TRIGGER IF EXISTS people_months_days_upd ON day_totals;
+DROP TRIGGER IF EXISTS people_months_staff_ins ON staff;
+DROP TRIGGER IF EXISTS people_months_staff_upd ON staff;
+DROP FUNCTION IF EXISTS people_months_days();
+DROP FUNCTION IF EXISTS people_months_minutes(BIGINT, DATE, BIGINT, BIGINT);
+DROP FUNCTION IF EXISTS people_months_forget();
 DROP FUNCTION IF EXISTS people_months_weeks_new();
 DROP FUNCTION IF EXISTS people_months_weeks_old();
 DROP FUNCTION IF EXISTS people_months_weeks_changed();

@@ -1,5 +1,6 @@
--- Under-logging of every month per unit (issue 14): what the dashboard reads instead of counting
--- the distinct people of every unit over the month's person x week rows on each call.
+-- Under-logging and logged minutes of every month per unit (issue 14): what the dashboard reads
+-- instead of counting the distinct people of every unit over the month's person x week rows, and
+-- summing every person's day totals, on each call.
 --
 -- `people_unit_months` holds, for the months listed in `people_months_built`, per unit: the
 -- people expected to work in at least one ISO week of the month (the weeks whose Thursday lies
@@ -7,6 +8,11 @@
 -- that had ended on the marker's `as_of` day. Each person counts once however many weeks. The
 -- rows are derived from `week_totals` (services::people_months); a month is rebuilt whole, in one
 -- write transaction, by the first read that finds it missing or built for another day.
+--
+-- The minutes are kept, not rebuilt: while a month is built, the triggers on `day_totals` add
+-- each row's change to its member's unit (rows are replaced wholesale by every entry write, so a
+-- row without logged minutes, a day of drafts only, fires nothing). A person moved, made active
+-- or inactive, added or removed invalidates every month (the minutes follow the person's unit).
 --
 -- Exact invalidation by the triggers below, whoever writes `week_totals`: a row added or removed
 -- invalidates its week's month; an update invalidates it only when it changes what a stored
@@ -28,6 +34,10 @@ CREATE TABLE people_unit_months (
     people BIGINT NOT NULL,
     under_logged BIGINT NOT NULL,
     under_approved BIGINT NOT NULL,
+    -- Logged (submitted + approved) and approved minutes of the month's days, of the unit's
+    -- active members (by the unit they belong to now).
+    logged BIGINT NOT NULL,
+    approved BIGINT NOT NULL,
     PRIMARY KEY (month, unit_id)
 );
 
@@ -71,3 +81,53 @@ CREATE TRIGGER people_months_weeks_upd AFTER UPDATE ON week_totals FOR EACH ROW
           OR (OLD.logged < OLD.expected) IS DISTINCT FROM (NEW.logged < NEW.expected)
           OR (OLD.approved < OLD.expected) IS DISTINCT FROM (NEW.approved < NEW.expected))
     EXECUTE FUNCTION people_months_weeks_changed();
+
+-- Minutes: a day total's logged and approved minutes added to (or taken from) its person's unit
+-- in a built month. The ROW EXCLUSIVE lock on the marker table waits for a build in progress
+-- (which holds it in SHARE ROW EXCLUSIVE mode), so a change is either in the build's reading or
+-- added after its marker exists, never lost between them.
+CREATE FUNCTION people_months_minutes(p_staff BIGINT, p_day DATE, p_logged BIGINT, p_approved BIGINT)
+RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+    LOCK TABLE people_months_built IN ROW EXCLUSIVE MODE;
+    INSERT INTO people_unit_months AS m
+        (month, unit_id, people, under_logged, under_approved, logged, approved)
+    SELECT b.month, s.unit_id, 0, 0, 0, p_logged, p_approved
+    FROM people_months_built b JOIN staff s ON s.id = p_staff
+    WHERE b.month = to_char(p_day, 'YYYY-MM') AND s.active AND s.unit_id IS NOT NULL
+    ON CONFLICT (month, unit_id) DO UPDATE SET
+        logged = m.logged + EXCLUDED.logged, approved = m.approved + EXCLUDED.approved;
+END $$;
+CREATE FUNCTION people_months_days() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP <> 'INSERT' THEN
+        PERFORM people_months_minutes(OLD.staff_id, OLD.work_date,
+            -(OLD.submitted_minutes + OLD.approved_minutes)::BIGINT, -OLD.approved_minutes::BIGINT);
+    END IF;
+    IF TG_OP <> 'DELETE' THEN
+        PERFORM people_months_minutes(NEW.staff_id, NEW.work_date,
+            (NEW.submitted_minutes + NEW.approved_minutes)::BIGINT, NEW.approved_minutes::BIGINT);
+    END IF;
+    RETURN NULL;
+END $$;
+CREATE TRIGGER people_months_days_ins AFTER INSERT ON day_totals FOR EACH ROW
+    WHEN (NEW.submitted_minutes <> 0 OR NEW.approved_minutes <> 0)
+    EXECUTE FUNCTION people_months_days();
+CREATE TRIGGER people_months_days_del AFTER DELETE ON day_totals FOR EACH ROW
+    WHEN (OLD.submitted_minutes <> 0 OR OLD.approved_minutes <> 0)
+    EXECUTE FUNCTION people_months_days();
+CREATE TRIGGER people_months_days_upd
+    AFTER UPDATE OF staff_id, work_date, submitted_minutes, approved_minutes ON day_totals
+    FOR EACH ROW EXECUTE FUNCTION people_months_days();
+
+-- Whose minutes count where: a person's unit or activity changes every month's minutes.
+CREATE FUNCTION people_months_forget() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    DELETE FROM people_months_built;
+    RETURN NULL;
+END $$;
+CREATE TRIGGER people_months_staff_ins AFTER INSERT OR DELETE ON staff
+    FOR EACH STATEMENT EXECUTE FUNCTION people_months_forget();
+CREATE TRIGGER people_months_staff_upd AFTER UPDATE OF unit_id, active ON staff FOR EACH ROW
+    WHEN (OLD.unit_id IS DISTINCT FROM NEW.unit_id OR OLD.active IS DISTINCT FROM NEW.active)
+    EXECUTE FUNCTION people_months_forget();

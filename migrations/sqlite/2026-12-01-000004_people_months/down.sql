@@ -1,5 +1,11 @@
 DROP TRIGGER IF EXISTS people_months_weeks_ins;
 DROP TRIGGER IF EXISTS people_months_weeks_del;
 DROP TRIGGER IF EXISTS people_months_weeks_upd;
+DROP TRIGGER IF EXISTS people_months_days_ins;
+DROP TRIGGER IF EXISTS people_months_days_del;
+DROP TRIGGER IF EXISTS people_months_days_upd;
+DROP TRIGGER IF EXISTS people_months_staff_ins;
+DROP TRIGGER IF EXISTS people_months_staff_upd;
+DROP TRIGGER IF EXISTS people_months_staff_del;
 DROP TABLE IF EXISTS people_unit_months;
 DROP TABLE IF EXISTS people_months_built;

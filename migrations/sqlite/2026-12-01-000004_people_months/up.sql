@@ -1,5 +1,6 @@
--- Under-logging of every month per unit (issue 14): what the dashboard reads instead of counting
--- the distinct people of every unit over the month's person x week rows on each call.
+-- Under-logging and logged minutes of every month per unit (issue 14): what the dashboard reads
+-- instead of counting the distinct people of every unit over the month's person x week rows, and
+-- summing every person's day totals, on each call.
 --
 -- `people_unit_months` holds, for the months listed in `people_months_built`, per unit: the
 -- people expected to work in at least one ISO week of the month (the weeks whose Thursday lies
@@ -7,6 +8,11 @@
 -- that had ended on the marker's `as_of` day. Each person counts once however many weeks. The
 -- rows are derived from `week_totals` (services::people_months); a month is rebuilt whole, in one
 -- write transaction, by the first read that finds it missing or built for another day.
+--
+-- The minutes are kept, not rebuilt: while a month is built, the triggers on `day_totals` add
+-- each row's change to its member's unit (rows are replaced wholesale by every entry write, so a
+-- row without logged minutes, a day of drafts only, fires nothing). A person moved, made active
+-- or inactive, added or removed invalidates every month (the minutes follow the person's unit).
 --
 -- Exact invalidation by the triggers below, whoever writes `week_totals`: a row added or removed
 -- invalidates its week's month; an update invalidates it only when it changes what a stored
@@ -28,6 +34,10 @@ CREATE TABLE people_unit_months (
     people BIGINT NOT NULL,
     under_logged BIGINT NOT NULL,
     under_approved BIGINT NOT NULL,
+    -- Logged (submitted + approved) and approved minutes of the month's days, of the unit's
+    -- active members (by the unit they belong to now).
+    logged BIGINT NOT NULL,
+    approved BIGINT NOT NULL,
     PRIMARY KEY (month, unit_id)
 );
 
@@ -55,3 +65,57 @@ BEGIN
            -- a shortfall flag changed: it counts only in a week ended on the as_of day
            OR date(NEW.week_start, '+6 days') < as_of);
 END;
+
+-- Minutes: a day total's logged and approved minutes added to (or taken from) its person's unit
+-- in a built month. The SELECT finds no row when the month is not built or the person is not an
+-- active member of a unit.
+CREATE TRIGGER people_months_days_ins AFTER INSERT ON day_totals
+WHEN NEW.submitted_minutes <> 0 OR NEW.approved_minutes <> 0
+BEGIN
+    INSERT INTO people_unit_months
+        (month, unit_id, people, under_logged, under_approved, logged, approved)
+    SELECT b.month, s.unit_id, 0, 0, 0,
+           NEW.submitted_minutes + NEW.approved_minutes, NEW.approved_minutes
+    FROM people_months_built b JOIN staff s ON s.id = NEW.staff_id
+    WHERE b.month = substr(NEW.work_date, 1, 7) AND s.active AND s.unit_id IS NOT NULL
+    ON CONFLICT (month, unit_id) DO UPDATE SET
+        logged = logged + excluded.logged, approved = approved + excluded.approved;
+END;
+CREATE TRIGGER people_months_days_del AFTER DELETE ON day_totals
+WHEN OLD.submitted_minutes <> 0 OR OLD.approved_minutes <> 0
+BEGIN
+    INSERT INTO people_unit_months
+        (month, unit_id, people, under_logged, under_approved, logged, approved)
+    SELECT b.month, s.unit_id, 0, 0, 0,
+           -(OLD.submitted_minutes + OLD.approved_minutes), -OLD.approved_minutes
+    FROM people_months_built b JOIN staff s ON s.id = OLD.staff_id
+    WHERE b.month = substr(OLD.work_date, 1, 7) AND s.active AND s.unit_id IS NOT NULL
+    ON CONFLICT (month, unit_id) DO UPDATE SET
+        logged = logged + excluded.logged, approved = approved + excluded.approved;
+END;
+CREATE TRIGGER people_months_days_upd AFTER UPDATE OF staff_id, work_date, submitted_minutes, approved_minutes ON day_totals
+BEGIN
+    INSERT INTO people_unit_months
+        (month, unit_id, people, under_logged, under_approved, logged, approved)
+    SELECT b.month, s.unit_id, 0, 0, 0,
+           -(OLD.submitted_minutes + OLD.approved_minutes), -OLD.approved_minutes
+    FROM people_months_built b JOIN staff s ON s.id = OLD.staff_id
+    WHERE b.month = substr(OLD.work_date, 1, 7) AND s.active AND s.unit_id IS NOT NULL
+    ON CONFLICT (month, unit_id) DO UPDATE SET
+        logged = logged + excluded.logged, approved = approved + excluded.approved;
+    INSERT INTO people_unit_months
+        (month, unit_id, people, under_logged, under_approved, logged, approved)
+    SELECT b.month, s.unit_id, 0, 0, 0,
+           NEW.submitted_minutes + NEW.approved_minutes, NEW.approved_minutes
+    FROM people_months_built b JOIN staff s ON s.id = NEW.staff_id
+    WHERE b.month = substr(NEW.work_date, 1, 7) AND s.active AND s.unit_id IS NOT NULL
+    ON CONFLICT (month, unit_id) DO UPDATE SET
+        logged = logged + excluded.logged, approved = approved + excluded.approved;
+END;
+
+-- Whose minutes count where: a person's unit or activity changes every month's minutes.
+CREATE TRIGGER people_months_staff_ins AFTER INSERT ON staff BEGIN DELETE FROM people_months_built; END;
+CREATE TRIGGER people_months_staff_upd AFTER UPDATE OF unit_id, active ON staff
+WHEN OLD.unit_id IS NOT NEW.unit_id OR OLD.active IS NOT NEW.active
+BEGIN DELETE FROM people_months_built; END;
+CREATE TRIGGER people_months_staff_del AFTER DELETE ON staff BEGIN DELETE FROM people_months_built; END;

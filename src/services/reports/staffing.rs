@@ -108,15 +108,28 @@ pub fn staffing_in(
     scope: &UnitScope,
     period: Period,
     unit_kpis: &HashMap<i64, UnitKpi>,
+    today: NaiveDate,
 ) -> AppResult<StaffingReport> {
     let cal = calendar::load_calendar(conn, period.first_day(), period.last_day())?;
     let (working_days, norm) = norm_per_person(&cal, period);
-    // Logged (submitted + approved) and approved minutes by unit, from the daily totals.
-    let logged: HashMap<i64, (i64, i64)> =
-        db::totals::minutes_by_unit(conn, &scope.unit_ids, period.first_day(), period.last_day())?
+    // Logged (submitted + approved) and approved minutes by unit: a month's are kept per unit
+    // (services::people_months), a quarter's or a year's are summed from the daily totals.
+    let logged: HashMap<i64, (i64, i64)> = if matches!(period, Period::Month { .. }) {
+        crate::services::people_months::unit_month(conn, period, today)?
             .into_iter()
-            .map(|(unit, logged, approved)| (unit, (logged, approved)))
-            .collect();
+            .map(|(unit, u)| (unit, (u.logged, u.approved)))
+            .collect()
+    } else {
+        db::totals::minutes_by_unit(
+            conn,
+            Some(&scope.unit_ids),
+            period.first_day(),
+            period.last_day(),
+        )?
+        .into_iter()
+        .map(|(unit, logged, approved)| (unit, (logged, approved)))
+        .collect()
+    };
     let figures = |unit_ids: &[i64]| -> (Hours, UnitKpi) {
         let mut h = Hours::default();
         let mut k = UnitKpi::default();
@@ -218,11 +231,17 @@ pub fn staffing(
         // A month: the stored KPI sums per unit; nobody is loaded.
         let scope = resolve_units(conn, viewer, unit_id)?;
         let unit_kpis = kpi_months::of_period(conn, &[], period, today)?;
-        return Labeled::of(&scope, staffing_in(conn, &scope, period, &unit_kpis)?);
+        return Labeled::of(
+            &scope,
+            staffing_in(conn, &scope, period, &unit_kpis, today)?,
+        );
     }
     let scope = resolve_scope(conn, viewer, unit_id)?;
     let unit_kpis = kpi_months::of_period(conn, &scope.people, period, today)?;
-    Labeled::of(&scope, staffing_in(conn, &scope, period, &unit_kpis)?)
+    Labeled::of(
+        &scope,
+        staffing_in(conn, &scope, period, &unit_kpis, today)?,
+    )
 }
 
 pub fn staffing_sheets(r: &StaffingReport, scope_name: &str) -> Vec<Sheet> {
