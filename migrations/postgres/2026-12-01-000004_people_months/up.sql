@@ -131,3 +131,7 @@ CREATE TRIGGER people_months_staff_ins AFTER INSERT OR DELETE ON staff
 CREATE TRIGGER people_months_staff_upd AFTER UPDATE OF unit_id, active ON staff FOR EACH ROW
     WHEN (OLD.unit_id IS DISTINCT FROM NEW.unit_id OR OLD.active IS DISTINCT FROM NEW.active)
     EXECUTE FUNCTION people_months_forget();
+
+-- The dashboard's scope counts each unit's active people (reports::resolve_units): an index that
+-- covers the count (no row of the staff table is read).
+CREATE INDEX staff_unit_active ON staff(unit_id, active);

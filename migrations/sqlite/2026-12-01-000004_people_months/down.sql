@@ -1,3 +1,4 @@
+DROP INDEX IF EXISTS staff_unit_active;
 DROP TRIGGER IF EXISTS people_months_weeks_ins;
 DROP TRIGGER IF EXISTS people_months_weeks_del;
 DROP TRIGGER IF EXISTS people_months_weeks_upd;

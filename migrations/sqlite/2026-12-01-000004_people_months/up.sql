@@ -119,3 +119,7 @@ CREATE TRIGGER people_months_staff_upd AFTER UPDATE OF unit_id, active ON staff
 WHEN OLD.unit_id IS NOT NEW.unit_id OR OLD.active IS NOT NEW.active
 BEGIN DELETE FROM people_months_built; END;
 CREATE TRIGGER people_months_staff_del AFTER DELETE ON staff BEGIN DELETE FROM people_months_built; END;
+
+-- The dashboard's scope counts each unit's active people (reports::resolve_units): an index that
+-- covers the count (no row of the staff table is read).
+CREATE INDEX staff_unit_active ON staff(unit_id, active);
