@@ -138,16 +138,27 @@ fn rows_of(month: &str, sums: &HashMap<i64, UnitKpi>) -> Vec<UnitMonth> {
     rows
 }
 
+/// Of `months`, those whose marker (`built`: month name and the day it was built for) names the
+/// day `as_of` gives today: the month rollups' validity rule (this module and
+/// `services::people_months`).
+pub(crate) fn valid_months(
+    months: &[Period],
+    built: Vec<(String, NaiveDate)>,
+    as_of: impl Fn(Period) -> NaiveDate,
+) -> Vec<Period> {
+    let built: HashMap<String, NaiveDate> = built.into_iter().collect();
+    months
+        .iter()
+        .copied()
+        .filter(|m| built.get(&m.to_string()) == Some(&as_of(*m)))
+        .collect()
+}
+
 /// The months among `months` whose stored rows are valid today.
 fn valid(conn: &mut DbConnection, months: &[Period], today: NaiveDate) -> AppResult<Vec<Period>> {
     let names: Vec<String> = months.iter().map(Period::to_string).collect();
-    let built: HashMap<String, NaiveDate> =
-        db::kpi_months::built(conn, &names)?.into_iter().collect();
-    Ok(months
-        .iter()
-        .copied()
-        .filter(|m| built.get(&m.to_string()) == Some(&as_of(*m, today)))
-        .collect())
+    let built = db::kpi_months::built(conn, &names)?;
+    Ok(valid_months(months, built, |m| as_of(m, today)))
 }
 
 /// Builds the months among `months` that are missing or were computed for another day.

@@ -31,7 +31,7 @@ use crate::db::{self, DbConnection};
 use crate::domain::calendar::UnderLogBasis;
 use crate::domain::period::Period;
 use crate::error::{AppError, AppResult};
-use crate::services::{reports, rollups};
+use crate::services::{kpi_months, reports, rollups};
 
 /// One unit's month.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -138,14 +138,8 @@ fn of_rows(rows: Vec<PeopleMonth>) -> HashMap<i64, UnitPeople> {
 /// The months among `months` whose stored rows are valid today.
 fn valid(conn: &mut DbConnection, months: &[Period], today: NaiveDate) -> AppResult<Vec<Period>> {
     let names: Vec<String> = months.iter().map(Period::to_string).collect();
-    let built: HashMap<String, NaiveDate> = db::people_months::built(conn, &names)?
-        .into_iter()
-        .collect();
-    Ok(months
-        .iter()
-        .copied()
-        .filter(|m| built.get(&m.to_string()) == Some(&as_of(*m, today)))
-        .collect())
+    let built = db::people_months::built(conn, &names)?;
+    Ok(kpi_months::valid_months(months, built, |m| as_of(m, today)))
 }
 
 /// Builds the months among `months` that are missing or were built for another day. Their
@@ -223,20 +217,20 @@ pub fn drift(conn: &mut DbConnection) -> AppResult<Vec<PeopleMonthDrift>> {
             std::slice::from_ref(&name),
         )?);
         let computed = compute_month(conn, month, built_as_of)?;
-        let mut units: Vec<i64> = stored.keys().chain(computed.keys()).copied().collect();
-        units.sort_unstable();
-        units.dedup();
-        for unit in units {
-            let (s, c) = (stored.get(&unit).copied(), computed.get(&unit).copied());
-            if s != c {
-                out.push(PeopleMonthDrift {
-                    month: name.clone(),
-                    unit_id: unit,
-                    stored: s,
-                    computed: c,
-                });
-            }
-        }
+        out.extend(
+            crate::services::totals::differences(
+                stored.into_iter().collect(),
+                computed.into_iter().collect(),
+                |(unit, _)| *unit,
+            )
+            .into_iter()
+            .map(|(s, c)| PeopleMonthDrift {
+                month: name.clone(),
+                unit_id: s.or(c).map(|(unit, _)| unit).unwrap_or_default(),
+                stored: s.map(|(_, u)| u),
+                computed: c.map(|(_, u)| u),
+            }),
+        );
     }
     Ok(out)
 }

@@ -979,6 +979,14 @@ async fn monthly_unit_counts_follow_raw_sql_writes_to_the_weeks_and_the_days() {
         ));
         assert_eq!(logged_in_old(&mut conn), (0, 0));
         assert!(people_drift(&mut conn).is_empty());
+        // check-totals sees a stored count that no write explains, unit by unit.
+        months::ensure_built(&mut conn, &[old], today()).expect("build");
+        run(&mut conn, "a count corrupted", format!(
+            "UPDATE people_unit_months SET under_logged = under_logged + 1 WHERE month = '{old}'"
+        ));
+        let units: i64 = months::unit_month(&mut conn, old, today()).expect("counts").len() as i64;
+        assert!(units > 0);
+        assert_eq!(people_drift(&mut conn).len() as i64, units, "every corrupted unit is drift");
     })
     .await
     .expect("join");
