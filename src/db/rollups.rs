@@ -10,9 +10,10 @@ use diesel::prelude::*;
 
 use super::schema::{rollup_weeks, unit_weeks, week_totals};
 use super::DbConnection;
+use crate::domain::calendar::UnderLogBasis;
 
 /// One person's ISO week.
-#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable)]
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, QueryableByName, Selectable, Insertable)]
 #[diesel(table_name = week_totals)]
 pub struct WeekTotal {
     pub staff_id: i64,
@@ -21,6 +22,21 @@ pub struct WeekTotal {
     pub expected: i64,
     pub logged: i64,
     pub approved: i64,
+}
+
+impl WeekTotal {
+    /// The minutes compared with the expectation on a basis.
+    pub fn compared(&self, basis: UnderLogBasis) -> i64 {
+        match basis {
+            UnderLogBasis::Logged => self.logged,
+            UnderLogBasis::Approved => self.approved,
+        }
+    }
+
+    /// How far the week falls short of the expectation on a basis (0 when it does not).
+    pub fn short_by(&self, basis: UnderLogBasis) -> i64 {
+        (self.expected - self.compared(basis)).max(0)
+    }
 }
 
 /// One unit's ISO week: the sums of its members' [`WeekTotal`]s.
@@ -313,6 +329,95 @@ pub fn week_in_units(
     Ok(out)
 }
 
+/// The minutes a week is held against its expectation: the two bases of the under-logged rule.
+fn compared(basis: UnderLogBasis) -> &'static str {
+    match basis {
+        UnderLogBasis::Logged => "logged",
+        UnderLogBasis::Approved => "approved",
+    }
+}
+
+/// `AND unit_id IN (...)` per chunk of units, or one empty filter for every unit.
+fn unit_filters(unit_ids: Option<&[i64]>) -> Vec<String> {
+    match unit_ids {
+        None => vec![String::new()],
+        Some(ids) => ids
+            .chunks(IDS_PER_STATEMENT)
+            .map(|chunk| format!(" AND unit_id IN ({})", ids_list(chunk)))
+            .collect(),
+    }
+}
+
+/// Of a built week, the people expected to work and, of them, those short of the expectation on
+/// a basis, in some units or every unit (`None`): sums of the unit rows (a few hundred), not a
+/// count of the person rows.
+pub fn under_counts(
+    conn: &mut DbConnection,
+    week: NaiveDate,
+    unit_ids: Option<&[i64]>,
+    basis: UnderLogBasis,
+) -> QueryResult<(i64, i64)> {
+    #[derive(QueryableByName)]
+    struct Counts {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        people: i64,
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        under: i64,
+    }
+    let under = match basis {
+        UnderLogBasis::Logged => "under_logged",
+        UnderLogBasis::Approved => "under_approved",
+    };
+    let w = dates_list(&[week]);
+    let (mut people, mut short) = (0, 0);
+    for units in unit_filters(unit_ids) {
+        let c: Counts = diesel::sql_query(format!(
+            "SELECT CAST(COALESCE(SUM(people), 0) AS BIGINT) AS people, \
+             CAST(COALESCE(SUM({under}), 0) AS BIGINT) AS under \
+             FROM unit_weeks WHERE week_start = {w}{units}"
+        ))
+        .get_result(conn)?;
+        people += c.people;
+        short += c.under;
+    }
+    Ok((people, short))
+}
+
+/// The person rows of a built week short of the expectation on a basis (in some units, or every
+/// unit), the largest shortfall first; with `gap`, only the rows short by exactly that much.
+/// The predicates are those of the partial indexes `week_totals_logged_gap` and
+/// `week_totals_approved_gap` (migration `2026-12-01-000005_week_gaps`, literal so that both
+/// engines match them), which hold the short rows of each week in the order of their gap: the
+/// `limit` largest are read without visiting the others.
+pub fn short_rows(
+    conn: &mut DbConnection,
+    week: NaiveDate,
+    unit_ids: Option<&[i64]>,
+    basis: UnderLogBasis,
+    gap: Option<i64>,
+    limit: usize,
+) -> QueryResult<Vec<WeekTotal>> {
+    let col = compared(basis);
+    let w = dates_list(&[week]);
+    let exactly = gap
+        .map(|g| format!(" AND expected - {col} = {g}"))
+        .unwrap_or_default();
+    let mut out: Vec<WeekTotal> = Vec::new();
+    for units in unit_filters(unit_ids) {
+        let mut rows: Vec<WeekTotal> = diesel::sql_query(format!(
+            "SELECT staff_id, week_start, unit_id, expected, logged, approved FROM week_totals \
+             WHERE week_start = {w} AND expected > 0 AND {col} < expected{exactly}{units} \
+             ORDER BY expected - {col} DESC LIMIT {limit}"
+        ))
+        .load(conn)?;
+        out.append(&mut rows);
+    }
+    // Chunks of units each gave their largest: merged, the largest of all.
+    out.sort_by_key(|r| std::cmp::Reverse(r.short_by(basis)));
+    out.truncate(limit);
+    Ok(out)
+}
+
 /// Stored unit rows of some weeks (all units).
 pub fn stored_unit_weeks(
     conn: &mut DbConnection,
@@ -397,15 +502,8 @@ pub fn period_people_by_unit(
     } else {
         format!("week_start IN ({})", dates_list(ended))
     };
-    let filters: Vec<String> = match unit_ids {
-        None => vec![String::new()],
-        Some(ids) => ids
-            .chunks(IDS_PER_STATEMENT)
-            .map(|chunk| format!(" AND unit_id IN ({})", ids_list(chunk)))
-            .collect(),
-    };
     let mut out = Vec::new();
-    for units in filters {
+    for units in unit_filters(unit_ids) {
         let mut rows: Vec<UnitPeriodPeople> = diesel::sql_query(format!(
             "SELECT unit_id, CAST(SUM(e) AS BIGINT) AS people, \
              CAST(SUM(ul) AS BIGINT) AS under_logged, CAST(SUM(ua) AS BIGINT) AS under_approved \

@@ -51,14 +51,7 @@ fn under_logged_in_week(
         return Ok(0);
     }
     super::rollups::ensure_built(conn, &[week])?;
-    let units = db::rollups::unit_weeks_in(conn, &[week.monday()], None)?;
-    let n: i64 = units
-        .iter()
-        .map(|u| match basis {
-            UnderLogBasis::Logged => u.under_logged,
-            UnderLogBasis::Approved => u.under_approved,
-        })
-        .sum();
+    let (_, n) = db::rollups::under_counts(conn, week.monday(), None, basis)?;
     Ok(usize::try_from(n).unwrap_or(0))
 }
 

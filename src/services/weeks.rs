@@ -477,10 +477,12 @@ fn unit_names_of(conn: &mut DbConnection, mut ids: Vec<i64>) -> AppResult<HashMa
     .collect())
 }
 
-/// The under-logged report of an ended week from the person × week rollup: the week's rows of
-/// the subtree give who is expected and who is short; names and streaks are loaded only for the
-/// people whose gap ties with someone on the requested page (the order is gap, then streak,
-/// then name, so those are the only ones whose place depends on them).
+/// The under-logged report of an ended week from the person × week rollup. The counts are sums
+/// of the unit rows; the page is read in the order of the gap from the rollup's partial indexes
+/// (`db::rollups::short_rows`), so the report costs the page, not the headcount. Names and
+/// streaks are loaded only for the people whose gap ties with someone on the requested page (the
+/// order is gap, then streak, then name, so those are the only ones whose place depends on
+/// them): the rows down to the page's end, and every row short by the page's smallest gap.
 fn under_logged_from_rollups(
     conn: &mut DbConnection,
     week: IsoWeek,
@@ -491,31 +493,40 @@ fn under_logged_from_rollups(
 ) -> AppResult<UnderLoggedReport> {
     use crate::db::rollups::WeekTotal;
     crate::services::rollups::ensure_built(conn, &[week])?;
-    let rows = db::rollups::week_in_units(conn, week.monday(), unit_ids)?;
-    let compared = |r: &WeekTotal| match basis {
-        UnderLogBasis::Logged => r.logged,
-        UnderLogBasis::Approved => r.approved,
-    };
-    let gap = |r: &WeekTotal| (r.expected - compared(r)).max(0);
-    let people_count = rows.iter().filter(|r| r.expected > 0).count();
-    let mut under: Vec<&WeekTotal> = rows
-        .iter()
-        .filter(|r| r.expected > 0 && compared(r) < r.expected)
-        .collect();
-    under.sort_by_key(|r| std::cmp::Reverse(gap(r)));
-    let n = under.len();
+    let (people, short) = db::rollups::under_counts(conn, week.monday(), unit_ids, basis)?;
+    let people_count = usize::try_from(people).unwrap_or(0);
+    let n = usize::try_from(short).unwrap_or(0);
     let range = page.range(n);
-    let gaps: std::collections::HashSet<i64> =
-        under[range.clone()].iter().map(|r| gap(r)).collect();
-    let first = under
-        .iter()
-        .position(|r| gaps.contains(&gap(r)))
-        .unwrap_or(range.start);
-    let candidates: Vec<&WeekTotal> = under
-        .iter()
-        .filter(|r| gaps.contains(&gap(r)))
-        .copied()
+    let gap = |r: &WeekTotal| r.short_by(basis);
+    let top = if range.is_empty() {
+        Vec::new()
+    } else {
+        db::rollups::short_rows(conn, week.monday(), unit_ids, basis, None, range.end)?
+    };
+    // The page's largest and smallest gaps; the rows ranked before the page with its largest
+    // gap come first among the candidates.
+    let (hi, lo) = match (top.get(range.start), top.last()) {
+        (Some(h), Some(l)) if top.len() == range.end => (gap(h), gap(l)),
+        _ => (0, 0),
+    };
+    let first = top.iter().position(|r| gap(r) == hi).unwrap_or(range.start);
+    let mut candidates: Vec<WeekTotal> = top
+        .into_iter()
+        .skip(first)
+        .filter(|r| gap(r) > lo)
         .collect();
+    if !range.is_empty() {
+        // Every row short by the page's smallest gap, those past the page's end included.
+        candidates.extend(db::rollups::short_rows(
+            conn,
+            week.monday(),
+            unit_ids,
+            basis,
+            Some(lo),
+            n,
+        )?);
+    }
+    let candidates: Vec<&WeekTotal> = candidates.iter().collect();
     let ids: Vec<i64> = candidates.iter().map(|r| r.staff_id).collect();
     let streaks = streaks_from_rollups(conn, &ids, week, basis)?;
     let staff: HashMap<i64, Staff> = db::rollups::people(conn, &ids)?

@@ -779,3 +779,155 @@ async fn the_team_grid_is_for_heads_of_the_subtree_and_the_organisation() {
         assert_eq!(fields(&problem), [field], "{name}");
     }
 }
+
+/// Every page of the under-logged report of an ended week, `limit` people a page.
+async fn under_logged_pages(app: &TestApp, token: &str, query: &str, limit: usize) -> Vec<Value> {
+    let mut people = Vec::new();
+    let mut offset = Some(0);
+    while let Some(o) = offset {
+        let report: Value = app
+            .get(
+                &format!("/api/v1/reports/under-logged?{query}&limit={limit}&offset={o}"),
+                token,
+            )
+            .await
+            .json()
+            .await
+            .expect("json");
+        let page = report["people"].as_array().expect("people").clone();
+        assert!(page.len() <= limit, "{report}");
+        people.extend(page);
+        offset = report["next_offset"].as_u64();
+        assert!(people.len() <= 20, "pages do not end: {report}");
+    }
+    people
+}
+
+#[tokio::test]
+async fn the_under_logged_report_pages_through_ties_in_the_order_of_the_whole_list() {
+    let app = spawn_app().await;
+    let org = small_org(&app).await;
+    let h1 = app.login_as("h1", PASSWORD).await;
+    let tochuc = app.login_as("tochuc", PASSWORD).await;
+    let (monday, days) = last_week_with_work(&app, &h1).await;
+    let week = week_of(monday);
+    let full = 480 * days.len() as i64;
+    // Nobody logs: each gap is the person's whole expectation, so contracts make the gaps, with
+    // ties; the contracts' start dates make different streaks among the tied (a streak counts
+    // the weeks under the norm back to the contract).
+    let long_ago = NaiveDate::from_ymd_opt(2020, 1, 1).unwrap();
+    let recent = monday - Duration::weeks(2);
+    let mut people = vec![
+        (org.h1, 40.0, long_ago),
+        (org.s1, 40.0, recent),
+        (org.s2, 20.0, long_ago),
+    ];
+    for (i, (unit, hours, from, name)) in [
+        (org.w2, 20.0, recent, "Đỗ Thị Lan"),
+        (org.w1, 20.0, long_ago, "Bùi Văn An"),
+        (org.w1, 20.0, recent, "Âu Thị Hoa"),
+        (org.w2, 10.0, long_ago, "Phạm Văn Cường"),
+        (org.w1, 40.0, monday, "Hà Thị Mai"),
+        // Starts after the week: nothing expected, not counted.
+        (org.w2, 40.0, monday + Duration::weeks(1), "Vũ Văn Tùng"),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let id = app
+            .create_staff(
+                &org.admin,
+                json!({"unit_id": unit, "username": format!("p{i}"), "password": PASSWORD, "full_name": name}),
+            )
+            .await;
+        people.push((id, hours, from));
+    }
+    for (id, hours, from) in &people {
+        set_contract(&app, &org.admin, *id, *hours, *from).await;
+    }
+
+    let whole: Value = app
+        .get(
+            &format!("/api/v1/reports/under-logged?week={week}&limit=100"),
+            &tochuc,
+        )
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(whole["people_count"], 8, "{whole}");
+    assert_eq!(whole["under_logged_count"], 8);
+    let list = whole["people"].as_array().expect("people").clone();
+    let gaps: Vec<i64> = list.iter().map(|p| p["gap"].as_i64().unwrap()).collect();
+    assert_eq!(
+        gaps,
+        [
+            full,
+            full,
+            full,
+            full / 2,
+            full / 2,
+            full / 2,
+            full / 2,
+            full / 4
+        ]
+    );
+    // Among equal gaps the longer streak first, then the name.
+    for pair in list.windows(2) {
+        if pair[0]["gap"] == pair[1]["gap"] {
+            assert!(
+                pair[0]["streak"].as_u64() >= pair[1]["streak"].as_u64(),
+                "{list:?}"
+            );
+        }
+    }
+    assert_eq!(
+        names(&whole),
+        [
+            "Lê Văn Hưng",
+            "Nguyễn Thị Ánh",
+            "Hà Thị Mai",
+            "Bùi Văn An",
+            "Trần Văn Bình",
+            "Âu Thị Hoa",
+            "Đỗ Thị Lan",
+            "Phạm Văn Cường"
+        ]
+    );
+
+    // Any page size gives the same list, cut anywhere through the ties.
+    for limit in [1, 2, 3, 5] {
+        let paged = under_logged_pages(&app, &tochuc, &format!("week={week}"), limit).await;
+        assert_eq!(paged, list, "limit {limit}");
+    }
+    // A subtree: the same, restricted to it.
+    let in_w1: Vec<Value> = list
+        .iter()
+        .filter(|p| p["unit_id"] == org.w1)
+        .cloned()
+        .collect();
+    assert_eq!(in_w1.len(), 5);
+    for limit in [1, 2, 4] {
+        let paged = under_logged_pages(
+            &app,
+            &tochuc,
+            &format!("week={week}&unit_id={}", org.w1),
+            limit,
+        )
+        .await;
+        assert_eq!(paged, in_w1, "W1, limit {limit}");
+    }
+    // Past the end: an empty page, the counts unchanged.
+    let past: Value = app
+        .get(
+            &format!("/api/v1/reports/under-logged?week={week}&limit=5&offset=8"),
+            &tochuc,
+        )
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(past["people"], json!([]));
+    assert_eq!(past["under_logged_count"], 8);
+    assert!(past["next_offset"].is_null());
+}
