@@ -252,14 +252,18 @@ pub fn create(
     ctx: &DiaryContext,
 ) -> AppResult<Created> {
     let unit_id = owner_unit(viewer)?;
+    // A retry of a committed create is answered from a reader, without queueing for the
+    // writer. Two copies of one request that both get past this are told apart by the unique
+    // (staff, client_ref) and (staff, scope, key): the second's insert fails, its work is rolled
+    // back, and it replays the first (below), which has committed by then.
+    if let Some(entry) = replay(conn, viewer, &draft, idempotency_key.as_deref())? {
+        return Ok(Created {
+            entry,
+            replayed: true,
+        });
+    }
     let result = db::write_transaction(conn, |conn| {
         db::staff::lock_person(conn, viewer.staff_id)?;
-        if let Some(entry) = replay(conn, viewer, &draft, idempotency_key.as_deref())? {
-            return Ok(Created {
-                entry,
-                replayed: true,
-            });
-        }
         check_line(
             conn,
             ctx,
@@ -301,7 +305,7 @@ pub fn create(
             &ctx.totals(),
             viewer.staff_id,
             draft.work_date,
-            Touches::Day,
+            Touches::Unsubmitted,
         )?;
         let id = entry.id;
         if let Some(key) = &idempotency_key {
@@ -502,7 +506,7 @@ pub fn update(
             &totals_policy,
             entry.staff_id,
             entry.work_date,
-            Touches::Day,
+            Touches::Unsubmitted,
         )?;
         if work_date != entry.work_date {
             totals::refresh_day(
@@ -510,7 +514,7 @@ pub fn update(
                 &totals_policy,
                 entry.staff_id,
                 work_date,
-                Touches::Day,
+                Touches::Unsubmitted,
             )?;
         }
         audit::record(
@@ -558,7 +562,13 @@ pub fn delete(
         }
         // Only drafts and returned lines are deleted: no approved work changes.
         let day = entry.work_date;
-        totals::refresh_day(conn, &ctx.totals(), entry.staff_id, day, Touches::Day)?;
+        totals::refresh_day(
+            conn,
+            &ctx.totals(),
+            entry.staff_id,
+            day,
+            Touches::Unsubmitted,
+        )?;
         audit::record(
             conn,
             Some(viewer.staff_id),

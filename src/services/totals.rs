@@ -264,15 +264,21 @@ fn refresh_days_and_months(
 /// Which maintained rows an entry write can change.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Touches {
-    /// Only the day: drafts, submissions and returns of lines that were not approved.
+    /// Lines that are neither submitted nor approved (drafts, returned lines) were created,
+    /// edited or deleted: the day's totals change, not the logged or approved minutes that the
+    /// weekly rollup and the month hold.
+    Unsubmitted,
+    /// The day and its week: submissions, withdrawals and returns of lines that were not
+    /// approved.
     Day,
     /// The day and the month's approved work: a line became or stopped being approved, or an
     /// approved line changed.
     DayAndMonth,
 }
 
-/// Recomputes one person's day (and, if the write touched approved work, their month): what
-/// every entry write calls, in its transaction.
+/// Recomputes one person's day, their week in the weekly rollup unless only unsubmitted lines
+/// changed, and their month if the write touched approved work: what every entry write calls,
+/// in its transaction.
 pub fn refresh_day(
     conn: &mut DbConnection,
     policy: &TotalsPolicy,
@@ -284,7 +290,9 @@ pub fn refresh_day(
     if touches == Touches::DayAndMonth {
         refresh_months(conn, &[staff_id], day, day)?;
     }
-    crate::services::rollups::refresh_person_week(conn, staff_id, day)?;
+    if touches != Touches::Unsubmitted {
+        crate::services::rollups::refresh_person_week(conn, staff_id, day)?;
+    }
     Ok(())
 }
 

@@ -54,16 +54,15 @@ async fn the_hot_writes_run_a_pinned_number_of_statements() {
 
     // POST /entries: the caller with their unit's path (1), BEGIN, the line's facts (product,
     // period lock and the day's other minutes in one statement), INSERT … RETURNING the row,
-    // backdate permissions and the day's lines, day total DELETE + INSERT, the person's week in
-    // the weekly rollup (one UPDATE, which finds no row while nobody has read that week), audit,
-    // COMMIT. Issue 14 took it from 13 (15 on PostgreSQL): the viewer and the line's facts were
-    // 2 + 3, and the rollup adds one.
+    // backdate permissions and the day's lines, day total DELETE + INSERT, audit, COMMIT. Issue
+    // 14 took it from 13 (15 on PostgreSQL): the viewer and the line's facts were 2 + 3; a new
+    // draft changes no logged or approved minutes, so the weekly rollup is not touched.
     let (res, create) = counted(&app, app.post("/api/v1/entries", &d.s1, line(&d, day, 90))).await;
     assert_eq!(res.status(), StatusCode::CREATED);
     let created: Value = res.json().await.expect("json");
     assert_eq!(created["state"], "draft");
     assert_eq!(created["minutes"], 90);
-    assert_eq!(create, expected(11, 13), "statements of POST /entries");
+    assert_eq!(create, expected(10, 12), "statements of POST /entries");
 
     // With a client reference: one more to look for an earlier line with it.
     let mut with_ref = line(&d, day, 30);
@@ -103,8 +102,9 @@ async fn the_hot_writes_run_a_pinned_number_of_statements() {
     assert_eq!(approve, expected(18, 21), "statements of approve");
     app.assert_no_totals_drift().await;
 
-    // Once a report has read the week, every write also rewrites the unit's week from its
-    // members' rows: two statements more (DELETE + grouped INSERT), whatever the unit's size.
+    // Once a report has read the week, every write of submitted or approved minutes also
+    // rewrites the unit's week from its members' rows: two statements more (DELETE + grouped
+    // INSERT), whatever the unit's size. A new draft still touches no week.
     let pool = app.pool.clone();
     tokio::task::spawn_blocking(move || {
         let mut conn = pool.get().expect("connection");
@@ -117,9 +117,18 @@ async fn the_hot_writes_run_a_pinned_number_of_statements() {
         counted(&app, app.post("/api/v1/entries", &d.s1, line(&d, day, 45))).await;
     assert_eq!(res.status(), StatusCode::CREATED);
     assert_eq!(
-        create_built,
-        create + 2,
+        create_built, create,
         "statements of POST /entries in a built week"
+    );
+    let built_id = res.json::<Value>().await.expect("json")["id"]
+        .as_i64()
+        .expect("id");
+    let (res, submit_built) = counted(&app, act(&app, &d.s1, built_id, "submit")).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(
+        submit_built,
+        submit + 2,
+        "statements of submit in a built week"
     );
     app.assert_no_totals_drift().await;
 }
