@@ -226,8 +226,8 @@ pub fn refresh_week_units(conn: &mut DbConnection, week: NaiveDate) -> QueryResu
     Ok(())
 }
 
-/// What every entry write runs for its person and week (three statements, one when the week is
-/// not built): the person's logged and approved minutes of the week from their day totals, then
+/// What every write of submitted or approved minutes runs for its person and week (three
+/// statements, one when the week is not built): the person's logged and approved minutes of the week from their day totals, then
 /// the row of the unit the person belongs to.
 pub fn refresh_person_minutes(
     conn: &mut DbConnection,

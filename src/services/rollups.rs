@@ -9,7 +9,8 @@
 //!
 //! | write | rewritten |
 //! |---|---|
-//! | an entry (create, edit, delete, submit, approve, return, revoke, amend, submit a day) | the person's week (logged, approved; one `UPDATE`) and their unit's week (one delete + one grouped insert) |
+//! | an entry's submitted or approved minutes (submit, withdraw, approve, return, revoke, amend, submit a day) | the person's week (logged, approved; one `UPDATE`) and their unit's week (one delete + one grouped insert) |
+//! | a draft or returned line created, edited or deleted | nothing (`totals::Touches::Unsubmitted`: it changes no logged or approved minutes) |
 //! | a range of days recomputed (`totals::refresh`: backdate permissions, product standards, demo data) | the people's built weeks in the range and their units' weeks |
 //! | a leave approved, refused after approval or cancelled | the person's built weeks of the leave |
 //! | a holiday added or removed | every person's row of that week, and every unit's |
