@@ -69,9 +69,20 @@ pub fn plan(today: NaiveDate) -> AppResult<WarmPlan> {
 /// One pass: builds what is missing (nothing when everything is built).
 pub fn warm(conn: &mut DbConnection, today: NaiveDate) -> AppResult<()> {
     let plan = plan(today)?;
+    let started = std::time::Instant::now();
     rollups::ensure_built(conn, &plan.weeks)?;
+    let weeks = started.elapsed();
     kpi_months::ensure_built(conn, &plan.months, today)?;
-    people_months::ensure_built(conn, &plan.under_months, today)
+    let kpi = started.elapsed() - weeks;
+    people_months::ensure_built(conn, &plan.under_months, today)?;
+    let people = started.elapsed() - weeks - kpi;
+    tracing::debug!(
+        weeks_ms = weeks.as_millis() as u64,
+        kpi_months_ms = kpi.as_millis() as u64,
+        people_months_ms = people.as_millis() as u64,
+        "warm parts"
+    );
+    Ok(())
 }
 
 /// Runs [`warm`] every `every`, first at once.
