@@ -780,20 +780,21 @@ async fn the_team_grid_is_for_heads_of_the_subtree_and_the_organisation() {
     }
 }
 
+/// The under-logged report with a query (200 expected).
+async fn under_logged(app: &TestApp, token: &str, query: &str) -> Value {
+    let res = app
+        .get(&format!("/api/v1/reports/under-logged?{query}"), token)
+        .await;
+    assert_eq!(res.status(), StatusCode::OK, "{query}");
+    res.json().await.expect("json")
+}
+
 /// Every page of the under-logged report of an ended week, `limit` people a page.
 async fn under_logged_pages(app: &TestApp, token: &str, query: &str, limit: usize) -> Vec<Value> {
     let mut people = Vec::new();
     let mut offset = Some(0);
     while let Some(o) = offset {
-        let report: Value = app
-            .get(
-                &format!("/api/v1/reports/under-logged?{query}&limit={limit}&offset={o}"),
-                token,
-            )
-            .await
-            .json()
-            .await
-            .expect("json");
+        let report = under_logged(app, token, &format!("{query}&limit={limit}&offset={o}")).await;
         let page = report["people"].as_array().expect("people").clone();
         assert!(page.len() <= limit, "{report}");
         people.extend(page);
@@ -846,15 +847,7 @@ async fn the_under_logged_report_pages_through_ties_in_the_order_of_the_whole_li
         set_contract(&app, &org.admin, *id, *hours, *from).await;
     }
 
-    let whole: Value = app
-        .get(
-            &format!("/api/v1/reports/under-logged?week={week}&limit=100"),
-            &tochuc,
-        )
-        .await
-        .json()
-        .await
-        .expect("json");
+    let whole = under_logged(&app, &tochuc, &format!("week={week}&limit=100")).await;
     assert_eq!(whole["people_count"], 8, "{whole}");
     assert_eq!(whole["under_logged_count"], 8);
     let list = whole["people"].as_array().expect("people").clone();
@@ -918,15 +911,7 @@ async fn the_under_logged_report_pages_through_ties_in_the_order_of_the_whole_li
         assert_eq!(paged, in_w1, "W1, limit {limit}");
     }
     // Past the end: an empty page, the counts unchanged.
-    let past: Value = app
-        .get(
-            &format!("/api/v1/reports/under-logged?week={week}&limit=5&offset=8"),
-            &tochuc,
-        )
-        .await
-        .json()
-        .await
-        .expect("json");
+    let past = under_logged(&app, &tochuc, &format!("week={week}&limit=5&offset=8")).await;
     assert_eq!(past["people"], json!([]));
     assert_eq!(past["under_logged_count"], 8);
     assert!(past["next_offset"].is_null());
