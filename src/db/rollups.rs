@@ -227,8 +227,8 @@ pub fn refresh_week_units(conn: &mut DbConnection, week: NaiveDate) -> QueryResu
 }
 
 /// What every write of submitted or approved minutes runs for its person and week (three
-/// statements, one when the week is not built): the person's logged and approved minutes of the week from their day totals, then
-/// the row of the unit the person belongs to.
+/// statements, one when the week is not built): the person's logged and approved minutes of
+/// the week from their day totals, then the row of the unit the person belongs to.
 pub fn refresh_person_minutes(
     conn: &mut DbConnection,
     staff_id: i64,
@@ -329,8 +329,9 @@ pub fn week_in_units(
     Ok(out)
 }
 
-/// The minutes a week is held against its expectation: the two bases of the under-logged rule.
-fn compared(basis: UnderLogBasis) -> &'static str {
+/// The column a week is held against its expectation with: the two bases of the under-logged
+/// rule.
+fn compared_column(basis: UnderLogBasis) -> &'static str {
     match basis {
         UnderLogBasis::Logged => "logged",
         UnderLogBasis::Approved => "approved",
@@ -397,7 +398,7 @@ pub fn short_rows(
     gap: Option<i64>,
     limit: usize,
 ) -> QueryResult<Vec<WeekTotal>> {
-    let col = compared(basis);
+    let col = compared_column(basis);
     let w = dates_list(&[week]);
     let exactly = gap
         .map(|g| format!(" AND expected - {col} = {g}"))
