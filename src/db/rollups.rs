@@ -10,7 +10,7 @@ use diesel::prelude::*;
 
 use super::schema::{rollup_weeks, unit_weeks, week_totals};
 use super::DbConnection;
-use crate::domain::calendar::UnderLogBasis;
+use crate::domain::calendar::{shortfall, UnderLogBasis};
 
 /// One person's ISO week.
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, QueryableByName, Selectable, Insertable)]
@@ -25,17 +25,9 @@ pub struct WeekTotal {
 }
 
 impl WeekTotal {
-    /// The minutes compared with the expectation on a basis.
-    pub fn compared(&self, basis: UnderLogBasis) -> i64 {
-        match basis {
-            UnderLogBasis::Logged => self.logged,
-            UnderLogBasis::Approved => self.approved,
-        }
-    }
-
-    /// How far the week falls short of the expectation on a basis (0 when it does not).
+    /// The week's gap on a basis (`domain::calendar::shortfall`).
     pub fn short_by(&self, basis: UnderLogBasis) -> i64 {
-        (self.expected - self.compared(basis)).max(0)
+        shortfall(self.expected, self.logged, self.approved, basis)
     }
 }
 

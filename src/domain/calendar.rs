@@ -333,6 +333,24 @@ pub enum UnderLogBasis {
     Approved,
 }
 
+impl UnderLogBasis {
+    /// The minutes held against the expectation on this basis.
+    pub fn compared(self, logged: i64, approved: i64) -> i64 {
+        match self {
+            UnderLogBasis::Logged => logged,
+            UnderLogBasis::Approved => approved,
+        }
+    }
+}
+
+/// How far a week's minutes fall short of its expectation on a basis (0 when they do not): the
+/// gap of the under-logged rule.
+pub fn shortfall(expected: i64, logged: i64, approved: i64, basis: UnderLogBasis) -> i64 {
+    expected
+        .saturating_sub(basis.compared(logged, approved))
+        .max(0)
+}
+
 /// Minutes recorded for one day. `logged` already includes `approved`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DayMinutes {
@@ -438,11 +456,8 @@ pub struct WeekFigures {
 /// of [`week_summaries`], which applies this to every week it derives). Readers of the stored
 /// person × week rollup judge its rows with it, so both paths give the same numbers.
 pub fn judge_week(f: WeekFigures, basis: UnderLogBasis, running: &mut u32) -> WeekSummary {
-    let compared = match basis {
-        UnderLogBasis::Logged => f.logged,
-        UnderLogBasis::Approved => f.approved,
-    };
-    let under_logged = !f.in_progress && f.expected > 0 && compared < f.expected;
+    let gap = shortfall(f.expected, f.logged, f.approved, basis);
+    let under_logged = !f.in_progress && f.expected > 0 && gap > 0;
     let streak = if f.expected == 0 || f.in_progress {
         0 // leaves `running` untouched, see the doc comment of `week_summaries`
     } else if under_logged {
@@ -458,7 +473,7 @@ pub fn judge_week(f: WeekFigures, basis: UnderLogBasis, running: &mut u32) -> We
         logged: f.logged,
         approved: f.approved,
         under_logged,
-        gap: f.expected.saturating_sub(compared).max(0),
+        gap,
         streak,
         in_progress: f.in_progress,
     }
@@ -467,6 +482,16 @@ pub fn judge_week(f: WeekFigures, basis: UnderLogBasis, running: &mut u32) -> We
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_gap_is_the_expectation_minus_the_basis_minutes_and_never_negative() {
+        // 2,400 expected, 2,000 logged of which 1,500 approved.
+        assert_eq!(shortfall(2400, 2000, 1500, UnderLogBasis::Logged), 400);
+        assert_eq!(shortfall(2400, 2000, 1500, UnderLogBasis::Approved), 900);
+        assert_eq!(shortfall(2400, 2600, 2400, UnderLogBasis::Logged), 0);
+        assert_eq!(shortfall(2400, 2600, 2400, UnderLogBasis::Approved), 0);
+        assert_eq!(shortfall(0, 300, 0, UnderLogBasis::Logged), 0);
+    }
 
     fn d(y: i32, m: u32, day: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, day).unwrap()
