@@ -308,6 +308,26 @@ pub fn grades_of_rounds(conn: &mut DbConnection, round_ids: &[i64]) -> QueryResu
         .load(conn)
 }
 
+/// What the KPI reads of a grade: its round, person, evaluator scores (JSON text) and bonus.
+pub type GradeCommon = (i64, i64, Option<String>, f64);
+
+/// The evaluator scores and bonus of the grades of some rounds, without the rest of their rows
+/// (a grade's `inputs` is a kilobyte; a province month has 20,000 grades).
+pub fn common_of_rounds(
+    conn: &mut DbConnection,
+    round_ids: &[i64],
+) -> QueryResult<Vec<GradeCommon>> {
+    grades::table
+        .filter(grades::round_id.eq_any(round_ids.to_vec()))
+        .select((
+            grades::round_id,
+            grades::staff_id,
+            grades::evaluator_scores,
+            grades::bonus,
+        ))
+        .load(conn)
+}
+
 /// (round, final grade, proposed grade, how many grades carry that pair).
 pub type RoundGradeCount = (i64, Option<String>, String, i64);
 

@@ -27,13 +27,16 @@ pub struct CommonInput {
 impl CommonInput {
     /// The evaluator's common-criteria scores and bonus stored on a grade (none yet: empty).
     pub fn of_grade(g: &db::grading::GradeRow) -> Self {
+        Self::of_parts(g.evaluator_scores.as_deref(), g.bonus)
+    }
+
+    /// The same from the two columns (`db::grading::common_of_rounds`).
+    pub fn of_parts(evaluator_scores: Option<&str>, bonus: f64) -> Self {
         Self {
-            scores: g
-                .evaluator_scores
-                .as_deref()
+            scores: evaluator_scores
                 .and_then(|t| serde_json::from_str(t).ok())
                 .unwrap_or_default(),
-            bonus: g.bonus,
+            bonus,
         }
     }
 }

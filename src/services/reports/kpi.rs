@@ -31,8 +31,11 @@ pub fn kpi_of_period(
     let round_ids: Vec<i64> = rounds.iter().map(|r| r.id).collect();
     let mut common: HashMap<(i64, i64), CommonInput> = HashMap::new();
     if !round_ids.is_empty() {
-        for g in db::grading::grades_of_rounds(conn, &round_ids)? {
-            common.insert((g.round_id, g.staff_id), CommonInput::of_grade(&g));
+        for (round, staff, scores, bonus) in db::grading::common_of_rounds(conn, &round_ids)? {
+            common.insert(
+                (round, staff),
+                CommonInput::of_parts(scores.as_deref(), bonus),
+            );
         }
     }
     let default_policy = db::grading::default_policy(conn)?;
