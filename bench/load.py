@@ -358,6 +358,30 @@ def main():
         head = login(port, a.largest_head, a.password)
         timed_reads(f"GET /dashboard?unit_id={a.largest_unit} (head)",
                     f"/api/v1/dashboard?unit_id={a.largest_unit}", head, 60)
+        # The dashboard right after an approval: an approved line changes its month's credited
+        # minutes, which invalidates that month's KPI rollup (services::kpi_months), so the next
+        # read rebuilds the month for everybody. Ten times: the largest unit's head approves the
+        # oldest line of their queue, then the whole organisation's dashboard is read.
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+        status, payload, _ = request(conn, "GET", "/api/v1/approvals/queue?limit=10", token=head)
+        queue = [i["entry"]["id"] for i in json.loads(payload)["items"]] if status == 200 else []
+        after, approve_st = [], {}
+        for eid in queue:
+            s1, _, _ = request(conn, "POST", f"/api/v1/entries/{eid}/approve", {}, head)
+            approve_st[s1] = approve_st.get(s1, 0) + 1
+            s2, _, dt = request(conn, "GET", "/api/v1/dashboard", token=org)
+            if s1 == 200 and s2 == 200:
+                after.append(dt)
+        conn.close()
+        after.sort()
+        if after:
+            row("GET /dashboard (org) after an approval p50 / max ms",
+                f"{pct(after, 50):.1f} / {after[-1] * 1000:.1f}",
+                f"{len(after)} approvals (statuses {approve_st}), each followed by one read: "
+                "the read rebuilds the approved line's month")
+        else:
+            row("GET /dashboard (org) after an approval", "n/a",
+                f"nothing approved (queue HTTP {status}, statuses {approve_st})")
 
     if "mixed" in phases:
         c = max(1, a.wrk_connections or 16)
