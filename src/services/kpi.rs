@@ -90,7 +90,7 @@ type GroupRow = db::totals::CreditRow;
 /// KPI of every person in `people` for the run's period, keyed by staff id.
 pub fn compute_for(
     conn: &mut DbConnection,
-    people: &[Staff],
+    people: &[&Staff],
     run: &KpiRun<'_>,
 ) -> AppResult<HashMap<i64, PersonKpi>> {
     if people.is_empty() {
@@ -252,15 +252,18 @@ pub fn compute_for(
 /// none is left), else 0.5; a leader with no direct subordinates at all is graded on their own
 /// results. Subordinates outside `people` (and theirs, down the tree) are loaded and computed
 /// too, but not returned. Linear in the number of people: maps, no list scans per person.
-pub fn compute_with_leaders(
+pub fn compute_with_leaders<S: std::borrow::Borrow<Staff>>(
     conn: &mut DbConnection,
-    people: &[Staff],
+    people: &[S],
     run: &KpiRun<'_>,
     preset: &crate::domain::grading::PolicyPreset,
 ) -> AppResult<HashMap<i64, PersonKpi>> {
     use std::collections::HashSet;
+    let people: Vec<&Staff> = people.iter().map(std::borrow::Borrow::borrow).collect();
     let wanted: HashSet<i64> = people.iter().map(|p| p.id).collect();
-    let mut everyone: Vec<Staff> = people.to_vec();
+    // Subordinates outside `people`, loaded below (`people` is borrowed, never copied: a
+    // province is 20,000 rows with six strings each).
+    let mut loaded: Vec<Staff> = Vec::new();
     let mut known: HashSet<i64> = wanted.clone();
     // Direct subordinates per leader, loaded level by level down the tree.
     let mut children: HashMap<i64, Vec<i64>> = HashMap::new();
@@ -286,11 +289,12 @@ pub fn compute_with_leaders(
                 if s.is_leader {
                     next.push(s.id);
                 }
-                everyone.push(s);
+                loaded.push(s);
             }
         }
         frontier = next;
     }
+    let everyone: Vec<&Staff> = people.iter().copied().chain(loaded.iter()).collect();
     let mut all = compute_for(conn, &everyone, run)?;
     if children.is_empty() {
         all.retain(|id, _| wanted.contains(id));

@@ -45,15 +45,15 @@ pub fn kpi_of_period(
         .collect();
 
     // People grouped by the policy version that applies to them (None: built-in default).
-    type Group = (Vec<Staff>, HashMap<i64, CommonInput>);
-    let mut groups: BTreeMap<Option<i64>, Group> = BTreeMap::new();
+    type Group<'p> = (Vec<&'p Staff>, HashMap<i64, CommonInput>);
+    let mut groups: BTreeMap<Option<i64>, Group<'_>> = BTreeMap::new();
     for p in people {
         let round = p.unit_id.and_then(|u| round_of_unit.get(&u).copied());
         let policy_id = round
             .map(|(_, pid)| pid)
             .or(default_policy.as_ref().map(|d| d.id));
         let group = groups.entry(policy_id).or_default();
-        group.0.push(p.clone());
+        group.0.push(p);
         if let Some(c) = round.and_then(|(rid, _)| common.get(&(rid, p.id))) {
             group.1.insert(p.id, c.clone());
         }
