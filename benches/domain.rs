@@ -448,6 +448,7 @@ fn leaders(c: &mut Criterion) {
             common: &common,
             unit_factors: &factors,
             today: period.last_day(),
+            preloaded: None,
         };
         group.throughput(Throughput::Elements(n as u64));
         group.bench_function(

@@ -5,7 +5,7 @@
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
-use super::schema::{kpi_months_built, kpi_unit_months};
+use super::schema::{kpi_inputs_version, kpi_months_built, kpi_unit_months};
 use super::DbConnection;
 
 /// One unit's month: the sums of its active members' KPI.
@@ -44,6 +44,16 @@ pub fn lock_for_build(conn: &mut DbConnection) -> QueryResult<()> {
     }
     diesel::sql_query("LOCK TABLE kpi_months_built IN SHARE ROW EXCLUSIVE MODE").execute(conn)?;
     Ok(())
+}
+
+/// The database's draw and the version of the people, contracts and leave a build reads
+/// (migration `2026-12-01-000006_kpi_inputs_version`: every write to `staff`, `staff_contracts`
+/// or `leaves` bumps it in its own statement). Read inside a build, after [`lock_for_build`].
+pub fn inputs_version(conn: &mut DbConnection) -> QueryResult<(String, i64)> {
+    kpi_inputs_version::table
+        .filter(kpi_inputs_version::id.eq(1))
+        .select((kpi_inputs_version::instance, kpi_inputs_version::version))
+        .first(conn)
 }
 
 /// Replaces a month's unit rows and marks it built for `as_of`.

@@ -387,6 +387,14 @@ diesel::table! {
 }
 
 diesel::table! {
+    kpi_inputs_version (id) {
+        id -> Integer,
+        instance -> Text,
+        version -> BigInt,
+    }
+}
+
+diesel::table! {
     backlog_waiting (unit_id, approver_key) {
         unit_id -> BigInt,
         approver_key -> BigInt,
@@ -577,6 +585,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     unit_weeks,
     rollup_weeks,
     kpi_months_built,
+    kpi_inputs_version,
     kpi_unit_months,
     people_months_built,
     people_unit_months,

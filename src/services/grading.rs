@@ -473,6 +473,7 @@ fn compute_rounds(
         common: &common,
         unit_factors: &no_factors,
         today,
+        preloaded: None,
     };
     let kpis = compute_with_leaders(conn, &members, &run, &body.preset)?;
     // Leader ratings of the year's closed campaigns: an input of a leader's year grade.

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use crate::db::grading::PolicyRow;
 use crate::db::staff::Staff;
 use crate::db::{self, DbConnection};
-use crate::domain::calendar::{daily_norm, ContractSpan, Employment, LeaveKind};
+use crate::domain::calendar::{daily_norm, ContractSpan, Employment, LeaveDay, LeaveKind};
 use crate::domain::grading::{grade_for_unit_factor, GradeFacts, HeadFacts, PolicyPreset};
 use crate::domain::kpi::{compute, Combine, CreditedGroup, KpiBreakdown, KpiInputs, KpiPolicy};
 use crate::domain::period::Period;
@@ -83,6 +83,51 @@ pub struct KpiRun<'a> {
     /// Delays of unfinished tasks are counted up to this day (the earlier of today and the end
     /// of the period).
     pub today: NaiveDate,
+    /// Contracts and approved leave of the period already loaded for some people (a month's
+    /// build, `services::kpi_months`); the others' are read from the database.
+    pub preloaded: Option<Preloaded<'a>>,
+}
+
+/// Contracts by person, in effective order.
+pub type ContractsByPerson = HashMap<i64, Vec<ContractSpan>>;
+/// Approved leave days by person.
+pub type LeaveByPerson = HashMap<i64, Vec<LeaveDay>>;
+
+/// Contracts and approved leave days of the run's period for the people of `covered` (a person
+/// of `covered` missing from a map has none), exactly as [`people_inputs`] reads them.
+#[derive(Debug, Clone, Copy)]
+pub struct Preloaded<'a> {
+    pub covered: &'a std::collections::HashSet<i64>,
+    pub contracts: &'a ContractsByPerson,
+    pub leave_days: &'a LeaveByPerson,
+}
+
+/// The contracts (by person, in effective order) and the approved leave days within
+/// `first..=last` of some people: what [`compute_for`] reads of them besides their credits.
+pub fn people_inputs(
+    conn: &mut DbConnection,
+    ids: &[i64],
+    first: NaiveDate,
+    last: NaiveDate,
+) -> AppResult<(ContractsByPerson, LeaveByPerson)> {
+    if ids.is_empty() {
+        return Ok((HashMap::new(), HashMap::new()));
+    }
+    let contracts = contracts_by_person(conn, ids)?;
+    let leave_days = leaves::approved_leave_days(conn, ids, first, last)?;
+    Ok((contracts, leave_days))
+}
+
+/// The contracts of some people, by person, in effective order.
+pub fn contracts_by_person(conn: &mut DbConnection, ids: &[i64]) -> AppResult<ContractsByPerson> {
+    let mut contracts = ContractsByPerson::new();
+    for c in db::staff::contracts_of(conn, ids)? {
+        contracts.entry(c.staff_id).or_default().push(ContractSpan {
+            effective_from: c.effective_from,
+            weekly_minutes: c.weekly_minutes,
+        });
+    }
+    Ok(contracts)
 }
 
 type GroupRow = db::totals::CreditRow;
@@ -100,14 +145,15 @@ pub fn compute_for(
     let ids: Vec<i64> = people.iter().map(|p| p.id).collect();
     let cal = calendar::load_calendar(conn, first, last)?;
     let period_days: Vec<NaiveDate> = cal.working_days(first, last);
-    let mut contracts: HashMap<i64, Vec<ContractSpan>> = HashMap::new();
-    for c in db::staff::contracts_of(conn, &ids)? {
-        contracts.entry(c.staff_id).or_default().push(ContractSpan {
-            effective_from: c.effective_from,
-            weekly_minutes: c.weekly_minutes,
-        });
-    }
-    let mut leave_days = leaves::approved_leave_days(conn, &ids, first, last)?;
+    let to_load: Vec<i64> = match run.preloaded {
+        Some(pre) => ids
+            .iter()
+            .copied()
+            .filter(|id| !pre.covered.contains(id))
+            .collect(),
+        None => ids.clone(),
+    };
+    let (mut contracts, mut leave_days) = people_inputs(conn, &to_load, first, last)?;
 
     // One grouped query over the maintained month rows (every period is whole months): approved
     // minutes and converted products by person, rework and task.
@@ -186,12 +232,21 @@ pub fn compute_for(
 
     let mut out = HashMap::with_capacity(people.len());
     for person in people {
+        let pre = run.preloaded.filter(|p| p.covered.contains(&person.id));
         let employment = Employment {
             joined_on: person.joined_on,
             left_on: person.left_on,
-            contracts: contracts.remove(&person.id).unwrap_or_default(),
+            contracts: match pre {
+                Some(p) => p.contracts.get(&person.id).cloned(),
+                None => contracts.remove(&person.id),
+            }
+            .unwrap_or_default(),
         };
-        let leave = leave_days.remove(&person.id).unwrap_or_default();
+        let leave = match pre {
+            Some(p) => p.leave_days.get(&person.id).cloned(),
+            None => leave_days.remove(&person.id),
+        }
+        .unwrap_or_default();
         let mut expected = 0i64;
         let mut worked_days = 0i64;
         for day in &period_days {
@@ -550,6 +605,7 @@ pub fn staff_kpi(
         common: &common,
         unit_factors: &factors,
         today,
+        preloaded: None,
     };
     let mut all = compute_with_leaders(conn, std::slice::from_ref(&person), &run, &preset)?;
     let kpi = all.remove(&staff_id).ok_or(AppError::NotFound)?;
@@ -603,6 +659,7 @@ pub fn unit_kpi(
         common: &common,
         unit_factors: &factors,
         today,
+        preloaded: None,
     };
     let mut all = compute_with_leaders(conn, &members, &run, &preset)?;
     let rows = members

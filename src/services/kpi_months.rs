@@ -21,7 +21,8 @@
 //! read on a later day rebuilds it. `check-totals` compares every valid month with a
 //! recomputation ([`drift`]).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex};
 
 use chrono::NaiveDate;
 
@@ -31,7 +32,7 @@ use crate::db::{self, DbConnection};
 use crate::domain::grading::Grade;
 use crate::domain::period::Period;
 use crate::error::{AppError, AppResult};
-use crate::services::kpi::PersonKpi;
+use crate::services::kpi::{ContractsByPerson, LeaveByPerson, PersonKpi};
 use crate::services::reports;
 
 /// The KPI sums of one unit's active members in one period.
@@ -110,7 +111,8 @@ pub fn as_of(month: Period, today: NaiveDate) -> NaiveDate {
     today.min(month.last_day())
 }
 
-/// The KPI of one month for everyone, per unit (a recomputation: what a build stores).
+/// The KPI of one month for everyone, per unit (a recomputation from the database alone: what
+/// [`drift`] compares the stored rows with).
 pub fn compute_month(
     conn: &mut DbConnection,
     month: Period,
@@ -118,6 +120,97 @@ pub fn compute_month(
 ) -> AppResult<HashMap<i64, UnitKpi>> {
     let people = db::staff::active_in_units(conn, None)?;
     let kpis = reports::kpi_of_period(conn, &people, month, today)?;
+    Ok(unit_sums(&people, &kpis))
+}
+
+/// What a build reads of the people themselves, kept in memory between builds: the active
+/// people with a unit, their contracts, and their approved leave per month. An approval, the
+/// common reason to rebuild a month, changes none of it. Valid while the database's
+/// `kpi_inputs_version` is the one it was read under: every write to `staff`,
+/// `staff_contracts` or `leaves` bumps it in its own statement (database triggers, migration
+/// `2026-12-01-000006_kpi_inputs_version`), and a build reads it inside its transaction after
+/// [`db::kpi_months::lock_for_build`], so a write either committed before (new version) or
+/// waits for the build. `instance` tells databases apart within one process (the tests run
+/// many).
+struct PeopleCache {
+    key: (String, i64),
+    people: Arc<Vec<Staff>>,
+    covered: Arc<HashSet<i64>>,
+    contracts: Arc<ContractsByPerson>,
+    leave_days: HashMap<Period, Arc<LeaveByPerson>>,
+}
+
+/// The months of approved leave one cache keeps at most (a dashboard reads six).
+const CACHED_LEAVE_MONTHS: usize = 24;
+
+static PEOPLE_CACHE: Mutex<Option<PeopleCache>> = Mutex::new(None);
+
+/// The people, contracts and leave of `month` for a build: from [`PEOPLE_CACHE`] when it was
+/// read under the database's current inputs version, else from the database (and kept).
+type BuildPeople = (
+    Arc<Vec<Staff>>,
+    Arc<HashSet<i64>>,
+    Arc<ContractsByPerson>,
+    Arc<LeaveByPerson>,
+);
+
+fn build_people(conn: &mut DbConnection, month: Period) -> AppResult<BuildPeople> {
+    let key = db::kpi_months::inputs_version(conn)?;
+    let mut cache = PEOPLE_CACHE.lock().unwrap_or_else(|e| e.into_inner());
+    if cache.as_ref().is_none_or(|c| c.key != key) {
+        let people = db::staff::active_in_units(conn, None)?;
+        let ids: Vec<i64> = people.iter().map(|p| p.id).collect();
+        let contracts = crate::services::kpi::contracts_by_person(conn, &ids)?;
+        *cache = Some(PeopleCache {
+            key,
+            covered: Arc::new(ids.into_iter().collect()),
+            people: Arc::new(people),
+            contracts: Arc::new(contracts),
+            leave_days: HashMap::new(),
+        });
+    }
+    let Some(c) = cache.as_mut() else {
+        return Err(AppError::Internal(anyhow::anyhow!("people cache missing")));
+    };
+    let leave = match c.leave_days.get(&month) {
+        Some(l) => Arc::clone(l),
+        None => {
+            let ids: Vec<i64> = c.people.iter().map(|p| p.id).collect();
+            let l = Arc::new(crate::services::leaves::approved_leave_days(
+                conn,
+                &ids,
+                month.first_day(),
+                month.last_day(),
+            )?);
+            if c.leave_days.len() >= CACHED_LEAVE_MONTHS {
+                c.leave_days.clear();
+            }
+            c.leave_days.insert(month, Arc::clone(&l));
+            l
+        }
+    };
+    Ok((
+        Arc::clone(&c.people),
+        Arc::clone(&c.covered),
+        Arc::clone(&c.contracts),
+        leave,
+    ))
+}
+
+/// [`compute_month`] for a build, with the people, contracts and leave of [`build_people`].
+/// Call inside the build's transaction, after [`db::kpi_months::lock_for_build`].
+fn compute_month_for_build(
+    conn: &mut DbConnection,
+    month: Period,
+    today: NaiveDate,
+) -> AppResult<HashMap<i64, UnitKpi>> {
+    let (people, covered, contracts, leave_days) = build_people(conn, month)?;
+    let preloaded = crate::services::kpi::Preloaded {
+        covered: &covered,
+        contracts: &contracts,
+        leave_days: &leave_days,
+    };
+    let kpis = reports::kpi_of_period_with(conn, &people, month, today, Some(preloaded))?;
     Ok(unit_sums(&people, &kpis))
 }
 
@@ -179,7 +272,7 @@ pub fn ensure_built(conn: &mut DbConnection, months: &[Period], today: NaiveDate
         db::kpi_months::lock_for_build(conn)?;
         let now = db::now_utc();
         for month in missing(conn)? {
-            let sums = compute_month(conn, month, today)?;
+            let sums = compute_month_for_build(conn, month, today)?;
             let name = month.to_string();
             db::kpi_months::replace_month(
                 conn,

@@ -16,6 +16,18 @@ pub fn kpi_of_period(
     period: Period,
     today: NaiveDate,
 ) -> AppResult<HashMap<i64, (PersonKpi, Grade)>> {
+    kpi_of_period_with(conn, people, period, today, None)
+}
+
+/// [`kpi_of_period`] with the contracts and leave of some people already loaded (a month's
+/// build, `services::kpi_months`).
+pub fn kpi_of_period_with(
+    conn: &mut DbConnection,
+    people: &[Staff],
+    period: Period,
+    today: NaiveDate,
+    preloaded: Option<crate::services::kpi::Preloaded<'_>>,
+) -> AppResult<HashMap<i64, (PersonKpi, Grade)>> {
     use crate::services::kpi::parse_body;
     if people.is_empty() {
         return Ok(HashMap::new());
@@ -75,6 +87,7 @@ pub fn kpi_of_period(
             common: &scores,
             unit_factors: &factors,
             today,
+            preloaded,
         };
         for (id, k) in compute_with_leaders(conn, &members, &run, &preset)? {
             let grade = threshold_grade(&k, &preset);
