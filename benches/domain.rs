@@ -12,8 +12,8 @@ use std::time::Duration;
 use chrono::{NaiveDate, NaiveDateTime};
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use worklog_kpi::domain::calendar::{
-    daily_norm, statutory_holidays, Calendar, ContractSpan, DayPortion, Employment, LeaveDay,
-    LeaveKind,
+    daily_norm, period_norm, statutory_holidays, Calendar, ContractSpan, DayPortion, Employment,
+    LeaveDay, LeaveKind,
 };
 use worklog_kpi::domain::grading::{grade_unit, preset, Candidate, DEFAULT_PRESET_CODE};
 use worklog_kpi::domain::kpi::{
@@ -207,19 +207,12 @@ fn province() -> Province {
 /// The pure part of `services::kpi::compute_for` for one person: expected minutes and worked
 /// days from the calendar, contracts and leave, then `kpi::compute`.
 fn month_kpi(p: &Province, person: &Person, policy: &KpiPolicy) -> (KpiBreakdown, i64) {
-    let mut expected = 0i64;
-    let mut worked_days = 0i64;
-    for d in &p.working_days {
-        let norm = daily_norm(&p.calendar, &person.employment, &person.leave, *d);
-        expected += i64::from(norm);
-        let on_maternity = person
-            .leave
-            .iter()
-            .any(|l| l.date == *d && l.kind == LeaveKind::Maternity);
-        if norm > 0 || (on_maternity && person.employment.is_employed_on(*d)) {
-            worked_days += 1;
-        }
-    }
+    let (expected, worked_days) = period_norm(
+        &p.calendar,
+        &person.employment,
+        &person.leave,
+        &p.working_days,
+    );
     let breakdown = compute(
         &KpiInputs {
             expected,

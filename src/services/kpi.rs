@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use crate::db::grading::PolicyRow;
 use crate::db::staff::Staff;
 use crate::db::{self, DbConnection};
-use crate::domain::calendar::{daily_norm, ContractSpan, Employment, LeaveDay, LeaveKind};
+use crate::domain::calendar::{period_norm, ContractSpan, Employment, LeaveDay};
 use crate::domain::grading::{grade_for_unit_factor, GradeFacts, HeadFacts, PolicyPreset};
 use crate::domain::kpi::{compute, Combine, CreditedGroup, KpiBreakdown, KpiInputs, KpiPolicy};
 use crate::domain::period::Period;
@@ -247,18 +247,7 @@ pub fn compute_for(
             None => leave_days.remove(&person.id),
         }
         .unwrap_or_default();
-        let mut expected = 0i64;
-        let mut worked_days = 0i64;
-        for day in &period_days {
-            let norm = daily_norm(&cal, &employment, &leave, *day);
-            expected += i64::from(norm);
-            let on_maternity = leave
-                .iter()
-                .any(|l| l.date == *day && l.kind == LeaveKind::Maternity);
-            if norm > 0 || (on_maternity && employment.is_employed_on(*day)) {
-                worked_days += 1;
-            }
-        }
+        let (expected, worked_days) = period_norm(&cal, &employment, &leave, &period_days);
         let a = acc.remove(&person.id);
         let groups: Vec<CreditedGroup> = a
             .as_ref()
