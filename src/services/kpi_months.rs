@@ -158,7 +158,10 @@ fn build_people(conn: &mut DbConnection, month: Period) -> AppResult<BuildPeople
     let key = db::kpi_months::inputs_version(conn)?;
     let mut cache = PEOPLE_CACHE.lock().unwrap_or_else(|e| e.into_inner());
     if cache.as_ref().is_none_or(|c| c.key != key) {
-        let people = db::staff::active_in_units(conn, None)?;
+        let people: Vec<Staff> = db::staff::active_in_units(conn, None)?
+            .into_iter()
+            .map(kpi_copy)
+            .collect();
         let ids: Vec<i64> = people.iter().map(|p| p.id).collect();
         let contracts = crate::services::kpi::contracts_by_person(conn, &ids)?;
         *cache = Some(PeopleCache {
@@ -195,6 +198,22 @@ fn build_people(conn: &mut DbConnection, month: Period) -> AppResult<BuildPeople
         Arc::clone(&c.contracts),
         leave,
     ))
+}
+
+/// A person as the cache keeps them: what the KPI reads (id, unit, supervisor, leader, joining
+/// and leaving dates) with the strings it never reads (login, password hash, name, e-mail,
+/// position, roles) left empty, a third of the row in memory for as long as the cache lives.
+/// Only [`compute_month_for_build`] sees these copies, and it returns unit sums.
+fn kpi_copy(s: Staff) -> Staff {
+    Staff {
+        username: String::new(),
+        password_hash: None,
+        full_name: String::new(),
+        email: None,
+        position: None,
+        roles: String::new(),
+        ..s
+    }
 }
 
 /// [`compute_month`] for a build, with the people, contracts and leave of [`build_people`].
