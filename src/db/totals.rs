@@ -324,19 +324,13 @@ pub type CreditRow = (
     Option<NaiveDateTime>,
 );
 
-pub fn credits_by_person(
-    conn: &mut DbConnection,
-    staff_ids: &[i64],
-    first_month: NaiveDate,
-    last_month: NaiveDate,
-) -> QueryResult<Vec<CreditRow>> {
-    use diesel::dsl::{min, sql};
-    use diesel::sql_types::{BigInt, Nullable};
-    let mut out = Vec::new();
-    for chunk in staff_ids.chunks(people_per_query(conn)) {
-        let mut rows: Vec<CreditRow> = month_credits::table
-            .filter(month_credits::staff_id.eq_any(chunk.to_vec()))
-            .filter(month_credits::month_start.between(first_month, last_month))
+/// The grouped select of [`CreditRow`]s over a filtered `month_credits` (GROUP BY does not box
+/// in diesel, hence a macro).
+macro_rules! credit_groups {
+    ($filtered:expr) => {{
+        use diesel::dsl::{min, sql};
+        use diesel::sql_types::{BigInt, Nullable};
+        $filtered
             .group_by((
                 month_credits::staff_id,
                 month_credits::rework_count,
@@ -353,10 +347,44 @@ pub fn credits_by_person(
                 sql::<BigInt>("CAST(COALESCE(SUM(month_credits.entries), 0) AS BIGINT)"),
                 min(month_credits::first_submitted_at),
             ))
-            .load(conn)?;
+    }};
+}
+
+pub fn credits_by_person(
+    conn: &mut DbConnection,
+    staff_ids: &[i64],
+    first_month: NaiveDate,
+    last_month: NaiveDate,
+) -> QueryResult<Vec<CreditRow>> {
+    let mut out = Vec::new();
+    for chunk in staff_ids.chunks(people_per_query(conn)) {
+        let mut rows: Vec<CreditRow> = credit_groups!(month_credits::table
+            .filter(month_credits::staff_id.eq_any(chunk.to_vec()))
+            .filter(month_credits::month_start.between(first_month, last_month)))
+        .load(conn)?;
         out.append(&mut rows);
     }
     Ok(out)
+}
+
+/// [`credits_by_person`] for everybody with credits in the months: one range of the covering
+/// index `month_credits_month` instead of one IN list per 900 people (a month's KPI build, which
+/// asks about every active person: at province scale 23 index lookups per person-chunk on SQLite
+/// cost 90-110 ms against ≈ 20 ms for the range).
+pub fn credits_of_everyone(
+    conn: &mut DbConnection,
+    first_month: NaiveDate,
+    last_month: NaiveDate,
+) -> QueryResult<Vec<CreditRow>> {
+    if first_month == last_month {
+        // Equality keeps the index's (person, rework, task) order: no sort for the GROUP BY.
+        credit_groups!(month_credits::table.filter(month_credits::month_start.eq(first_month)))
+            .load(conn)
+    } else {
+        credit_groups!(month_credits::table
+            .filter(month_credits::month_start.between(first_month, last_month)))
+        .load(conn)
+    }
 }
 
 /// How many people one read of the reports names: SQLite binds each id (`IN (?, …)`, kept

@@ -157,12 +157,22 @@ pub fn compute_for(
 
     // One grouped query over the maintained month rows (every period is whole months): approved
     // minutes and converted products by person, rework and task.
-    let rows: Vec<GroupRow> = db::totals::credits_by_person(
-        conn,
-        &ids,
+    let (first_month, last_month) = (
         crate::services::totals::month_start(first),
         crate::services::totals::month_start(last),
-    )?;
+    );
+    let rows: Vec<GroupRow> = match run.preloaded {
+        // A month's build asking about most of everybody (`covered` is every active person):
+        // one range over the months, keeping the rows of the people asked about.
+        Some(pre) if to_load.is_empty() && ids.len() * 2 >= pre.covered.len() => {
+            let asked: std::collections::HashSet<i64> = ids.iter().copied().collect();
+            db::totals::credits_of_everyone(conn, first_month, last_month)?
+                .into_iter()
+                .filter(|r| asked.contains(&r.0))
+                .collect()
+        }
+        _ => db::totals::credits_by_person(conn, &ids, first_month, last_month)?,
+    };
     let task_ids: Vec<i64> = {
         let mut t: Vec<i64> = rows.iter().filter_map(|r| r.2).collect();
         t.sort_unstable();

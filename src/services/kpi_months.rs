@@ -287,7 +287,8 @@ pub fn ensure_built(conn: &mut DbConnection, months: &[Period], today: NaiveDate
     if missing(conn)?.is_empty() {
         return Ok(());
     }
-    db::write_transaction(conn, |conn| {
+    let started = std::time::Instant::now();
+    let r = db::write_transaction(conn, |conn| {
         db::kpi_months::lock_for_build(conn)?;
         let now = db::now_utc();
         for month in missing(conn)? {
@@ -302,7 +303,13 @@ pub fn ensure_built(conn: &mut DbConnection, months: &[Period], today: NaiveDate
             )?;
         }
         Ok::<_, AppError>(())
-    })
+    });
+    tracing::debug!(
+        months = ?months,
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        "KPI months built"
+    );
+    r
 }
 
 /// Per month, the KPI sums of every unit (built first where needed). Months only.

@@ -1,0 +1,1 @@
+DROP INDEX month_credits_month;
