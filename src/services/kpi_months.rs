@@ -135,6 +135,8 @@ pub fn compute_month(
 struct PeopleCache {
     key: (String, i64),
     people: Arc<Vec<Staff>>,
+    /// Of `people`, how many per unit (the active headcount the reports' scopes read).
+    headcount: Arc<HashMap<i64, usize>>,
     covered: Arc<HashSet<i64>>,
     contracts: Arc<ContractsByPerson>,
     leave_days: HashMap<Period, Arc<LeaveByPerson>>,
@@ -164,8 +166,13 @@ fn build_people(conn: &mut DbConnection, month: Period) -> AppResult<BuildPeople
             .collect();
         let ids: Vec<i64> = people.iter().map(|p| p.id).collect();
         let contracts = crate::services::kpi::contracts_by_person(conn, &ids)?;
+        let mut headcount: HashMap<i64, usize> = HashMap::new();
+        for unit in people.iter().filter_map(|p| p.unit_id) {
+            *headcount.entry(unit).or_default() += 1;
+        }
         *cache = Some(PeopleCache {
             key,
+            headcount: Arc::new(headcount),
             covered: Arc::new(ids.into_iter().collect()),
             people: Arc::new(people),
             contracts: Arc::new(contracts),
@@ -198,6 +205,19 @@ fn build_people(conn: &mut DbConnection, month: Period) -> AppResult<BuildPeople
         Arc::clone(&c.contracts),
         leave,
     ))
+}
+
+/// The active headcount of every unit that has active members, from the people cache when it
+/// was read under the database's current inputs version (every write to `staff` bumps it, see
+/// [`PeopleCache`]); `None` when it was not (or nothing was built yet): the caller counts in the
+/// database. The same people `db::staff::active_count_by_unit` counts: active, with a unit.
+pub fn cached_headcount(conn: &mut DbConnection) -> AppResult<Option<Arc<HashMap<i64, usize>>>> {
+    let key = db::kpi_months::inputs_version(conn)?;
+    let cache = PEOPLE_CACHE.lock().unwrap_or_else(|e| e.into_inner());
+    Ok(cache
+        .as_ref()
+        .filter(|c| c.key == key)
+        .map(|c| Arc::clone(&c.headcount)))
 }
 
 /// A person as the cache keeps them: what the KPI reads (id, unit, supervisor, leader, joining

@@ -662,3 +662,78 @@ async fn the_warmer_builds_the_dashboards_months_and_rebuilds_what_an_approval_i
     let (rebuilt, _) = built();
     assert_eq!(rebuilt.len(), 6, "{rebuilt:?}");
 }
+
+/// The scopes' headcounts come from the KPI builds' people cache once a month is built: a
+/// person added, moved or deactivated after a build is counted at once (every write to `staff`
+/// bumps the version the cache was read under).
+#[actix_web::test]
+async fn headcounts_follow_staff_changes_made_after_a_build() {
+    let app = crate::helpers::spawn_app().await;
+    let o = october(&app).await;
+    let (p, w1, w2) = (o.d.org.province, o.d.org.w1, o.d.org.w2);
+    let admin = &o.d.org.admin;
+    async fn heads(app: &TestApp, token: &str, p: i64) -> (i64, Vec<(i64, i64)>) {
+        let dash: Value = app
+            .get(
+                &format!("/api/v1/dashboard?period=2026-10&unit_id={p}"),
+                token,
+            )
+            .await
+            .json()
+            .await
+            .expect("json");
+        let mut units: Vec<(i64, i64)> = dash["staffing"]["units"]
+            .as_array()
+            .expect("staffing")
+            .iter()
+            .map(|s| {
+                (
+                    s["unit"]["unit_id"].as_i64().expect("id"),
+                    s["headcount"].as_i64().expect("headcount"),
+                )
+            })
+            .collect();
+        units.sort_unstable();
+        (dash["headcount"].as_i64().expect("headcount"), units)
+    }
+    // The first read builds the months (and fills the cache); the second reads the cache.
+    let first = heads(&app, &o.tochuc, p).await;
+    assert_eq!(first, heads(&app, &o.tochuc, p).await);
+    assert_eq!(first.0, 4);
+    let count =
+        |h: &(i64, Vec<(i64, i64)>), u: i64| h.1.iter().find(|(id, _)| *id == u).map(|(_, n)| *n);
+    assert_eq!(count(&first, w1), Some(2));
+    assert_eq!(count(&first, w2), Some(2));
+
+    // Added to W1.
+    app.create_staff(
+        admin,
+        json!({"unit_id": w1, "username": "moi.w1", "password": PASSWORD, "full_name": "Người mới", "roles": ["staff"]}),
+    )
+    .await;
+    let added = heads(&app, &o.tochuc, p).await;
+    assert_eq!(added.0, 5);
+    assert_eq!(count(&added, w1), Some(3));
+
+    // s1 leaves W1 for W2 (5 people: W1 2, W2 3), then s2 is deactivated (4: W1 2, W2 2).
+    for (id, change, total, in_w1, in_w2) in [
+        (o.d.org.s1, json!({"unit_id": w2}), 5, 2, 3),
+        (o.d.org.s2, json!({"active": false}), 4, 2, 2),
+    ] {
+        let res = app.get(&format!("/api/v1/staff/{id}"), admin).await;
+        let etag = crate::helpers::etag_of(&res);
+        let res = app
+            .patch(
+                &format!("/api/v1/staff/{id}"),
+                admin,
+                Some(&etag),
+                change.clone(),
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::OK, "{change}");
+        let now = heads(&app, &o.tochuc, p).await;
+        assert_eq!(now.0, total, "after {change}: {now:?}");
+        assert_eq!(count(&now, w1), Some(in_w1), "after {change}: {now:?}");
+        assert_eq!(count(&now, w2), Some(in_w2), "after {change}: {now:?}");
+    }
+}
