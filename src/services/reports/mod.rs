@@ -206,8 +206,8 @@ fn not_a_head() -> AppError {
 }
 
 /// Resolves the subtree a caller asks for, with each unit's headcount (from the KPI builds'
-/// people cache when it is current, else one grouped count; no people loaded): 403 for plain staff, 404 for a unit that does not exist or lies outside the
-/// caller's subtrees.
+/// people cache when it is current, else one grouped count; no people loaded): 403 for plain
+/// staff, 404 for a unit that does not exist or lies outside the caller's subtrees.
 pub fn resolve_units(
     conn: &mut DbConnection,
     viewer: &Viewer,
@@ -256,8 +256,8 @@ pub fn resolve_units(
         HashMap::new()
     } else if let Some(all) = crate::services::kpi_months::cached_headcount(conn)? {
         // Kept with the KPI builds' people (exact: any write to `staff` invalidates it); at
-        // province scale the grouped count below reads 20,000 staff rows (PostgreSQL: 17-21 ms
-        // of a 70-95 ms dashboard).
+        // province scale the grouped count below reads 20,000 staff rows (PostgreSQL: 8-21 ms
+        // of a 35-95 ms dashboard).
         unit_ids
             .iter()
             .filter_map(|u| all.get(u).map(|n| (*u, *n)))
