@@ -304,7 +304,8 @@ pub fn ensure_built(conn: &mut DbConnection, months: &[Period], today: NaiveDate
         let ok = valid(conn, &months, today)?;
         Ok(months.iter().copied().filter(|m| !ok.contains(m)).collect())
     };
-    if missing(conn)?.is_empty() {
+    let stale = missing(conn)?;
+    if stale.is_empty() {
         return Ok(());
     }
     let started = std::time::Instant::now();
@@ -325,7 +326,8 @@ pub fn ensure_built(conn: &mut DbConnection, months: &[Period], today: NaiveDate
         Ok::<_, AppError>(())
     });
     tracing::debug!(
-        months = ?months,
+        // The months found stale before the build (the build checks again under its lock).
+        months = ?stale,
         elapsed_ms = started.elapsed().as_millis() as u64,
         "KPI months built"
     );
