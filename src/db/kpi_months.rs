@@ -56,6 +56,44 @@ pub fn inputs_version(conn: &mut DbConnection) -> QueryResult<(String, i64)> {
         .first(conn)
 }
 
+/// The day a *pending* marker records (see [`mark_pending`]): no month's `as_of`, so a reader
+/// never takes a pending month as built.
+pub fn pending_day() -> NaiveDate {
+    NaiveDate::from_ymd_opt(1, 1, 1).unwrap_or(NaiveDate::MIN)
+}
+
+/// Marks a month as being built on a read snapshot: its marker becomes (`month`, the pending
+/// day, `nonce`). The invalidation triggers delete it like any marker, so [`still_pending`]
+/// tells, after the build, whether an input of the month changed since this call committed.
+pub fn mark_pending(conn: &mut DbConnection, month: &str, nonce: NaiveDateTime) -> QueryResult<()> {
+    diesel::delete(kpi_months_built::table.filter(kpi_months_built::month.eq(month)))
+        .execute(conn)?;
+    diesel::insert_into(kpi_months_built::table)
+        .values((
+            kpi_months_built::month.eq(month),
+            kpi_months_built::as_of.eq(pending_day()),
+            kpi_months_built::built_at.eq(nonce),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Whether the pending marker [`mark_pending`] wrote with `nonce` is still there: no write to an
+/// input of the month (nor another build) has touched it since.
+pub fn still_pending(
+    conn: &mut DbConnection,
+    month: &str,
+    nonce: NaiveDateTime,
+) -> QueryResult<bool> {
+    let n: i64 = kpi_months_built::table
+        .filter(kpi_months_built::month.eq(month))
+        .filter(kpi_months_built::as_of.eq(pending_day()))
+        .filter(kpi_months_built::built_at.eq(nonce))
+        .count()
+        .get_result(conn)?;
+    Ok(n > 0)
+}
+
 /// Replaces a month's unit rows and marks it built for `as_of`.
 pub fn replace_month(
     conn: &mut DbConnection,
@@ -99,9 +137,10 @@ pub fn unit_months(conn: &mut DbConnection, months: &[String]) -> QueryResult<Ve
         .load(conn)
 }
 
-/// Every built month (for `check-totals`).
+/// Every built month (for `check-totals`; not the months being built).
 pub fn all_built(conn: &mut DbConnection) -> QueryResult<Vec<(String, NaiveDate)>> {
     kpi_months_built::table
+        .filter(kpi_months_built::as_of.ne(pending_day()))
         .order(kpi_months_built::month.asc())
         .select((kpi_months_built::month, kpi_months_built::as_of))
         .load(conn)

@@ -112,6 +112,38 @@ where
     }
 }
 
+/// Whether `conn` is inside a transaction (or, on SQLite, this thread is the pool's writer).
+pub fn in_transaction(conn: &mut DbConnection) -> bool {
+    use diesel::connection::{AnsiTransactionManager, TransactionManager};
+    let depth = match conn {
+        DbConnection::Sqlite(c) => {
+            AnsiTransactionManager::transaction_manager_status_mut(c).transaction_depth()
+        }
+        DbConnection::Pg(c) => {
+            AnsiTransactionManager::transaction_manager_status_mut(c).transaction_depth()
+        }
+    };
+    writer::inside() || !matches!(depth, Ok(None))
+}
+
+/// A read-only transaction whose statements all see one snapshot of the database: on SQLite a
+/// deferred transaction (WAL: the snapshot of its first read; writers go on meanwhile, its
+/// connection is a reader's), on PostgreSQL `REPEATABLE READ, READ ONLY`. `f` must not write.
+pub fn read_snapshot<T, E, F>(conn: &mut DbConnection, f: F) -> Result<T, E>
+where
+    F: FnOnce(&mut DbConnection) -> Result<T, E>,
+    E: From<diesel::result::Error>,
+{
+    use diesel::{Connection, RunQueryDsl};
+    conn.transaction(|conn| {
+        if !is_sqlite(conn) {
+            diesel::sql_query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                .execute(conn)?;
+        }
+        f(conn)
+    })
+}
+
 /// The SQLite writer of the pool `conn` comes from, if any.
 fn writer_of(conn: &mut DbConnection) -> Option<Arc<writer::SqliteWriter>> {
     use diesel::Connection;

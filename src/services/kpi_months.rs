@@ -4,8 +4,9 @@
 //!
 //! A month is *built* whole (every active person with a unit, `reports::kpi_of_period`: the KPI
 //! of a person does not depend on who else is asked about, so a subtree reads the units it
-//! covers) by the first read that finds it missing, in one write transaction, and stays valid
-//! until an input of its KPI changes. Invalidation is exact and done by the database: triggers
+//! covers) by the first read that finds it missing, on a read snapshot that does not hold the
+//! writers up ([`ensure_built_observed`] says how), and stays valid until an input of its KPI
+//! changes. Invalidation is exact and done by the database: triggers
 //! (migration `2026-12-01-000002_kpi_months`) delete the month's marker in the statement that
 //! writes the input, whoever writes it:
 //!
@@ -128,9 +129,9 @@ pub fn compute_month(
 /// common reason to rebuild a month, changes none of it. Valid while the database's
 /// `kpi_inputs_version` is the one it was read under: every write to `staff`,
 /// `staff_contracts` or `leaves` bumps it in its own statement (database triggers, migration
-/// `2026-12-01-000006_kpi_inputs_version`), and a build reads it inside its transaction after
-/// [`db::kpi_months::lock_for_build`], so a write either committed before (new version) or
-/// waits for the build. `instance` tells databases apart within one process (the tests run
+/// `2026-12-01-000006_kpi_inputs_version`), and a build reads it inside its transaction (a read
+/// snapshot, or a write transaction after [`db::kpi_months::lock_for_build`]), so the version
+/// and the rows read under it come from one state of the database. `instance` tells databases apart within one process (the tests run
 /// many).
 struct PeopleCache {
     key: (String, i64),
@@ -237,7 +238,8 @@ fn kpi_copy(s: Staff) -> Staff {
 }
 
 /// [`compute_month`] for a build, with the people, contracts and leave of [`build_people`].
-/// Call inside the build's transaction, after [`db::kpi_months::lock_for_build`].
+/// Call inside a build's transaction: the read snapshot of [`build_on_snapshot`], or the write
+/// transaction of [`build_in_write_transaction`] after [`db::kpi_months::lock_for_build`].
 fn compute_month_for_build(
     conn: &mut DbConnection,
     month: Period,
@@ -293,45 +295,158 @@ fn valid(conn: &mut DbConnection, months: &[Period], today: NaiveDate) -> AppRes
     Ok(valid_months(months, built, |m| as_of(m, today)))
 }
 
+/// The months among `months` that are missing, being built, or were computed for another day.
+fn missing(conn: &mut DbConnection, months: &[Period], today: NaiveDate) -> AppResult<Vec<Period>> {
+    let ok = valid(conn, months, today)?;
+    Ok(months.iter().copied().filter(|m| !ok.contains(m)).collect())
+}
+
+/// How the months of one [`ensure_built_observed`] call were built.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Builds {
+    /// Computed on a read snapshot, stored in a short write transaction.
+    pub on_snapshot: Vec<Period>,
+    /// Computed inside a write transaction: an input changed while the snapshot build ran, or
+    /// the caller was already inside a transaction.
+    pub in_write_transaction: Vec<Period>,
+}
+
+/// One build at a time in this process: readers that find the same month missing wait for
+/// the first one's build and then find it built, instead of computing it again (and each
+/// overwriting the other's pending marker).
+static BUILDING: Mutex<()> = Mutex::new(());
+
 /// Builds the months among `months` that are missing or were computed for another day.
 pub fn ensure_built(conn: &mut DbConnection, months: &[Period], today: NaiveDate) -> AppResult<()> {
+    ensure_built_observed(conn, months, today, &mut || {}).map(|_| ())
+}
+
+/// [`ensure_built`], calling `between` after a snapshot build has computed its months and
+/// before it stores them (the tests write an input there), and saying how each month was built.
+///
+/// A build no longer holds the database's writers for its whole length (on SQLite a build of
+/// 20,000 people took the only write lock for 100-160 ms, and every write queued behind it):
+///
+/// 1. a short write transaction marks the stale months *pending* (their marker gets the pending
+///    day and a nonce, [`db::kpi_months::mark_pending`]);
+/// 2. the months are computed on a read snapshot taken after that commit ([`db::read_snapshot`]),
+///    while writers go on;
+/// 3. a short write transaction stores each month whose pending marker is still there. A write
+///    to one of its inputs committed after step 1 has deleted the marker (the same triggers
+///    that invalidate a built month), so a month whose snapshot may miss a write is never
+///    stored: it is built again inside a write transaction, as before, which always finishes.
+///
+/// On PostgreSQL steps 1 and 3 take [`db::kpi_months::lock_for_build`], so a writer whose
+/// trigger ran before step 1 has committed (and is in the snapshot) and one that runs later
+/// deletes the pending marker. Called inside a transaction, the build runs in it.
+#[doc(hidden)]
+pub fn ensure_built_observed(
+    conn: &mut DbConnection,
+    months: &[Period],
+    today: NaiveDate,
+    between: &mut dyn FnMut(),
+) -> AppResult<Builds> {
     let months: Vec<Period> = months
         .iter()
         .copied()
         .filter(|m| matches!(m, Period::Month { .. }))
         .collect();
-    let missing = |conn: &mut DbConnection| -> AppResult<Vec<Period>> {
-        let ok = valid(conn, &months, today)?;
-        Ok(months.iter().copied().filter(|m| !ok.contains(m)).collect())
-    };
-    let stale = missing(conn)?;
+    let stale = missing(conn, &months, today)?;
     if stale.is_empty() {
-        return Ok(());
+        return Ok(Builds::default());
     }
     let started = std::time::Instant::now();
-    let r = db::write_transaction(conn, |conn| {
+    let mut builds = Builds::default();
+    if db::in_transaction(conn) {
+        builds.in_write_transaction = build_in_write_transaction(conn, &months, today)?;
+    } else {
+        let _one = BUILDING.lock().unwrap_or_else(|e| e.into_inner());
+        let (done, left) = build_on_snapshot(conn, &months, today, between)?;
+        builds.on_snapshot = done;
+        if !left.is_empty() {
+            builds.in_write_transaction = build_in_write_transaction(conn, &left, today)?;
+        }
+    }
+    tracing::debug!(
+        // The months found stale before the build (the build checks again).
+        months = ?stale,
+        on_snapshot = ?builds.on_snapshot,
+        in_write_transaction = ?builds.in_write_transaction,
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        "KPI months built"
+    );
+    Ok(builds)
+}
+
+/// Steps 1-3 of [`ensure_built_observed`]: the months built, and those an input changed under.
+fn build_on_snapshot(
+    conn: &mut DbConnection,
+    months: &[Period],
+    today: NaiveDate,
+    between: &mut dyn FnMut(),
+) -> AppResult<(Vec<Period>, Vec<Period>)> {
+    let nonce = db::now_utc();
+    let claimed = db::write_transaction(conn, |conn| {
+        db::kpi_months::lock_for_build(conn)?;
+        let todo = missing(conn, months, today)?;
+        for m in &todo {
+            db::kpi_months::mark_pending(conn, &m.to_string(), nonce)?;
+        }
+        Ok::<_, AppError>(todo)
+    })?;
+    if claimed.is_empty() {
+        return Ok((Vec::new(), Vec::new()));
+    }
+    let computed = db::read_snapshot(conn, |conn| {
+        let mut out = Vec::with_capacity(claimed.len());
+        for m in &claimed {
+            out.push((*m, compute_month_for_build(conn, *m, today)?));
+        }
+        between();
+        Ok::<_, AppError>(out)
+    })?;
+    let now = db::now_utc();
+    db::write_transaction(conn, move |conn| {
+        db::kpi_months::lock_for_build(conn)?;
+        let (mut done, mut left) = (Vec::new(), Vec::new());
+        for (month, sums) in &computed {
+            let name = month.to_string();
+            if db::kpi_months::still_pending(conn, &name, nonce)? {
+                let rows = rows_of(&name, sums);
+                db::kpi_months::replace_month(conn, &name, as_of(*month, today), &rows, now)?;
+                done.push(*month);
+            } else {
+                left.push(*month);
+            }
+        }
+        Ok::<_, AppError>((done, left))
+    })
+}
+
+/// Builds the months among `months` still missing inside one write transaction (the months
+/// built).
+fn build_in_write_transaction(
+    conn: &mut DbConnection,
+    months: &[Period],
+    today: NaiveDate,
+) -> AppResult<Vec<Period>> {
+    db::write_transaction(conn, |conn| {
         db::kpi_months::lock_for_build(conn)?;
         let now = db::now_utc();
-        for month in missing(conn)? {
-            let sums = compute_month_for_build(conn, month, today)?;
+        let todo = missing(conn, months, today)?;
+        for month in &todo {
+            let sums = compute_month_for_build(conn, *month, today)?;
             let name = month.to_string();
             db::kpi_months::replace_month(
                 conn,
                 &name,
-                as_of(month, today),
+                as_of(*month, today),
                 &rows_of(&name, &sums),
                 now,
             )?;
         }
-        Ok::<_, AppError>(())
-    });
-    tracing::debug!(
-        // The months found stale before the build (the build checks again under its lock).
-        months = ?stale,
-        elapsed_ms = started.elapsed().as_millis() as u64,
-        "KPI months built"
-    );
-    r
+        Ok::<_, AppError>(todo)
+    })
 }
 
 /// Per month, the KPI sums of every unit (built first where needed). Months only.

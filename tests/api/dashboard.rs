@@ -737,3 +737,59 @@ async fn headcounts_follow_staff_changes_made_after_a_build() {
         assert_eq!(count(&now, w2), Some(in_w2), "after {change}: {now:?}");
     }
 }
+
+/// A month is computed on a read snapshot while writers go on (`kpi_months::ensure_built_observed`)
+/// and stored only if none of its inputs changed meanwhile. A holiday added between the
+/// computation and the store makes the build discard what it computed and build the month
+/// again inside a write transaction: what is stored is then what a recomputation gives.
+#[tokio::test]
+async fn a_month_computed_on_a_snapshot_is_not_stored_when_an_input_changed_meanwhile() {
+    use worklog_kpi::db;
+    use worklog_kpi::domain::period::Period;
+    use worklog_kpi::services::kpi_months::{self, Builds};
+    let app = crate::helpers::spawn_app().await;
+    let _o = october(&app).await;
+    let oct = Period::new_month(2026, 10).expect("month");
+    let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 23).expect("date");
+    let day = |d: u32| chrono::NaiveDate::from_ymd_opt(2026, 10, d).expect("date");
+    let add_holiday = |d: u32| {
+        let mut other = app.pool.get().expect("connection");
+        db::write_transaction(&mut other, |c| {
+            db::holidays::insert(c, day(d), "Nghỉ bù", "Day off", db::now_utc())
+        })
+        .expect("holiday");
+    };
+    let expected = |conn: &mut db::DbConnection| -> i64 {
+        db::kpi_months::unit_months(conn, &["2026-10".to_owned()])
+            .expect("rows")
+            .iter()
+            .map(|r| r.expected)
+            .sum()
+    };
+    let mut conn = app.pool.get().expect("connection");
+
+    // Nothing written meanwhile: computed on the snapshot and stored.
+    let b = kpi_months::ensure_built_observed(&mut conn, &[oct], today, &mut || {}).expect("build");
+    assert_eq!(b.on_snapshot, vec![oct]);
+    assert!(b.in_write_transaction.is_empty(), "{b:?}");
+    assert!(kpi_months::drift(&mut conn).expect("drift").is_empty());
+    let before = expected(&mut conn);
+    assert!(before > 0);
+    // Built: nothing to do.
+    let again = kpi_months::ensure_built_observed(&mut conn, &[oct], today, &mut || {});
+    assert_eq!(again.expect("build"), Builds::default());
+
+    // A holiday on Wednesday 21 October invalidates the month; while the next build computes,
+    // another one on Thursday 22 October is committed.
+    add_holiday(21);
+    let mut during = || add_holiday(22);
+    let b =
+        kpi_months::ensure_built_observed(&mut conn, &[oct], today, &mut during).expect("build");
+    assert!(b.on_snapshot.is_empty(), "{b:?}");
+    assert_eq!(b.in_write_transaction, vec![oct]);
+    assert!(kpi_months::drift(&mut conn).expect("drift").is_empty());
+    let after = expected(&mut conn);
+    assert!(after < before, "{after} < {before}");
+    let built = db::kpi_months::built(&mut conn, &["2026-10".to_owned()]).expect("built");
+    assert_eq!(built, vec![("2026-10".to_owned(), day(31))]);
+}
