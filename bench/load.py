@@ -190,7 +190,7 @@ def run_wrk(wrk, port, path, connections, seconds, script):
     return {k: float(v) for k, v in (kv.split("=") for kv in m.group(1).split())}
 
 
-PHASES = ("health", "writes", "reads", "mixed", "grading")
+PHASES = ("health", "writes", "reads", "mixed", "approving", "grading")
 
 
 def pct(sorted_lat, p):
@@ -217,7 +217,7 @@ def main():
     ap.add_argument("--insert-ceiling-file", default="",
                     help="output of `examples/insert_ceiling` runs (run.sh writes it)")
     ap.add_argument("--phases", default="all",
-                    help="comma-separated phases to run: health, writes, reads, mixed, grading "
+                    help="comma-separated phases to run: health, writes, reads, mixed, approving, grading "
                          f"(default all = {','.join(PHASES)}); memory is always reported")
     ap.add_argument("--json-out", default="",
                     help="also write the rows as JSON (name, value, note) to this file")
@@ -428,6 +428,9 @@ def main():
                 f"p50 / p99 {post_result['p50_ms']:.2f} / {post_result['p99_ms']:.2f} ms")
         row("mixed: server RSS peak MiB", f"{mixed.peak / 1024:.1f}", "sampled every 50 ms")
 
+    if "approving" in phases:
+        approving(a, port, org, wrk, wrk_script, row)
+
     if "grading" in phases:
         grading(a, port, org, today, health_p50, ceilings, row)
 
@@ -440,6 +443,54 @@ def main():
     if a.json_out:
         with open(a.json_out, "w") as f:
             json.dump([{"name": n, "value": v, "note": t} for n, v, t in rows], f, indent=1)
+
+
+def approving(a, port, org, wrk, wrk_script, row):
+    """The mixed load with approvals: wrk POSTs /entries at the wrk connection count while one
+    client, in a loop, has the largest unit's head approve the oldest line of the queue and then
+    reads the whole organisation's dashboard. Every approval invalidates its month's KPI rollup,
+    so every read rebuilds a month at province scale while the diary writes go on: what a
+    rebuild costs the writers shows in the POST figures, next to the mixed phase's."""
+    c = max(1, a.wrk_connections or 16)
+    if not wrk:
+        row("approving: POST /entries", "n/a", "needs wrk")
+        return
+    print(f"== (c'') approving: POST /entries at {c} connections (wrk) in the background, "
+          f"approve + GET /dashboard (org) sequential, {a.seconds:.0f}s")
+    head = login(port, a.largest_head, a.password)
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+    status, payload, _ = request(conn, "GET", "/api/v1/approvals/queue?limit=200", token=head)
+    queue = [i["entry"]["id"] for i in json.loads(payload)["items"]] if status == 200 else []
+    script = wrk_script()  # its logins before the clock starts
+    post_result = {}
+    bg = threading.Thread(target=lambda: post_result.update(
+        run_wrk(wrk, port, "/api/v1/entries", c, a.seconds, script)))
+    bg.start()
+    time.sleep(0.3)
+    after, approve_st = [], {}
+    while bg.is_alive() and queue:
+        eid = queue.pop(0)
+        s1, _, _ = request(conn, "POST", f"/api/v1/entries/{eid}/approve", {}, head)
+        approve_st[s1] = approve_st.get(s1, 0) + 1
+        s2, _, dt = request(conn, "GET", "/api/v1/dashboard", token=org)
+        if s1 == 200 and s2 == 200 and bg.is_alive():
+            after.append(dt)
+    conn.close()
+    bg.join()
+    after.sort()
+    if after:
+        row("approving: GET /dashboard (org) p50 / p99 ms",
+            f"{pct(after, 50):.1f} / {pct(after, 99):.1f}",
+            f"{len(after)} approvals (statuses {approve_st}), each followed by one read "
+            "that rebuilds the approved line's month")
+    else:
+        row("approving: GET /dashboard (org)", "n/a",
+            f"nothing approved (queue HTTP {status}, statuses {approve_st})")
+    if post_result:
+        created = (post_result["requests"] - post_result["non2xx"]) / post_result["seconds"]
+        row(f"approving: POST /entries created/s ({c} conn)", f"{created:.0f}",
+            f"{post_result['requests']:.0f} req, non-2xx {post_result['non2xx']:.0f}, "
+            f"p50 / p99 {post_result['p50_ms']:.2f} / {post_result['p99_ms']:.2f} ms")
 
 
 def grading(a, port, org, today, health_p50, ceilings, row):

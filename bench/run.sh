@@ -19,11 +19,13 @@
 # POOL_SIZE=n: the server's pool (default: the config's 8; on PostgreSQL WRK_CONNECTIONS when larger).
 # SEED_CACHE=dir: keep the seeded database for the next run with the same knobs (same day).
 # RATE_LIMIT_PER_SECOND=0: the server's per-client rate limit (0: off, see below).
-# PHASES=health,writes,reads,mixed,grading (default all): the phases of bench/load.py to run;
+# PHASES=health,writes,reads,mixed,approving,grading (default all): the phases of bench/load.py to run;
 # PHASES=health,reads measures the read paths only (bench/growth.sh). WARM_WAIT=s: wait for the
 # rollup warmer's first pass before measuring (default 300, 0: do not wait; see below). BENCH_JSON=file: the rows
 # as JSON too. The "mixed" phase: wrk POST /entries at WRK_CONNECTIONS in the background while the
 # whole organisation's dashboard is read sequentially (its p50/p99, the POST rate, the RSS peak).
+# The "approving" phase: the same wrk load while the largest unit's head approves a line and the
+# whole organisation's dashboard is read after each approval (every read rebuilds a month).
 # BIN_DIR=dir: use dir/worklog-kpi and dir/insert_ceiling instead of building (e.g. the binaries
 # of an earlier commit, for a before/after comparison on the same machine).
 set -euo pipefail
