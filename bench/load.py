@@ -421,11 +421,7 @@ def main():
         lat.sort()
         row("mixed: GET /dashboard (org) p50 / p99 ms", f"{pct(lat, 50):.1f} / {pct(lat, 99):.1f}",
             f"{len(lat)} req, {st}, while {c} connections POST /entries ({how})")
-        if post_result:
-            created = (post_result["requests"] - post_result["non2xx"]) / post_result["seconds"]
-            row(f"mixed: POST /entries created/s ({c} conn)", f"{created:.0f}",
-                f"{post_result['requests']:.0f} req, non-2xx {post_result['non2xx']:.0f}, "
-                f"p50 / p99 {post_result['p50_ms']:.2f} / {post_result['p99_ms']:.2f} ms")
+        post_row(row, "mixed", c, post_result)
         row("mixed: server RSS peak MiB", f"{mixed.peak / 1024:.1f}", "sampled every 50 ms")
 
     if "approving" in phases:
@@ -443,6 +439,15 @@ def main():
     if a.json_out:
         with open(a.json_out, "w") as f:
             json.dump([{"name": n, "value": v, "note": t} for n, v, t in rows], f, indent=1)
+
+
+def post_row(row, phase, c, post_result):
+    """The row of a background POST /entries load (nothing when it did not run)."""
+    if post_result:
+        created = (post_result["requests"] - post_result["non2xx"]) / post_result["seconds"]
+        row(f"{phase}: POST /entries created/s ({c} conn)", f"{created:.0f}",
+            f"{post_result['requests']:.0f} req, non-2xx {post_result['non2xx']:.0f}, "
+            f"p50 / p99 {post_result['p50_ms']:.2f} / {post_result['p99_ms']:.2f} ms")
 
 
 def approving(a, port, org, wrk, wrk_script, row):
@@ -486,11 +491,7 @@ def approving(a, port, org, wrk, wrk_script, row):
     else:
         row("approving: GET /dashboard (org)", "n/a",
             f"nothing approved (queue HTTP {status}, statuses {approve_st})")
-    if post_result:
-        created = (post_result["requests"] - post_result["non2xx"]) / post_result["seconds"]
-        row(f"approving: POST /entries created/s ({c} conn)", f"{created:.0f}",
-            f"{post_result['requests']:.0f} req, non-2xx {post_result['non2xx']:.0f}, "
-            f"p50 / p99 {post_result['p50_ms']:.2f} / {post_result['p99_ms']:.2f} ms")
+    post_row(row, "approving", c, post_result)
 
 
 def grading(a, port, org, today, health_p50, ceilings, row):

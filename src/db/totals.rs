@@ -314,21 +314,31 @@ pub fn stored_months(
 
 /// Approved work of some people over whole months, grouped by (person, rework count, task):
 /// (person, rework, task, minutes, norm minutes, lines, earliest submission).
-pub type CreditRow = (
+pub type CreditRow = CreditRowOf<NaiveDateTime>;
+
+/// A [`CreditRow`] whose earliest submission is read as `T`.
+pub type CreditRowOf<T> = (
     i64,
     i32,
     Option<i64>,
     Option<i64>,
     Option<i64>,
     i64,
-    Option<NaiveDateTime>,
+    Option<T>,
 );
 
 /// The grouped select of [`CreditRow`]s over a filtered `month_credits` (GROUP BY does not box
 /// in diesel, hence a macro).
 macro_rules! credit_groups {
-    ($filtered:expr) => {{
-        use diesel::dsl::{min, sql};
+    ($filtered:expr) => {
+        credit_groups!(
+            $filtered,
+            diesel::dsl::min(month_credits::first_submitted_at)
+        )
+    };
+    // `$first`: the earliest submission as another type (the text SQLite stores).
+    ($filtered:expr, $first:expr) => {{
+        use diesel::dsl::sql;
         use diesel::sql_types::{BigInt, Nullable};
         $filtered
             .group_by((
@@ -345,7 +355,7 @@ macro_rules! credit_groups {
                 sql::<Nullable<BigInt>>("CAST(SUM(month_credits.minutes) AS BIGINT)"),
                 sql::<Nullable<BigInt>>("CAST(SUM(month_credits.norm_minutes) AS BIGINT)"),
                 sql::<BigInt>("CAST(COALESCE(SUM(month_credits.entries), 0) AS BIGINT)"),
-                min(month_credits::first_submitted_at),
+                $first,
             ))
     }};
 }
@@ -401,34 +411,14 @@ fn sqlite_credits_of_month(
     conn: &mut DbConnection,
     month: NaiveDate,
 ) -> QueryResult<Option<Vec<CreditRow>>> {
-    use diesel::dsl::sql;
-    use diesel::sql_types::{BigInt, Nullable, Text};
-    type TextRow = (
-        i64,
-        i32,
-        Option<i64>,
-        Option<i64>,
-        Option<i64>,
-        i64,
-        Option<String>,
+    let first = diesel::dsl::sql::<diesel::sql_types::Nullable<diesel::sql_types::Text>>(
+        "MIN(month_credits.first_submitted_at)",
     );
-    let rows: Vec<TextRow> = month_credits::table
-        .filter(month_credits::month_start.eq(month))
-        .group_by((
-            month_credits::staff_id,
-            month_credits::rework_count,
-            month_credits::task_id,
-        ))
-        .select((
-            month_credits::staff_id,
-            month_credits::rework_count,
-            month_credits::task_id,
-            sql::<Nullable<BigInt>>("CAST(SUM(month_credits.minutes) AS BIGINT)"),
-            sql::<Nullable<BigInt>>("CAST(SUM(month_credits.norm_minutes) AS BIGINT)"),
-            sql::<BigInt>("CAST(COALESCE(SUM(month_credits.entries), 0) AS BIGINT)"),
-            sql::<Nullable<Text>>("MIN(month_credits.first_submitted_at)"),
-        ))
-        .load(conn)?;
+    let rows: Vec<CreditRowOf<String>> = credit_groups!(
+        month_credits::table.filter(month_credits::month_start.eq(month)),
+        first
+    )
+    .load(conn)?;
     let mut out = Vec::with_capacity(rows.len());
     for (staff, rework, task, minutes, norm, entries, first) in rows {
         let first = match first {
