@@ -131,8 +131,8 @@ pub fn compute_month(
 /// `staff_contracts` or `leaves` bumps it in its own statement (database triggers, migration
 /// `2026-12-01-000006_kpi_inputs_version`), and a build reads it inside its transaction (a read
 /// snapshot, or a write transaction after [`db::kpi_months::lock_for_build`]), so the version
-/// and the rows read under it come from one state of the database. `instance` tells databases apart within one process (the tests run
-/// many).
+/// and the rows read under it come from one state of the database. `instance` tells databases
+/// apart within one process (the tests run many).
 struct PeopleCache {
     key: (String, i64),
     people: Arc<Vec<Staff>>,
@@ -410,10 +410,8 @@ fn build_on_snapshot(
         db::kpi_months::lock_for_build(conn)?;
         let (mut done, mut left) = (Vec::new(), Vec::new());
         for (month, sums) in &computed {
-            let name = month.to_string();
-            if db::kpi_months::still_pending(conn, &name, nonce)? {
-                let rows = rows_of(&name, sums);
-                db::kpi_months::replace_month(conn, &name, as_of(*month, today), &rows, now)?;
+            if db::kpi_months::still_pending(conn, &month.to_string(), nonce)? {
+                store(conn, *month, today, sums, now)?;
                 done.push(*month);
             } else {
                 left.push(*month);
@@ -436,17 +434,25 @@ fn build_in_write_transaction(
         let todo = missing(conn, months, today)?;
         for month in &todo {
             let sums = compute_month_for_build(conn, *month, today)?;
-            let name = month.to_string();
-            db::kpi_months::replace_month(
-                conn,
-                &name,
-                as_of(*month, today),
-                &rows_of(&name, &sums),
-                now,
-            )?;
+            store(conn, *month, today, &sums, now)?;
         }
         Ok::<_, AppError>(todo)
     })
+}
+
+/// Stores a month's unit sums and marks it built for today's `as_of` (inside a build's write
+/// transaction).
+fn store(
+    conn: &mut DbConnection,
+    month: Period,
+    today: NaiveDate,
+    sums: &HashMap<i64, UnitKpi>,
+    now: chrono::NaiveDateTime,
+) -> AppResult<()> {
+    let name = month.to_string();
+    let rows = rows_of(&name, sums);
+    db::kpi_months::replace_month(conn, &name, as_of(month, today), &rows, now)?;
+    Ok(())
 }
 
 /// Per month, the KPI sums of every unit (built first where needed). Months only.
