@@ -163,6 +163,43 @@ pub fn line_facts(
     Ok((active, locked, minutes.unwrap_or(0)))
 }
 
+/// [`line_facts`] for a new line (nothing excluded), with the day's minutes from its
+/// maintained rows (`day_totals`: draft, submitted, approved and returned minutes of the
+/// person's day, one row per unit; kept exact in every write transaction, which has locked the
+/// person first) instead of summing the day's lines: the same number, at a cost that does not
+/// grow with the lines the day already has.
+pub fn new_line_facts(
+    conn: &mut DbConnection,
+    product_id: i64,
+    unit_id: i64,
+    period: &str,
+    staff_id: i64,
+    day: NaiveDate,
+) -> QueryResult<(Option<bool>, bool, i64)> {
+    use super::schema::{day_totals, period_locks};
+    let (active, locked, minutes): (Option<bool>, bool, Option<i64>) = diesel::select((
+        products::table
+            .filter(products::id.eq(product_id))
+            .select(products::active)
+            .single_value(),
+        diesel::dsl::exists(
+            period_locks::table
+                .filter(period_locks::unit_id.eq(unit_id))
+                .filter(period_locks::period.eq(period)),
+        ),
+        day_totals::table
+            .filter(day_totals::staff_id.eq(staff_id))
+            .filter(day_totals::work_date.eq(day))
+            .select(sum(day_totals::draft_minutes
+                + day_totals::submitted_minutes
+                + day_totals::approved_minutes
+                + day_totals::returned_minutes))
+            .single_value(),
+    ))
+    .get_result(conn)?;
+    Ok((active, locked, minutes.unwrap_or(0)))
+}
+
 pub struct EntryListFilter {
     pub staff_id: i64,
     pub from: Option<NaiveDate>,

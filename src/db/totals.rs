@@ -1,7 +1,9 @@
 //! Maintained daily totals (`day_totals`): one row per (person, work date, unit the lines were
-//! logged in) with minutes by state and anomaly counters. Rows are only ever replaced wholesale
-//! from the entries of the same days (`services::totals`), never adjusted by deltas, so a missed
-//! update cannot accumulate.
+//! logged in) with minutes by state and anomaly counters. Rows are replaced wholesale from the
+//! entries of the same days (`services::totals`), with one exception: a new draft line adds its
+//! minutes to its row ([`add_draft_minutes`]), since that is all it changes and re-reading the
+//! day made the cost of a new line grow with the lines the day already had. `check-totals` and
+//! the randomized drift test compare every row with a recomputation.
 
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::dsl::sum;
@@ -165,6 +167,37 @@ pub fn replace(
         .execute(conn)?;
     }
     insert_batches!(conn, day_totals::table, rows);
+    Ok(())
+}
+
+/// Adds a new draft line's minutes to its (person, day, unit) row, creating the row if the day
+/// had no line in that unit: one upsert. Exact because a draft changes nothing else of the row
+/// (`services::totals::compute`: drafts are neither logged entries nor judged for anomalies).
+/// The `people_unit_months` triggers do not fire: a new row has no submitted or approved
+/// minutes, and the update touches only `draft_minutes`.
+pub fn add_draft_minutes(conn: &mut DbConnection, row: &DayTotal) -> QueryResult<()> {
+    use diesel::upsert::excluded;
+    let key = (
+        day_totals::staff_id,
+        day_totals::work_date,
+        day_totals::unit_id,
+    );
+    let add = day_totals::draft_minutes
+        .eq(day_totals::draft_minutes + excluded(day_totals::draft_minutes));
+    match conn {
+        DbConnection::Sqlite(c) => diesel::insert_into(day_totals::table)
+            .values(row)
+            .on_conflict(key)
+            .do_update()
+            .set(add)
+            .execute(c)?,
+        DbConnection::Pg(c) => diesel::insert_into(day_totals::table)
+            .values(row)
+            .on_conflict(key)
+            .do_update()
+            .set(add)
+            .execute(c)?,
+    };
     Ok(())
 }
 

@@ -172,9 +172,14 @@ fn check_line(
     // The product, the period lock and the day's other minutes: one statement, the refusals
     // in that order.
     let month = month_of(work_date);
-    let (active, locked, others) = db::entries::line_facts(
-        conn, product_id, unit_id, &month, staff_id, work_date, editing,
-    )?;
+    let (active, locked, others) = match editing {
+        None => {
+            db::entries::new_line_facts(conn, product_id, unit_id, &month, staff_id, work_date)?
+        }
+        Some(_) => db::entries::line_facts(
+            conn, product_id, unit_id, &month, staff_id, work_date, editing,
+        )?,
+    };
     if active != Some(true) {
         return Err(unknown_product());
     }
@@ -299,13 +304,14 @@ pub fn create(
                 task_id: draft.task_id,
             },
         )?;
-        // A new line is a draft: no approved work changes.
-        totals::refresh_day(
+        // A new line is a draft: its minutes join the day's row; no logged or approved work
+        // changes.
+        totals::add_draft(
             conn,
-            &ctx.totals(),
             viewer.staff_id,
             draft.work_date,
-            Touches::Unsubmitted,
+            unit_id,
+            draft.minutes,
         )?;
         let id = entry.id;
         if let Some(key) = &idempotency_key {

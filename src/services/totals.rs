@@ -276,6 +276,26 @@ pub enum Touches {
     DayAndMonth,
 }
 
+/// A new draft line of `minutes` in `unit_id` on a person's day: adds them to the day's row
+/// (what [`compute`] makes of a draft: draft minutes of its unit's row, nothing else; the unit
+/// test `a_new_draft_changes_only_its_rows_draft_minutes` holds the two together). One upsert
+/// instead of re-reading the day's lines: the cost of a new line no longer grows with the lines
+/// the day already has. No week or month changes (a draft is not logged work).
+pub fn add_draft(
+    conn: &mut DbConnection,
+    staff_id: i64,
+    day: NaiveDate,
+    unit_id: i64,
+    minutes: i32,
+) -> AppResult<()> {
+    let row = DayTotal {
+        draft_minutes: minutes,
+        ..empty_row(staff_id, day, unit_id)
+    };
+    db::totals::add_draft_minutes(conn, &row)?;
+    Ok(())
+}
+
 /// Recomputes one person's day, their week in the weekly rollup unless only unsubmitted lines
 /// changed, and their month if the write touched approved work: what every entry write calls,
 /// in its transaction.
@@ -649,6 +669,47 @@ mod tests {
             ]
         );
         assert_eq!(months[0].first_submitted_at, at(2));
+    }
+
+    /// What `add_draft` stores (`db::totals::add_draft_minutes`: an upsert adding to the draft
+    /// minutes of the line's row) must be what recomputing the day gives, whatever the day held.
+    #[test]
+    fn a_new_draft_changes_only_its_rows_draft_minutes() {
+        let states = ["draft", "submitted", "approved", "returned"];
+        let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
+        let mut next = |n: u64| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed % n
+        };
+        for _ in 0..500 {
+            let mut lines: Vec<LineRow> = (0..next(12))
+                .map(|_| {
+                    let state = states[next(4) as usize];
+                    let note = ["a", "b", "c"][next(3) as usize];
+                    line(1, 5, 10 + next(2) as i64, 1 + next(400) as i32, state, note)
+                })
+                .collect();
+            let before = compute(&lines, &policy(), &[]);
+            let unit = 10 + next(3) as i64;
+            let minutes = 1 + next(500) as i32;
+            let note = ["a", "b", "c"][next(3) as usize];
+            lines.push(line(1, 5, unit, minutes, "draft", note));
+            let after = compute(&lines, &policy(), &[]);
+            let mut expected = before.clone();
+            match expected.iter_mut().find(|r| r.unit_id == unit) {
+                Some(r) => r.draft_minutes += minutes,
+                None => {
+                    expected.push(DayTotal {
+                        draft_minutes: minutes,
+                        ..empty_row(1, lines[0].work_date, unit)
+                    });
+                    expected.sort_by_key(|r| r.unit_id);
+                }
+            }
+            assert_eq!(after, expected, "lines {lines:?}");
+        }
     }
 
     #[test]
