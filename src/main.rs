@@ -202,6 +202,17 @@ fn main() -> anyhow::Result<()> {
                     "{backlog} approval backlog counter(s) differed: the counters were rewritten ({rows} rows)"
                 );
             }
+            let anomalies = drift
+                .iter()
+                .filter(|d| matches!(d, services::totals::Drift::UnitDayAnomalies { .. }))
+                .count();
+            if anomalies > 0 {
+                let rows = db::write_transaction(&mut conn, db::totals::rebuild_unit_day_anomalies)
+                    .map_err(|e| anyhow::anyhow!("{e}"))?;
+                println!(
+                    "{anomalies} anomaly counter(s) per unit and day differed: the counters were rewritten ({rows} rows)"
+                );
+            }
             anyhow::bail!("{} daily total row(s) differ from the entries", drift.len())
         }
         Command::RebuildTotals => {

@@ -395,6 +395,18 @@ diesel::table! {
 }
 
 diesel::table! {
+    unit_day_anomalies (unit_id, work_date) {
+        unit_id -> BigInt,
+        work_date -> Date,
+        logged_entries -> Integer,
+        day_over_threshold -> Integer,
+        far_above_standard -> Integer,
+        duplicate -> Integer,
+        late_backfill -> Integer,
+    }
+}
+
+diesel::table! {
     backlog_waiting (unit_id, approver_key) {
         unit_id -> BigInt,
         approver_key -> BigInt,
@@ -590,6 +602,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     people_months_built,
     people_unit_months,
     backlog_waiting,
+    unit_day_anomalies,
     criteria_sets,
     rating_campaigns,
     rating_electors,

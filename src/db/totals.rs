@@ -683,12 +683,88 @@ pub struct UnitDayAnomalies {
     pub late_backfill: i64,
 }
 
+/// The anomaly counters of some units' days between two dates, from the maintained sums per
+/// unit and day (`unit_day_anomalies`, migration `2026-12-01-000008`): units × days rows, not
+/// every person's days. Days with no declared line are left out.
 pub fn anomalies_by_unit_day(
     conn: &mut DbConnection,
     unit_ids: &[i64],
     from: NaiveDate,
     to: NaiveDate,
 ) -> QueryResult<Vec<UnitDayAnomalies>> {
+    use super::schema::unit_day_anomalies as a;
+    let mut out = Vec::new();
+    for chunk in unit_ids.chunks(900) {
+        let rows: Vec<(i64, NaiveDate, i32, i32, i32, i32, i32)> = a::table
+            .filter(a::unit_id.eq_any(chunk.to_vec()))
+            .filter(a::work_date.between(from, to))
+            .filter(a::logged_entries.ne(0))
+            .select((
+                a::unit_id,
+                a::work_date,
+                a::logged_entries,
+                a::day_over_threshold,
+                a::far_above_standard,
+                a::duplicate,
+                a::late_backfill,
+            ))
+            .load(conn)?;
+        out.extend(
+            rows.into_iter()
+                .map(|(u, d, n, over, far, dup, late)| UnitDayAnomalies {
+                    unit_id: u,
+                    work_date: d,
+                    logged_entries: i64::from(n),
+                    day_over_threshold: i64::from(over),
+                    far_above_standard: i64::from(far),
+                    duplicate: i64::from(dup),
+                    late_backfill: i64::from(late),
+                }),
+        );
+    }
+    Ok(out)
+}
+
+/// Every stored row of `unit_day_anomalies` that counts something, by (unit, day).
+pub fn unit_day_anomalies_stored(conn: &mut DbConnection) -> QueryResult<Vec<UnitDayAnomalies>> {
+    use super::schema::unit_day_anomalies as a;
+    let rows: Vec<(i64, NaiveDate, i32, i32, i32, i32, i32)> = a::table
+        .filter(
+            a::logged_entries
+                .ne(0)
+                .or(a::day_over_threshold.ne(0))
+                .or(a::far_above_standard.ne(0))
+                .or(a::duplicate.ne(0))
+                .or(a::late_backfill.ne(0)),
+        )
+        .order((a::unit_id, a::work_date))
+        .select((
+            a::unit_id,
+            a::work_date,
+            a::logged_entries,
+            a::day_over_threshold,
+            a::far_above_standard,
+            a::duplicate,
+            a::late_backfill,
+        ))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(u, d, n, over, far, dup, late)| UnitDayAnomalies {
+            unit_id: u,
+            work_date: d,
+            logged_entries: i64::from(n),
+            day_over_threshold: i64::from(over),
+            far_above_standard: i64::from(far),
+            duplicate: i64::from(dup),
+            late_backfill: i64::from(late),
+        })
+        .collect())
+}
+
+/// What `unit_day_anomalies` must hold: the sums of the day totals per (unit, day), where any is
+/// not zero.
+pub fn unit_day_anomalies_expected(conn: &mut DbConnection) -> QueryResult<Vec<UnitDayAnomalies>> {
     type Row = (
         i64,
         NaiveDate,
@@ -698,37 +774,56 @@ pub fn anomalies_by_unit_day(
         Option<i64>,
         Option<i64>,
     );
-    let mut out = Vec::new();
-    for chunk in unit_ids.chunks(900) {
-        let rows: Vec<Row> = day_totals::table
-            .filter(day_totals::unit_id.eq_any(chunk.to_vec()))
-            .filter(day_totals::work_date.between(from, to))
-            .filter(day_totals::logged_entries.gt(0))
-            .group_by((day_totals::unit_id, day_totals::work_date))
-            .select((
-                day_totals::unit_id,
-                day_totals::work_date,
-                sum(day_totals::logged_entries),
-                sum(day_totals::day_over_threshold),
-                sum(day_totals::far_above_standard),
-                sum(day_totals::duplicate),
-                sum(day_totals::late_backfill),
-            ))
-            .load(conn)?;
-        out.extend(
-            rows.into_iter()
-                .map(|(u, d, n, over, far, dup, late)| UnitDayAnomalies {
-                    unit_id: u,
-                    work_date: d,
-                    logged_entries: n.unwrap_or(0),
-                    day_over_threshold: over.unwrap_or(0),
-                    far_above_standard: far.unwrap_or(0),
-                    duplicate: dup.unwrap_or(0),
-                    late_backfill: late.unwrap_or(0),
-                }),
-        );
-    }
-    Ok(out)
+    let rows: Vec<Row> = day_totals::table
+        .group_by((day_totals::unit_id, day_totals::work_date))
+        .order((day_totals::unit_id, day_totals::work_date))
+        .select((
+            day_totals::unit_id,
+            day_totals::work_date,
+            sum(day_totals::logged_entries),
+            sum(day_totals::day_over_threshold),
+            sum(day_totals::far_above_standard),
+            sum(day_totals::duplicate),
+            sum(day_totals::late_backfill),
+        ))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(u, d, n, over, far, dup, late)| UnitDayAnomalies {
+            unit_id: u,
+            work_date: d,
+            logged_entries: n.unwrap_or(0),
+            day_over_threshold: over.unwrap_or(0),
+            far_above_standard: far.unwrap_or(0),
+            duplicate: dup.unwrap_or(0),
+            late_backfill: late.unwrap_or(0),
+        })
+        .filter(|r| {
+            r.logged_entries != 0
+                || r.day_over_threshold != 0
+                || r.far_above_standard != 0
+                || r.duplicate != 0
+                || r.late_backfill != 0
+        })
+        .collect())
+}
+
+/// Rewrites `unit_day_anomalies` from the day totals (`check-totals` after a drift); returns
+/// the rows written.
+pub fn rebuild_unit_day_anomalies(conn: &mut DbConnection) -> QueryResult<usize> {
+    diesel::sql_query("DELETE FROM unit_day_anomalies").execute(conn)?;
+    diesel::sql_query(
+        "INSERT INTO unit_day_anomalies \
+             (unit_id, work_date, logged_entries, day_over_threshold, far_above_standard, \
+              duplicate, late_backfill) \
+         SELECT unit_id, work_date, sum(logged_entries), sum(day_over_threshold), \
+                sum(far_above_standard), sum(duplicate), sum(late_backfill) \
+         FROM day_totals \
+         WHERE logged_entries <> 0 OR day_over_threshold <> 0 OR far_above_standard <> 0 \
+            OR duplicate <> 0 OR late_backfill <> 0 \
+         GROUP BY unit_id, work_date",
+    )
+    .execute(conn)
 }
 
 #[cfg(test)]

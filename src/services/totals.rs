@@ -353,6 +353,9 @@ pub fn rebuild_all(conn: &mut DbConnection, policy: &TotalsPolicy) -> AppResult<
             }
         }
         crate::services::rollups::rebuild(conn)?;
+        // The triggers kept the anomaly sums through the rewrite; rewriting them too makes a
+        // full rebuild also mend them.
+        db::totals::rebuild_unit_day_anomalies(conn)?;
         db::totals::set_fingerprint(conn, DAY_TOTALS, &policy.fingerprint(), db::now_utc())?;
         Ok::<_, AppError>(n)
     })
@@ -452,6 +455,12 @@ pub enum Drift {
         stored: Option<db::entries::BacklogCounter>,
         expected: Option<db::entries::BacklogCounter>,
     },
+    /// A unit's day of anomaly counters (`unit_day_anomalies`) against the sums of its day
+    /// totals.
+    UnitDayAnomalies {
+        stored: Option<db::totals::UnitDayAnomalies>,
+        expected: Option<db::totals::UnitDayAnomalies>,
+    },
 }
 
 /// Rows present on either side that are not equal on both.
@@ -532,6 +541,15 @@ pub fn drift(conn: &mut DbConnection, policy: &TotalsPolicy) -> AppResult<Vec<Dr
         )
         .into_iter()
         .map(|(stored, expected)| Drift::Backlog { stored, expected }),
+    );
+    out.extend(
+        differences(
+            db::totals::unit_day_anomalies_stored(conn)?,
+            db::totals::unit_day_anomalies_expected(conn)?,
+            |r| (r.unit_id, r.work_date),
+        )
+        .into_iter()
+        .map(|(stored, expected)| Drift::UnitDayAnomalies { stored, expected }),
     );
     Ok(out)
 }

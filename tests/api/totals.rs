@@ -991,3 +991,87 @@ async fn monthly_unit_counts_follow_raw_sql_writes_to_the_weeks_and_the_days() {
     .await
     .expect("join");
 }
+
+/// The anomaly sums per unit and day (`unit_day_anomalies`) follow every kind of write to the
+/// day totals (insert, update of a counter, of the unit, of the date, delete), a new draft leaves
+/// them alone, a corrupted row is reported as drift and `rebuild_unit_day_anomalies` mends it.
+#[tokio::test]
+async fn anomaly_sums_per_unit_and_day_follow_raw_sql_writes_to_the_day_totals() {
+    use worklog_kpi::services::totals;
+    let app = spawn_app().await;
+    let d = diary_setup(&app).await;
+    // Two identical submitted lines: both are duplicates (an anomaly), on two days.
+    for k in 0..2 {
+        for _ in 0..2 {
+            let e = log(
+                &app,
+                &d.s1,
+                crate::diary::line(&d, today() - Duration::days(k), 60),
+            )
+            .await;
+            let id = e["id"].as_i64().expect("id");
+            let res = crate::diary::act(&app, &d.s1, id, "submit").await;
+            assert_eq!(res.status(), StatusCode::OK);
+        }
+    }
+    app.assert_no_totals_drift().await;
+    let pool = app.pool.clone();
+    let policy = app.totals_policy;
+    tokio::task::spawn_blocking(move || {
+        let mut conn = pool.get().expect("connection");
+        let anomaly_drift = |conn: &mut _| -> Vec<totals::Drift> {
+            totals::drift(conn, &policy)
+                .expect("drift")
+                .into_iter()
+                .filter(|d| matches!(d, totals::Drift::UnitDayAnomalies { .. }))
+                .collect()
+        };
+        let rows =
+            |conn: &mut _| worklog_kpi::db::totals::unit_day_anomalies_stored(conn).expect("rows");
+        let before = rows(&mut conn);
+        assert_eq!(before.len(), 2, "{before:?}");
+        assert!(before.iter().all(|r| r.logged_entries == 2 && r.duplicate == 2));
+        for (what, sql) in [
+            (
+                "a draft's minutes",
+                "UPDATE day_totals SET draft_minutes = draft_minutes + 30",
+            ),
+            (
+                "a counter changed",
+                "UPDATE day_totals SET far_above_standard = 1 WHERE work_date = (SELECT MAX(work_date) FROM day_totals)",
+            ),
+            (
+                "a row moved to another unit",
+                "UPDATE day_totals SET unit_id = (SELECT MAX(id) FROM units) WHERE work_date = (SELECT MIN(work_date) FROM day_totals)",
+            ),
+            (
+                "a row moved to another day",
+                "UPDATE day_totals SET work_date = '2001-02-03' WHERE work_date = (SELECT MAX(work_date) FROM day_totals)",
+            ),
+            (
+                "a row inserted",
+                "INSERT INTO day_totals (staff_id, work_date, unit_id, draft_minutes, submitted_minutes, approved_minutes, returned_minutes, logged_entries, day_over_threshold, far_above_standard, duplicate, late_backfill) SELECT staff_id, '2001-02-04', unit_id, 0, 60, 0, 0, 1, 0, 0, 0, 1 FROM day_totals WHERE work_date = '2001-02-03'",
+            ),
+            ("every row deleted", "DELETE FROM day_totals"),
+        ] {
+            diesel::sql_query(sql).execute(&mut conn).expect(what);
+            let drift = anomaly_drift(&mut conn);
+            assert!(drift.is_empty(), "{what}: {drift:?}");
+            if what == "a draft's minutes" {
+                assert_eq!(rows(&mut conn), before, "{what}");
+            }
+        }
+        assert!(rows(&mut conn).is_empty());
+        // A corrupted row is drift, and the rewrite mends it.
+        diesel::sql_query(
+            "INSERT INTO unit_day_anomalies (unit_id, work_date, logged_entries, day_over_threshold, far_above_standard, duplicate, late_backfill) VALUES (1, '2001-02-05', 3, 0, 0, 0, 0)",
+        )
+        .execute(&mut conn)
+        .expect("corrupt");
+        assert_eq!(anomaly_drift(&mut conn).len(), 1);
+        worklog_kpi::db::totals::rebuild_unit_day_anomalies(&mut conn).expect("rebuild");
+        assert!(anomaly_drift(&mut conn).is_empty());
+    })
+    .await
+    .expect("join");
+}
