@@ -126,9 +126,32 @@ pub fn day_minutes(
     Ok(q.first::<Option<i64>>(conn)?.unwrap_or(0))
 }
 
-/// What the rules of a diary line read, in one statement: whether the product is in the
+/// One statement of what the rules of a diary line read: whether the product is in the
 /// catalogue and active (None: unknown product), whether the unit's period is locked, and the
-/// minutes of the person's other live lines of the day (`except`: the line being edited).
+/// day's minutes (`$minutes`, a subselect of one nullable sum).
+macro_rules! line_facts_statement {
+    ($conn:expr, $product_id:expr, $unit_id:expr, $period:expr, $minutes:expr) => {{
+        use super::schema::period_locks;
+        let (active, locked, minutes): (Option<bool>, bool, Option<i64>) = diesel::select((
+            products::table
+                .filter(products::id.eq($product_id))
+                .select(products::active)
+                .single_value(),
+            diesel::dsl::exists(
+                period_locks::table
+                    .filter(period_locks::unit_id.eq($unit_id))
+                    .filter(period_locks::period.eq($period)),
+            ),
+            $minutes,
+        ))
+        .get_result($conn)?;
+        Ok((active, locked, minutes.unwrap_or(0)))
+    }};
+}
+
+/// What the rules of an edited diary line read, in one statement: the product, the period lock
+/// and the minutes of the person's other live lines of the day (`except`: the line being
+/// edited).
 #[allow(clippy::too_many_arguments)]
 pub fn line_facts(
     conn: &mut DbConnection,
@@ -139,17 +162,11 @@ pub fn line_facts(
     day: NaiveDate,
     except: Option<i64>,
 ) -> QueryResult<(Option<bool>, bool, i64)> {
-    use super::schema::period_locks;
-    let (active, locked, minutes): (Option<bool>, bool, Option<i64>) = diesel::select((
-        products::table
-            .filter(products::id.eq(product_id))
-            .select(products::active)
-            .single_value(),
-        diesel::dsl::exists(
-            period_locks::table
-                .filter(period_locks::unit_id.eq(unit_id))
-                .filter(period_locks::period.eq(period)),
-        ),
+    line_facts_statement!(
+        conn,
+        product_id,
+        unit_id,
+        period,
         entries::table
             .filter(entries::staff_id.eq(staff_id))
             .filter(entries::work_date.eq(day))
@@ -157,10 +174,8 @@ pub fn line_facts(
             // Ids are positive: -1 excludes nothing (one statement shape, cached).
             .filter(entries::id.ne(except.unwrap_or(-1)))
             .select(sum(entries::minutes))
-            .single_value(),
-    ))
-    .get_result(conn)?;
-    Ok((active, locked, minutes.unwrap_or(0)))
+            .single_value()
+    )
 }
 
 /// [`line_facts`] for a new line (nothing excluded), with the day's minutes from its
@@ -176,17 +191,12 @@ pub fn new_line_facts(
     staff_id: i64,
     day: NaiveDate,
 ) -> QueryResult<(Option<bool>, bool, i64)> {
-    use super::schema::{day_totals, period_locks};
-    let (active, locked, minutes): (Option<bool>, bool, Option<i64>) = diesel::select((
-        products::table
-            .filter(products::id.eq(product_id))
-            .select(products::active)
-            .single_value(),
-        diesel::dsl::exists(
-            period_locks::table
-                .filter(period_locks::unit_id.eq(unit_id))
-                .filter(period_locks::period.eq(period)),
-        ),
+    use super::schema::day_totals;
+    line_facts_statement!(
+        conn,
+        product_id,
+        unit_id,
+        period,
         day_totals::table
             .filter(day_totals::staff_id.eq(staff_id))
             .filter(day_totals::work_date.eq(day))
@@ -194,10 +204,8 @@ pub fn new_line_facts(
                 + day_totals::submitted_minutes
                 + day_totals::approved_minutes
                 + day_totals::returned_minutes))
-            .single_value(),
-    ))
-    .get_result(conn)?;
-    Ok((active, locked, minutes.unwrap_or(0)))
+            .single_value()
+    )
 }
 
 pub struct EntryListFilter {

@@ -9,7 +9,9 @@ use chrono::{NaiveDate, NaiveDateTime};
 use diesel::dsl::sum;
 use diesel::prelude::*;
 
-use super::schema::{day_totals, entries, maintained_totals, month_credits, products};
+use super::schema::{
+    day_totals, entries, maintained_totals, month_credits, products, unit_day_anomalies,
+};
 use super::DbConnection;
 
 /// One row of `day_totals`.
@@ -683,6 +685,41 @@ pub struct UnitDayAnomalies {
     pub late_backfill: i64,
 }
 
+/// The columns of `unit_day_anomalies` as [`UnitDayAnomalies`] reads them.
+type AnomalyColumns = (
+    unit_day_anomalies::unit_id,
+    unit_day_anomalies::work_date,
+    unit_day_anomalies::logged_entries,
+    unit_day_anomalies::day_over_threshold,
+    unit_day_anomalies::far_above_standard,
+    unit_day_anomalies::duplicate,
+    unit_day_anomalies::late_backfill,
+);
+const ANOMALY_COLUMNS: AnomalyColumns = (
+    unit_day_anomalies::unit_id,
+    unit_day_anomalies::work_date,
+    unit_day_anomalies::logged_entries,
+    unit_day_anomalies::day_over_threshold,
+    unit_day_anomalies::far_above_standard,
+    unit_day_anomalies::duplicate,
+    unit_day_anomalies::late_backfill,
+);
+type AnomalyRow = (i64, NaiveDate, i32, i32, i32, i32, i32);
+
+impl From<AnomalyRow> for UnitDayAnomalies {
+    fn from((unit_id, work_date, n, over, far, dup, late): AnomalyRow) -> Self {
+        UnitDayAnomalies {
+            unit_id,
+            work_date,
+            logged_entries: i64::from(n),
+            day_over_threshold: i64::from(over),
+            far_above_standard: i64::from(far),
+            duplicate: i64::from(dup),
+            late_backfill: i64::from(late),
+        }
+    }
+}
+
 /// The anomaly counters of some units' days between two dates, from the maintained sums per
 /// unit and day (`unit_day_anomalies`, migration `2026-12-01-000008`): units × days rows, not
 /// every person's days. Days with no declared line are left out.
@@ -695,32 +732,13 @@ pub fn anomalies_by_unit_day(
     use super::schema::unit_day_anomalies as a;
     let mut out = Vec::new();
     for chunk in unit_ids.chunks(900) {
-        let rows: Vec<(i64, NaiveDate, i32, i32, i32, i32, i32)> = a::table
+        let rows: Vec<AnomalyRow> = a::table
             .filter(a::unit_id.eq_any(chunk.to_vec()))
             .filter(a::work_date.between(from, to))
             .filter(a::logged_entries.ne(0))
-            .select((
-                a::unit_id,
-                a::work_date,
-                a::logged_entries,
-                a::day_over_threshold,
-                a::far_above_standard,
-                a::duplicate,
-                a::late_backfill,
-            ))
+            .select(ANOMALY_COLUMNS)
             .load(conn)?;
-        out.extend(
-            rows.into_iter()
-                .map(|(u, d, n, over, far, dup, late)| UnitDayAnomalies {
-                    unit_id: u,
-                    work_date: d,
-                    logged_entries: i64::from(n),
-                    day_over_threshold: i64::from(over),
-                    far_above_standard: i64::from(far),
-                    duplicate: i64::from(dup),
-                    late_backfill: i64::from(late),
-                }),
-        );
+        out.extend(rows.into_iter().map(UnitDayAnomalies::from));
     }
     Ok(out)
 }
@@ -728,7 +746,7 @@ pub fn anomalies_by_unit_day(
 /// Every stored row of `unit_day_anomalies` that counts something, by (unit, day).
 pub fn unit_day_anomalies_stored(conn: &mut DbConnection) -> QueryResult<Vec<UnitDayAnomalies>> {
     use super::schema::unit_day_anomalies as a;
-    let rows: Vec<(i64, NaiveDate, i32, i32, i32, i32, i32)> = a::table
+    let rows: Vec<AnomalyRow> = a::table
         .filter(
             a::logged_entries
                 .ne(0)
@@ -738,28 +756,9 @@ pub fn unit_day_anomalies_stored(conn: &mut DbConnection) -> QueryResult<Vec<Uni
                 .or(a::late_backfill.ne(0)),
         )
         .order((a::unit_id, a::work_date))
-        .select((
-            a::unit_id,
-            a::work_date,
-            a::logged_entries,
-            a::day_over_threshold,
-            a::far_above_standard,
-            a::duplicate,
-            a::late_backfill,
-        ))
+        .select(ANOMALY_COLUMNS)
         .load(conn)?;
-    Ok(rows
-        .into_iter()
-        .map(|(u, d, n, over, far, dup, late)| UnitDayAnomalies {
-            unit_id: u,
-            work_date: d,
-            logged_entries: i64::from(n),
-            day_over_threshold: i64::from(over),
-            far_above_standard: i64::from(far),
-            duplicate: i64::from(dup),
-            late_backfill: i64::from(late),
-        })
-        .collect())
+    Ok(rows.into_iter().map(UnitDayAnomalies::from).collect())
 }
 
 /// What `unit_day_anomalies` must hold: the sums of the day totals per (unit, day), where any is
