@@ -319,9 +319,13 @@ fn is_storage_message(message: &str) -> bool {
 }
 
 /// PostgreSQL cancelled a statement that ran past `statement_timeout`, or the server is going
-/// away: the request may be retried.
+/// away, or it aborted the transaction to break a deadlock between writers (two transactions
+/// adding to the same counter rows in opposite orders, e.g. `unit_day_anomalies`): the
+/// transaction was rolled back whole and the request may be retried (a retried create with its
+/// `client_ref` or `Idempotency-Key` creates nothing twice).
 fn is_unreachable_message(message: &str) -> bool {
-    const UNREACHABLE: [&str; 6] = [
+    const UNREACHABLE: [&str; 7] = [
+        "deadlock detected",
         "canceling statement due to statement timeout",
         "terminating connection",
         "server closed the connection unexpectedly",
@@ -380,6 +384,7 @@ mod tests {
             ("attempt to write a readonly database", true),
             ("database disk image is malformed", true),
             ("canceling statement due to statement timeout", false),
+            ("deadlock detected", false),
         ] {
             let err: AppError =
                 E::DatabaseError(DatabaseErrorKind::Unknown, Box::new(message.to_string())).into();
