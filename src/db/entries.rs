@@ -160,7 +160,7 @@ pub fn line_facts(
     period: &str,
     staff_id: i64,
     day: NaiveDate,
-    except: Option<i64>,
+    except: i64,
 ) -> QueryResult<(Option<bool>, bool, i64)> {
     line_facts_statement!(
         conn,
@@ -171,8 +171,7 @@ pub fn line_facts(
             .filter(entries::staff_id.eq(staff_id))
             .filter(entries::work_date.eq(day))
             .filter(entries::deleted_at.is_null())
-            // Ids are positive: -1 excludes nothing (one statement shape, cached).
-            .filter(entries::id.ne(except.unwrap_or(-1)))
+            .filter(entries::id.ne(except))
             .select(sum(entries::minutes))
             .single_value()
     )

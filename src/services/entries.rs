@@ -176,9 +176,9 @@ fn check_line(
         None => {
             db::entries::new_line_facts(conn, product_id, unit_id, &month, staff_id, work_date)?
         }
-        Some(_) => db::entries::line_facts(
-            conn, product_id, unit_id, &month, staff_id, work_date, editing,
-        )?,
+        Some(id) => {
+            db::entries::line_facts(conn, product_id, unit_id, &month, staff_id, work_date, id)?
+        }
     };
     if active != Some(true) {
         return Err(unknown_product());
